@@ -1,0 +1,134 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifySecureSession from '@fastify/secure-session';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { RedisClientType } from 'redis';
+import type { Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import type { Databases } from './db/connect.ts';
+import { EventBus } from './events.ts';
+import { Authenticator } from './http/auth.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { memoryRateLimitStore, rateLimit, redisRateLimitStore } from './http/rate-limit.ts';
+import { BatchLogWriter } from './modules/logs/log-writer.ts';
+import { OptionsRepo } from './modules/options/options.repo.ts';
+import { OptionsService } from './modules/options/options.service.ts';
+import { statusRoutes } from './modules/public-info/status.routes.ts';
+import { setupRoutes } from './modules/setup/setup.routes.ts';
+import { SetupService } from './modules/setup/setup.service.ts';
+import { UsersRepo } from './modules/users/users.repo.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
+import { UsersService } from './modules/users/users.service.ts';
+
+export const VERSION = '0.1.0';
+
+export interface AppDeps {
+  config: Config;
+  dbs: Databases;
+  redis?: RedisClientType<any, any, any, any, any> | null;
+}
+
+/** Strips secrets that may ride in a query string (`/api/log/token?key=sk-…`) before a URL is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:key|token|access_token)=)[^&]*/gi, '$1[redacted]');
+}
+
+/** SESSION_SECRET, or one generated on first run and kept in the main database (shared by instances). */
+async function sessionKey(config: Config, repo: OptionsRepo): Promise<Buffer> {
+  const secret = config.sessionSecret || (await repo.setIfAbsent('SessionSecret', randomBytes(32).toString('hex')));
+  return createHash('sha256').update(`tollgate-session:${secret}`).digest();
+}
+
+/** Builds the whole app on open, migrated databases. Tests call it without a port. */
+export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+  const { config, dbs } = deps;
+  const app = Fastify({
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            serializers: {
+              req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+            },
+          },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: () => randomBytes(12).toString('hex'),
+  });
+
+  const events = new EventBus();
+  const optionsRepo = new OptionsRepo(dbs.main);
+  const options = new OptionsService(optionsRepo);
+  await options.load();
+  const logWriter = new BatchLogWriter({
+    db: dbs.logs.db,
+    onError: (err, attempt) => app.log.error({ err, attempt }, 'log batch failed; retrying'),
+  });
+  const usersRepo = new UsersRepo(dbs.main);
+  const users = new UsersService(usersRepo, options, logWriter, events);
+  const setup = new SetupService(dbs.main.db, dbs.main.dialect.kind, usersRepo, users, VERSION);
+  const redis = deps.redis ?? null;
+  const ctx: AppContext = {
+    config,
+    dbs,
+    redis,
+    rateLimits: redis ? redisRateLimitStore(redis) : memoryRateLimitStore(),
+    events,
+    auth: new Authenticator(usersRepo),
+    options,
+    logWriter,
+    usersRepo,
+    users,
+    setup,
+    startTime: Math.floor(Date.now() / 1000),
+    version: VERSION,
+    routes: [],
+  };
+
+  if (config.initialRoot && !(await setup.status()).status) {
+    await setup.run({
+      username: config.initialRoot.username,
+      password: config.initialRoot.password,
+      accessToken: config.initialRoot.accessToken || undefined,
+    });
+    app.log.info({ username: config.initialRoot.username }, 'root user created from the environment');
+  }
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySecureSession, {
+    key: await sessionKey(config, optionsRepo),
+    cookieName: 'session',
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 30 * 24 * 3600 },
+  });
+  installErrorHandler(app);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  if (config.globalApiRateLimit > 0) {
+    const limit = rateLimit(ctx.rateLimits, { name: 'global', max: config.globalApiRateLimit, windowSec: 60 });
+    app.addHook('onRequest', async (request) => {
+      if (request.url.startsWith('/api/')) await limit(request);
+    });
+  }
+  app.decorateRequest('user', null);
+  // Every /api route must declare who may call it; the list also feeds the auth-matrix test.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.method === 'HEAD') return;
+    const auth = route.config?.auth;
+    if (auth === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no config.auth level`);
+    ctx.routes.push({ method: String(route.method), url: route.url, auth });
+  });
+  app.addHook('onRequest', ctx.auth.hook());
+  app.addHook('onClose', async () => {
+    await logWriter.close();
+  });
+
+  for (const routes of [setupRoutes, statusRoutes, usersRoutes]) {
+    await app.register(async (scope) => routes(scope, ctx));
+  }
+  return { app, ctx };
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/**
+ * Environment → validated Config, read once in main.ts and passed down. Nothing else reads process.env.
+ * A bad value stops start-up with one line naming the variable (see ConfigError).
+ */
+const dsn = z
+  .string()
+  .trim()
+  .refine((v) => v === '' || /^(postgres|postgresql|mysql):\/\//.test(v), {
+    message: 'must be empty (SQLite), postgres://… or mysql://…',
+  });
+
+const intInRange = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
+
+const envSchema = z.object({
+  PORT: intInRange(1, 65535, 3000),
+  HOST: z.string().trim().default('0.0.0.0'),
+  SQL_DSN: dsn.default(''),
+  SQLITE_PATH: z.string().trim().min(1).default('./data/tollgate.db'),
+  LOG_SQL_DSN: dsn.default(''),
+  REDIS_CONN_STRING: z
+    .string()
+    .trim()
+    .default('')
+    .refine((v) => v === '' || /^rediss?:\/\//.test(v), { message: 'must be redis://… or rediss://…' }),
+  SESSION_SECRET: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || v.length >= 16, { message: 'must be at least 16 characters' }),
+  CHANNEL_KEY_SECRET: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || v.length >= 16, { message: 'must be at least 16 characters' }),
+  INITIAL_ROOT_USERNAME: z.string().trim().max(64).default(''),
+  INITIAL_ROOT_PASSWORD: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || v.length >= 8, { message: 'must be at least 8 characters' }),
+  INITIAL_ROOT_ACCESS_TOKEN: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || v.length >= 16, { message: 'must be at least 16 characters' }),
+  GLOBAL_API_RATE_LIMIT: intInRange(0, 1_000_000, 0),
+  TRUST_PROXY: z
+    .enum(['', 'true', 'false', '1', '0'])
+    .default('')
+    .transform((v) => v === 'true' || v === '1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** '' = embedded SQLite at sqlitePath */
+  sqlDsn: string;
+  sqlitePath: string;
+  /** '' = logs live in the main database */
+  logSqlDsn: string;
+  redisUrl: string;
+  /** '' = generated on first run and persisted in the main database */
+  sessionSecret: string;
+  channelKeySecret: string;
+  initialRoot: { username: string; password: string; accessToken: string } | null;
+  globalApiRateLimit: number;
+  trustProxy: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid environment variable ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if ((e.INITIAL_ROOT_USERNAME === '') !== (e.INITIAL_ROOT_PASSWORD === '')) {
+    throw new ConfigError(
+      'invalid environment variable INITIAL_ROOT_PASSWORD: INITIAL_ROOT_USERNAME and INITIAL_ROOT_PASSWORD go together',
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    sqlDsn: e.SQL_DSN,
+    sqlitePath: e.SQLITE_PATH,
+    logSqlDsn: e.LOG_SQL_DSN,
+    redisUrl: e.REDIS_CONN_STRING,
+    sessionSecret: e.SESSION_SECRET,
+    channelKeySecret: e.CHANNEL_KEY_SECRET,
+    initialRoot: e.INITIAL_ROOT_USERNAME
+      ? {
+          username: e.INITIAL_ROOT_USERNAME,
+          password: e.INITIAL_ROOT_PASSWORD,
+          accessToken: e.INITIAL_ROOT_ACCESS_TOKEN,
+        }
+      : null,
+    globalApiRateLimit: e.GLOBAL_API_RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,30 @@
+import type { RedisClientType } from 'redis';
+import type { Config } from './config.ts';
+import type { Databases } from './db/connect.ts';
+import type { EventBus } from './events.ts';
+import type { Authenticator, AuthLevel } from './http/auth.ts';
+import type { RateLimitStore } from './http/rate-limit.ts';
+import type { LogWriter } from './modules/logs/log-types.ts';
+import type { OptionsService } from './modules/options/options.service.ts';
+import type { SetupService } from './modules/setup/setup.service.ts';
+import type { UsersRepo } from './modules/users/users.repo.ts';
+import type { UsersService } from './modules/users/users.service.ts';
+
+/** What route modules receive: built once in app.ts, no globals. */
+export interface AppContext {
+  config: Config;
+  dbs: Databases;
+  redis: RedisClientType<any, any, any, any, any> | null;
+  rateLimits: RateLimitStore;
+  events: EventBus;
+  auth: Authenticator;
+  options: OptionsService;
+  logWriter: LogWriter;
+  usersRepo: UsersRepo;
+  users: UsersService;
+  setup: SetupService;
+  startTime: number;
+  version: string;
+  /** every /api route with its declared level (filled while routes register) */
+  routes: Array<{ method: string; url: string; auth: AuthLevel }>;
+}

@@ -1,0 +1,73 @@
+import { Kysely, MysqlDialect, sql } from 'kysely';
+import { createPool } from 'mysql2';
+import type { SqlDialect } from './types.ts';
+
+export const mysqlDialect: SqlDialect = {
+  kind: 'mysql',
+
+  open(dsn) {
+    const url = new URL(dsn);
+    const pool = createPool({
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: url.pathname.replace(/^\//, ''),
+      connectionLimit: 10,
+      charset: 'utf8mb4',
+      // SUM() returns DECIMAL: read it as a number, like every other engine here.
+      decimalNumbers: true,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      timezone: 'Z',
+    });
+    return new Kysely({ dialect: new MysqlDialect({ pool }) });
+  },
+
+  addId(tb, name = 'id') {
+    return tb.addColumn(name, 'bigint', (c) => c.primaryKey().autoIncrement());
+  },
+
+  longText: sql`mediumtext`,
+
+  async insertId(db, table, values) {
+    // MySQL has no RETURNING.
+    const result = await db.insertInto(table).values(values).executeTakeFirstOrThrow();
+    return Number(result.insertId);
+  },
+
+  async upsertAdd(db, table, rows, _uniqueColumns, addColumns) {
+    if (rows.length === 0) return;
+    await db
+      .insertInto(table)
+      .values(rows)
+      .onDuplicateKeyUpdate(
+        Object.fromEntries(addColumns.map((c) => [c, sql`${sql.ref(c)} + VALUES(${sql.ref(c)})`])),
+      )
+      .execute();
+  },
+
+  async upsertReplace(db, table, row, _uniqueColumns, setColumns) {
+    await db
+      .insertInto(table)
+      .values(row)
+      .onDuplicateKeyUpdate(Object.fromEntries(setColumns.map((c) => [c, sql`VALUES(${sql.ref(c)})`])))
+      .execute();
+  },
+
+  async deleteOlderBatch(db, table, column, before, limit) {
+    const result = await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} < ${before} ORDER BY ${sql.ref(column)} LIMIT ${limit}`.execute(
+      db,
+    );
+    return Number(result.numAffectedRows ?? 0);
+  },
+
+  ilike(column, pattern) {
+    // The default utf8mb4 collations compare case-insensitively.
+    return sql<boolean>`${sql.ref(column)} LIKE ${pattern} ESCAPE '!'`;
+  },
+
+  async reclaim() {
+    // InnoDB reuses freed pages.
+  },
+};

@@ -1,0 +1,47 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { onConflictAdd, onConflictReplace, returningInsertId } from './shared-sql.ts';
+import type { SqlDialect } from './types.ts';
+
+// pg returns int8 (bigint, COUNT) and numeric (SUM of bigint) as strings; every such value here is a
+// count or a quota well inside 2^53.
+pg.types.setTypeParser(20, Number);
+pg.types.setTypeParser(1700, Number);
+
+export const postgresDialect: SqlDialect = {
+  kind: 'postgres',
+
+  open(dsn) {
+    return new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: dsn, max: 10 }) }) });
+  },
+
+  addId(tb, name = 'id') {
+    // Kysely's autoIncrement() emits invalid SQL on PostgreSQL.
+    return tb.addColumn(name, 'bigserial', (c) => c.primaryKey());
+  },
+
+  longText: 'text',
+
+  insertId: returningInsertId,
+
+  upsertAdd: onConflictAdd,
+
+  upsertReplace: onConflictReplace,
+
+  async deleteOlderBatch(db, table, column, before, limit) {
+    // A bounded sub-select: PostgreSQL has no DELETE … LIMIT.
+    const result = await sql`DELETE FROM ${sql.table(table)} WHERE id IN (
+        SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(column)} < ${before} ORDER BY ${sql.ref(column)} LIMIT ${limit})`.execute(
+      db,
+    );
+    return Number(result.numAffectedRows ?? 0);
+  },
+
+  ilike(column, pattern) {
+    return sql<boolean>`${sql.ref(column)} ILIKE ${pattern} ESCAPE '!'`;
+  },
+
+  async reclaim() {
+    // autovacuum reclaims dead tuples.
+  },
+};

@@ -1,0 +1,47 @@
+import { type Kysely, sql } from 'kysely';
+
+/** Statements SQLite and PostgreSQL write the same way: RETURNING and `INSERT … ON CONFLICT`. */
+
+export async function returningInsertId(db: Kysely<any>, table: string, values: Record<string, unknown>): Promise<number> {
+  const row = await db.insertInto(table).values(values).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function onConflictAdd(
+  db: Kysely<any>,
+  table: string,
+  rows: Record<string, unknown>[],
+  uniqueColumns: string[],
+  addColumns: string[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto(table)
+    .values(rows)
+    .onConflict((oc) =>
+      oc
+        .columns(uniqueColumns as any)
+        .doUpdateSet(
+          Object.fromEntries(addColumns.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`])),
+        ),
+    )
+    .execute();
+}
+
+export async function onConflictReplace(
+  db: Kysely<any>,
+  table: string,
+  row: Record<string, unknown>,
+  uniqueColumns: string[],
+  setColumns: string[],
+): Promise<void> {
+  await db
+    .insertInto(table)
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(uniqueColumns as any)
+        .doUpdateSet(Object.fromEntries(setColumns.map((c) => [c, sql`excluded.${sql.ref(c)}`]))),
+    )
+    .execute();
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { onConflictAdd, onConflictReplace, returningInsertId } from './shared-sql.ts';
+import type { SqlDialect } from './types.ts';
+
+export const sqliteDialect: SqlDialect = {
+  kind: 'sqlite',
+
+  open(path) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const conn = new Database(path);
+    // WAL lets readers run beside the one writer; busy_timeout turns "database is locked" into a wait.
+    conn.pragma('journal_mode = WAL');
+    conn.pragma('synchronous = NORMAL');
+    conn.pragma('busy_timeout = 5000');
+    conn.pragma('foreign_keys = OFF');
+    // Must be set before the first table exists to take effect; harmless afterwards.
+    conn.pragma('auto_vacuum = INCREMENTAL');
+    return new Kysely({ dialect: new SqliteDialect({ database: conn }) });
+  },
+
+  addId(tb, name = 'id') {
+    return tb.addColumn(name, 'integer', (c) => c.primaryKey().autoIncrement());
+  },
+
+  longText: 'text',
+
+  insertId: returningInsertId,
+
+  upsertAdd: onConflictAdd,
+
+  upsertReplace: onConflictReplace,
+
+  async deleteOlderBatch(db, table, column, before, limit) {
+    const result = await sql`DELETE FROM ${sql.table(table)} WHERE rowid IN (
+        SELECT rowid FROM ${sql.table(table)} WHERE ${sql.ref(column)} < ${before} ORDER BY ${sql.ref(column)} LIMIT ${limit})`.execute(
+      db,
+    );
+    return Number(result.numAffectedRows ?? 0);
+  },
+
+  ilike(column, pattern) {
+    // SQLite's LIKE is case-insensitive for ASCII by default.
+    return sql<boolean>`${sql.ref(column)} LIKE ${pattern} ESCAPE '!'`;
+  },
+
+  async reclaim(db) {
+    await sql`PRAGMA incremental_vacuum(2000)`.execute(db);
+  },
+};

@@ -1,0 +1,41 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Databases } from './connect.ts';
+import type { SqlDialect } from './dialects/types.ts';
+import * as logs001 from './migrations/logs-001-init.ts';
+import * as main001 from './migrations/main-001-init.ts';
+
+type Step = { up(db: Kysely<any>, d: SqlDialect): Promise<void> };
+
+/** Migrations per database, in order. Names are never changed once released. */
+const MAIN: Record<string, Step> = { '001-init': main001 };
+const LOGS: Record<string, Step> = { '001-init': logs001 };
+
+function provider(steps: Record<string, Step>, d: SqlDialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, step] of Object.entries(steps)) out[name] = { up: (db) => step.up(db, d) };
+      return out;
+    },
+  };
+}
+
+async function run(db: Kysely<any>, d: SqlDialect, steps: Record<string, Step>, table: string): Promise<string[]> {
+  // Kysely's migrator takes a lock table, so instances starting together migrate once.
+  const migrator = new Migrator({
+    db,
+    provider: provider(steps, d),
+    migrationTableName: table,
+    migrationLockTableName: `${table}_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Brings both databases to the latest schema; idempotent. Returns the names of migrations applied. */
+export async function migrate(dbs: Databases): Promise<string[]> {
+  const applied = await run(dbs.main.db, dbs.main.dialect, MAIN, 'tollgate_migrations');
+  applied.push(...(await run(dbs.logs.db, dbs.logs.dialect, LOGS, 'tollgate_log_migrations')));
+  return applied;
+}

@@ -1,0 +1,166 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table types shared by every engine. Conventions: times are integer Unix seconds, money is integer
+ * quota, booleans are 0/1 integers (one representation on all three engines), JSON lives in text.
+ */
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password: string; // bcrypt hash
+  display_name: string;
+  role: number; // 1 user, 10 admin, 100 root
+  status: number; // 1 enabled, 2 disabled
+  email: string;
+  group: string;
+  quota: number;
+  used_quota: number;
+  request_count: number;
+  /** sha256 hex of the access token; null until one is generated */
+  access_token_hash: string | null;
+  created_at: number;
+  /** soft delete: the row (and its name) stays, the user is gone for every other purpose */
+  deleted_at: number | null;
+}
+
+export interface TokensTable {
+  id: Generated<number>;
+  user_id: number;
+  key: string; // 48 chars, stored without "sk-"
+  name: string;
+  status: number; // 1 enabled, 2 disabled, 3 expired, 4 exhausted
+  created_time: number;
+  accessed_time: number;
+  expired_time: number; // -1 never
+  remain_quota: number;
+  unlimited_quota: number;
+  used_quota: number;
+  model_limits_enabled: number;
+  model_limits: string;
+  allow_ips: string;
+  group: string;
+}
+
+export interface ChannelsTable {
+  id: Generated<number>;
+  type: number;
+  name: string;
+  key: string; // encrypted at rest
+  base_url: string;
+  models: string;
+  group: string;
+  model_mapping: string;
+  priority: number;
+  weight: number;
+  status: number; // 1 enabled, 2 manually disabled, 3 automatically disabled
+  used_quota: number;
+  response_time: number; // ms
+  test_time: number;
+  tag: string;
+  remark: string;
+  created_time: number;
+}
+
+/** The serving table ("abilities" in New API): one row per (group, model, channel). */
+export interface AbilitiesTable {
+  group: string;
+  model: string;
+  channel_id: number;
+  enabled: number;
+  priority: number;
+  weight: number;
+}
+
+export interface OptionsTable {
+  key: string;
+  value: string;
+}
+
+export interface LogsTable {
+  id: Generated<number>;
+  user_id: number;
+  username: string;
+  created_at: number;
+  type: number; // 1 top-up, 2 consume, 3 manage, 4 error, 5 system
+  content: string;
+  token_id: number;
+  token_name: string;
+  model_name: string;
+  quota: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  use_time: number;
+  is_stream: number;
+  channel_id: number;
+  group: string;
+  ip: string;
+  request_id: string;
+  other: string;
+}
+
+export interface QuotaDataTable {
+  id: Generated<number>;
+  user_id: number;
+  username: string;
+  model_name: string;
+  token_id: number;
+  channel_id: number;
+  created_at: number; // UTC hour start
+  count: number;
+  quota: number;
+  token_used: number;
+}
+
+export interface VendorsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  icon: string;
+  status: number;
+  created_time: number;
+  updated_time: number;
+}
+
+export interface ModelMetaTable {
+  id: Generated<number>;
+  model_name: string;
+  description: string;
+  icon: string;
+  tags: string;
+  vendor_id: number;
+  status: number;
+  created_time: number;
+  updated_time: number;
+}
+
+export interface SetupTable {
+  id: Generated<number>;
+  version: string;
+  initialized_at: number;
+}
+
+/** Tables of the main database. */
+export interface MainDatabase {
+  users: UsersTable;
+  tokens: TokensTable;
+  channels: ChannelsTable;
+  abilities: AbilitiesTable;
+  options: OptionsTable;
+  vendors: VendorsTable;
+  model_meta: ModelMetaTable;
+  setup: SetupTable;
+}
+
+/** Tables of the log database (the main one unless LOG_SQL_DSN is set). Rollups sit with the logs so
+ * that one transaction writes both. */
+export interface LogDatabase {
+  logs: LogsTable;
+  quota_data: QuotaDataTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type LogRow = Selectable<LogsTable>;
+export type NewLog = Insertable<LogsTable>;

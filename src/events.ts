@@ -1,0 +1,33 @@
+/**
+ * In-process change notifications, so caches (pricing, routing, token auth) invalidate at once on the
+ * instance that made the change. Other instances learn of changes through Redis pub/sub or a periodic
+ * reload (see the options module), which re-emit here.
+ */
+export interface AppEvents {
+  /** an option changed (key) */
+  option: string;
+  /** channels or the serving table changed (channel id, or 0 for several) */
+  channel: number;
+  /** a token changed or was deleted (token key without "sk-") */
+  token: string;
+  /** a user changed (id): status, quota, group, deletion */
+  user: number;
+  /** vendors or model metadata changed */
+  modelMeta: number;
+}
+
+type Listener<T> = (value: T) => void;
+
+export class EventBus {
+  private readonly listeners = new Map<keyof AppEvents, Listener<any>[]>();
+
+  on<K extends keyof AppEvents>(event: K, listener: Listener<AppEvents[K]>): void {
+    const list = this.listeners.get(event) ?? [];
+    list.push(listener);
+    this.listeners.set(event, list);
+  }
+
+  emit<K extends keyof AppEvents>(event: K, value: AppEvents[K]): void {
+    for (const l of this.listeners.get(event) ?? []) l(value);
+  }
+}

@@ -1,0 +1,43 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from './errors.ts';
+
+/** OpenAI's error `type` for a status, for /v1 answers. */
+export function openAiErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+function isRelay(request: FastifyRequest): boolean {
+  return request.url.startsWith('/v1/') || request.url === '/v1';
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, status: number, message: string, code?: string) {
+  if (isRelay(request)) {
+    return reply.status(status).send({ error: { message, type: openAiErrorType(status), code: code ?? null } });
+  }
+  return reply.status(status).send({ success: false, message });
+}
+
+/** The one place errors become responses: /api envelope or /v1 OpenAI shape, a real status, no internals. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    if (err instanceof AppError) return send(request, reply, err.status, err.message, (err as any).code);
+    const status = (err as FastifyError).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      // Fastify's own client errors (bad JSON, body too large, wrong content type): their text is safe.
+      const message =
+        (err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'body: request body is too large'
+          : `body: ${err.message}`;
+      return send(request, reply, status, message, (err as FastifyError).code);
+    }
+    request.log.error({ err }, 'unhandled error');
+    return send(request, reply, 500, 'internal server error');
+  });
+
+  app.setNotFoundHandler((request, reply) => send(request, reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`));
+}

@@ -1,0 +1,49 @@
+import { createClient } from 'redis';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabases } from './db/connect.ts';
+import { migrate } from './db/migrate.ts';
+
+/** Process entry: config → databases → migrate → app → listen; graceful shutdown on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`tollgate: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const dbs = openDatabases(config);
+  await migrate(dbs);
+  const redis = config.redisUrl ? createClient({ url: config.redisUrl }) : null;
+  if (redis) {
+    redis.on('error', (err) => console.error(`tollgate: redis: ${err.message}`));
+    await redis.connect();
+  }
+  const { app } = await buildApp({ config, dbs, redis: redis as any });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: finishing requests and flushing logs');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await app.close(); // waits for in-flight requests, then flushes the log writer
+    await redis?.quit();
+    await dbs.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((err) => {
+  console.error(`tollgate: failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+/** Log types, numbered as in seed 001 (New API swaps 4 and 5: an importer must map them). */
+export const LogType = {
+  TopUp: 1,
+  Consume: 2,
+  Manage: 3,
+  Error: 4,
+  System: 5,
+} as const;
+export type LogTypeValue = (typeof LogType)[keyof typeof LogType];
+
+/** What a caller hands the writer; the writer fills defaults and the timestamp. */
+export interface LogEntry {
+  type: LogTypeValue;
+  user_id: number;
+  username: string;
+  content: string;
+  created_at?: number;
+  token_id?: number;
+  token_name?: string;
+  model_name?: string;
+  quota?: number;
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  use_time?: number;
+  is_stream?: boolean;
+  channel_id?: number;
+  group?: string;
+  ip?: string;
+  request_id?: string;
+  /** serialised into the `other` JSON string column */
+  other?: Record<string, unknown>;
+}
+
+/** Every part of the system writes logs through this. */
+export interface LogWriter {
+  /** Queues one entry; never blocks the caller on the database. */
+  write(entry: LogEntry): void;
+  /** Resolves when everything queued before the call is stored. */
+  flush(): Promise<void>;
+  /** Flushes and stops; later writes are refused. */
+  close(): Promise<void>;
+}

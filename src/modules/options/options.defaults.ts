@@ -1,0 +1,32 @@
+/**
+ * Every option key the contract names, with its default (stored form: a string, as in New API).
+ * A key missing from the database reads as its default.
+ */
+export const OPTION_DEFAULTS: Record<string, string> = {
+  SystemName: 'Tollgate',
+  Logo: '',
+  Footer: '',
+  Notice: '',
+  About: '',
+  HomePageContent: '',
+  ServerAddress: '',
+  QuotaPerUnit: '500000',
+  DisplayInCurrencyEnabled: 'true',
+  RegisterEnabled: 'true',
+  QuotaForNewUser: '0',
+  ExposeRatioEnabled: 'true',
+  LogConsumeEnabled: 'true',
+  DataExportEnabled: 'true',
+  RetentionDays: '0',
+  RetryTimes: '2',
+  TokenLimitPerUser: '1000',
+  ModelRatio: '{}',
+  CompletionRatio: '{}',
+  ModelPrice: '{}',
+  GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
+  UserUsableGroups: JSON.stringify({ default: 'Default group', vip: 'VIP group' }),
+  AutoGroups: '[]',
+};
+
+/** Options never returned by GET /api/option/ (secrets the server generates for itself). */
+export const SECRET_OPTION_KEYS = new Set(['SessionSecret']);

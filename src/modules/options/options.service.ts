@@ -1,0 +1,65 @@
+import { badRequest } from '../../http/errors.ts';
+import { OPTION_DEFAULTS } from './options.defaults.ts';
+import type { OptionsRepo } from './options.repo.ts';
+
+/** Validates a stored-form value; returns the reason it is bad, or null. */
+export type OptionValidator = (value: string) => string | null;
+
+/**
+ * Options held in memory (every request reads them) and reloaded from the database when changed.
+ * Values are kept in their stored string form; typed getters parse them.
+ */
+export class OptionsService {
+  private values = new Map<string, string>();
+  private readonly listeners: Array<(key: string) => void> = [];
+
+  constructor(
+    private readonly repo: OptionsRepo,
+    private readonly validators: Record<string, OptionValidator> = {},
+  ) {}
+
+  async load(): Promise<void> {
+    this.values = await this.repo.all();
+  }
+
+  get(key: string): string {
+    return this.values.get(key) ?? OPTION_DEFAULTS[key] ?? '';
+  }
+
+  bool(key: string): boolean {
+    return this.get(key) === 'true';
+  }
+
+  int(key: string): number {
+    const n = Number.parseInt(this.get(key), 10);
+    return Number.isFinite(n) ? n : Number.parseInt(OPTION_DEFAULTS[key] ?? '0', 10);
+  }
+
+  json<T>(key: string): T {
+    try {
+      return JSON.parse(this.get(key)) as T;
+    } catch {
+      return JSON.parse(OPTION_DEFAULTS[key] ?? 'null') as T;
+    }
+  }
+
+  /** Every known key with its current value. */
+  entries(): Array<{ key: string; value: string }> {
+    const keys = new Set([...Object.keys(OPTION_DEFAULTS), ...this.values.keys()]);
+    return [...keys].sort().map((key) => ({ key, value: this.get(key) }));
+  }
+
+  /** Validates and stores; the old value stays when the new one is refused. */
+  async set(key: string, value: string): Promise<void> {
+    const reason = this.validators[key]?.(value);
+    if (reason) throw badRequest(`invalid value for ${key}: ${reason}`, 'value');
+    await this.repo.set(key, value);
+    this.values.set(key, value);
+    for (const l of this.listeners) l(key);
+  }
+
+  /** Called after any option changes on this instance (caches use it to invalidate). */
+  onChange(listener: (key: string) => void): void {
+    this.listeners.push(listener);
+  }
+}

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { ok } from '../../http/envelope.ts';
+import { parse } from '../../http/params.ts';
+
+const setupBody = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(8).max(72),
+  confirmPassword: z.string().max(72).optional(),
+});
+
+export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get('/api/setup', { config: { auth: 'public' } }, async () => ok(await ctx.setup.status()));
+  app.post('/api/setup', { config: { auth: 'public' } }, async (request) => {
+    await ctx.setup.run(parse(setupBody, request.body, 'body'));
+    return ok(null, 'setup complete');
+  });
+}

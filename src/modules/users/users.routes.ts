@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { ok } from '../../http/envelope.ts';
+import { forbidden } from '../../http/errors.ts';
+import { idParams, pageOf, parse } from '../../http/params.ts';
+import { rateLimit } from '../../http/rate-limit.ts';
+import { sessionView } from './users.service.ts';
+import {
+  createUserBody,
+  listUsersQuery,
+  loginBody,
+  manageBody,
+  registerBody,
+  updateSelfBody,
+  updateUserBody,
+} from './users.schema.ts';
+
+export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { users } = ctx;
+  const user = { auth: 'user' } as const;
+  const admin = { auth: 'admin' } as const;
+  const pub = { auth: 'public' } as const;
+  const perIp = (name: string) => rateLimit(ctx.rateLimits, { name, max: 10, windowSec: 60 });
+
+  app.post('/api/user/register', { config: pub, preHandler: perIp('register') }, async (request) => {
+    const created = await users.register(parse(registerBody, request.body, 'body'));
+    return ok(sessionView(created));
+  });
+
+  app.post('/api/user/login', { config: pub, preHandler: perIp('login') }, async (request) => {
+    const body = parse(loginBody, request.body, 'body');
+    const u = await users.login(body.username, body.password);
+    request.session.set('id', u.id);
+    return ok(sessionView(u));
+  });
+
+  app.get('/api/user/logout', { config: pub }, async (request) => {
+    request.session.delete();
+    return ok(null);
+  });
+
+  app.get('/api/user/self', { config: user }, async (request) => ok(await users.get(request.user!.id)));
+
+  app.put('/api/user/self', { config: user }, async (request) =>
+    ok(await users.updateSelf(request.user!.id, parse(updateSelfBody, request.body, 'body'))),
+  );
+
+  app.get('/api/user/token', { config: user }, async (request) => ok(await users.newAccessToken(request.user!.id)));
+
+  app.get('/api/user/', { config: admin }, async (request) => {
+    const q = parse(listUsersQuery, request.query, 'query');
+    return ok(await users.list({ keyword: q.keyword, ...pageOf(q) }));
+  });
+
+  app.get('/api/user/:id', { config: admin }, async (request) => {
+    const { id } = parse(idParams, request.params, 'params');
+    return ok(await users.get(id));
+  });
+
+  app.post('/api/user/', { config: admin }, async (request) => {
+    const body = parse(createUserBody, request.body, 'body');
+    if ((body.role ?? 1) >= request.user!.role) throw forbidden('cannot create a user of your own role or higher');
+    return ok(await users.create(body));
+  });
+
+  app.put('/api/user/', { config: admin }, async (request) =>
+    ok(await users.update(request.user!, parse(updateUserBody, request.body, 'body'))),
+  );
+
+  app.delete('/api/user/:id', { config: admin }, async (request) => {
+    const { id } = parse(idParams, request.params, 'params');
+    await users.delete(request.user!, id);
+    return ok(null);
+  });
+
+  app.post('/api/user/manage', { config: admin }, async (request) =>
+    ok(await users.manage(request.user!, parse(manageBody, request.body, 'body'))),
+  );
+}
