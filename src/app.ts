@@ -127,8 +127,11 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     await logWriter.close();
   });
 
-  for (const routes of [setupRoutes, statusRoutes, usersRoutes]) {
-    await app.register(async (scope) => routes(scope, ctx));
-  }
+  // One line per module (each is a plugin scope of its own).
+  const mount = (routes: (scope: FastifyInstance, c: AppContext) => Promise<void>) =>
+    app.register(async (scope) => routes(scope, ctx));
+  await mount(setupRoutes);
+  await mount(statusRoutes);
+  await mount(usersRoutes);
   return { app, ctx };
 }
