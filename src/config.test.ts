@@ -22,7 +22,8 @@ test('a bad value stops start-up with one line naming the variable', () => {
   ] as const) {
     assert.throws(
       () => loadConfig(env as Record<string, string>),
-      (err: unknown) => err instanceof ConfigError && err.message.includes(name) && !err.message.includes('\n'),
+      (err: unknown) =>
+        err instanceof ConfigError && err.message.includes(name) && !err.message.includes('\n'),
       JSON.stringify(env),
     );
   }

@@ -17,7 +17,12 @@ for (const engine of engines()) {
       admin = await createActor(t, root, 'alice', { role: 10 });
       user = await createActor(t, root, 'bob');
       disabled = await createActor(t, root, 'carol');
-      const res = await t.call({ method: 'POST', url: '/api/user/manage', headers: root.headers, payload: { id: disabled.id, action: 'disable' } });
+      const res = await t.call({
+        method: 'POST',
+        url: '/api/user/manage',
+        headers: root.headers,
+        payload: { id: disabled.id, action: 'disable' },
+      });
       assert.equal(res.status, 200);
     });
     after(() => t.close());
@@ -35,9 +40,17 @@ for (const engine of engines()) {
         const none = await t.call({ method, url: r.url });
         assert.equal(none.status, 401, `${r.method} ${r.url} without credentials`);
         assert.equal(none.body.success, false);
-        const wrong = await t.call({ method, url: r.url, headers: { ...user.headers, 'New-Api-User': String(root.id) } });
+        const wrong = await t.call({
+          method,
+          url: r.url,
+          headers: { ...user.headers, 'New-Api-User': String(root.id) },
+        });
         assert.equal(wrong.status, 401, `${r.method} ${r.url} with another user's id`);
-        const missing = await t.call({ method, url: r.url, headers: { Authorization: user.headers.Authorization } });
+        const missing = await t.call({
+          method,
+          url: r.url,
+          headers: { Authorization: user.headers.Authorization },
+        });
         assert.equal(missing.status, 401, `${r.method} ${r.url} without New-Api-User`);
         const off = await t.call({ method, url: r.url, headers: disabled.headers });
         assert.equal(off.status, 403, `${r.method} ${r.url} as a disabled user`);
@@ -69,18 +82,42 @@ for (const engine of engines()) {
         assert.equal(res.status, 200, JSON.stringify(headers));
         assert.equal(res.body.data.username, 'root');
       }
-      const malformed = await t.call({ method: 'GET', url: '/api/user/self', headers: { ...root.headers, 'New-Api-User': 'one' } });
+      const malformed = await t.call({
+        method: 'GET',
+        url: '/api/user/self',
+        headers: { ...root.headers, 'New-Api-User': 'one' },
+      });
       assert.equal(malformed.status, 401);
-      const unknown = await t.call({ method: 'GET', url: '/api/user/self', headers: { Authorization: 'Bearer nope', 'New-Api-User': '1' } });
+      const unknown = await t.call({
+        method: 'GET',
+        url: '/api/user/self',
+        headers: { Authorization: 'Bearer nope', 'New-Api-User': '1' },
+      });
       assert.equal(unknown.status, 401);
     });
 
     test('a session cookie authenticates, still with New-Api-User; logout ends it', async () => {
-      const login = await t.app.inject({ method: 'POST', url: '/api/user/login', payload: { username: 'bob', password: 'bob-password' } });
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/api/user/login',
+        payload: { username: 'bob', password: 'bob-password' },
+      });
       assert.equal(login.statusCode, 200);
-      assert.deepEqual(Object.keys(login.json().data).sort(), ['display_name', 'group', 'id', 'role', 'status', 'username']);
+      assert.deepEqual(Object.keys(login.json().data).sort(), [
+        'display_name',
+        'group',
+        'id',
+        'role',
+        'status',
+        'username',
+      ]);
       const session = login.cookies.find((c) => c.name === 'session')!.value;
-      const ok = await t.call({ method: 'GET', url: '/api/user/self', cookies: { session }, headers: { 'New-Api-User': String(user.id) } });
+      const ok = await t.call({
+        method: 'GET',
+        url: '/api/user/self',
+        cookies: { session },
+        headers: { 'New-Api-User': String(user.id) },
+      });
       assert.equal(ok.status, 200);
       const noHeader = await t.call({ method: 'GET', url: '/api/user/self', cookies: { session } });
       assert.equal(noHeader.status, 401);
@@ -96,14 +133,30 @@ for (const engine of engines()) {
     });
 
     test('login: unknown user and wrong password read the same; disabled only with the right password', async () => {
-      const unknown = await t.call({ method: 'POST', url: '/api/user/login', payload: { username: 'nobody', password: 'whatever1' } });
-      const wrong = await t.call({ method: 'POST', url: '/api/user/login', payload: { username: 'bob', password: 'whatever1' } });
+      const unknown = await t.call({
+        method: 'POST',
+        url: '/api/user/login',
+        payload: { username: 'nobody', password: 'whatever1' },
+      });
+      const wrong = await t.call({
+        method: 'POST',
+        url: '/api/user/login',
+        payload: { username: 'bob', password: 'whatever1' },
+      });
       assert.equal(unknown.status, 401);
       assert.equal(wrong.status, 401);
       assert.equal(unknown.body.message, wrong.body.message);
-      const offWrong = await t.call({ method: 'POST', url: '/api/user/login', payload: { username: 'carol', password: 'bad-password' } });
+      const offWrong = await t.call({
+        method: 'POST',
+        url: '/api/user/login',
+        payload: { username: 'carol', password: 'bad-password' },
+      });
       assert.equal(offWrong.status, 401);
-      const offRight = await t.call({ method: 'POST', url: '/api/user/login', payload: { username: 'carol', password: 'carol-password' } });
+      const offRight = await t.call({
+        method: 'POST',
+        url: '/api/user/login',
+        payload: { username: 'carol', password: 'carol-password' },
+      });
       assert.equal(offRight.status, 403);
     });
 

@@ -20,7 +20,12 @@ function provider(steps: Record<string, Step>, d: SqlDialect): MigrationProvider
   };
 }
 
-async function run(db: Kysely<any>, d: SqlDialect, steps: Record<string, Step>, table: string): Promise<string[]> {
+async function run(
+  db: Kysely<any>,
+  d: SqlDialect,
+  steps: Record<string, Step>,
+  table: string,
+): Promise<string[]> {
   // Kysely's migrator takes a lock table, so instances starting together migrate once.
   const migrator = new Migrator({
     db,

@@ -50,15 +50,18 @@ export class Authenticator {
   async authenticate(request: FastifyRequest): Promise<User> {
     const sessionId = request.session?.get('id');
     const token = sessionId === undefined ? accessToken(request) : null;
-    if (sessionId === undefined && token === null) throw unauthorized('not authenticated: log in or send an access token');
+    if (sessionId === undefined && token === null)
+      throw unauthorized('not authenticated: log in or send an access token');
     const user =
       sessionId !== undefined
         ? await this.users.findAuthById(sessionId)
         : await this.users.findAuthByAccessTokenHash(hashAccessToken(token!));
-    if (!user) throw unauthorized(sessionId !== undefined ? 'session expired, log in again' : 'invalid access token');
+    if (!user)
+      throw unauthorized(sessionId !== undefined ? 'session expired, log in again' : 'invalid access token');
     const claimed = headerUserId(request);
     if (claimed === null) throw unauthorized('the New-Api-User header is missing or malformed');
-    if (claimed !== user.id) throw unauthorized('the New-Api-User header does not match the authenticated user');
+    if (claimed !== user.id)
+      throw unauthorized('the New-Api-User header does not match the authenticated user');
     if (user.status !== 1) throw forbidden('user is disabled');
     return user;
   }

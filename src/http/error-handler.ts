@@ -17,7 +17,9 @@ function isRelay(request: FastifyRequest): boolean {
 
 function send(request: FastifyRequest, reply: FastifyReply, status: number, message: string, code?: string) {
   if (isRelay(request)) {
-    return reply.status(status).send({ error: { message, type: openAiErrorType(status), code: code ?? null } });
+    return reply
+      .status(status)
+      .send({ error: { message, type: openAiErrorType(status), code: code ?? null } });
   }
   return reply.status(status).send({ success: false, message });
 }
@@ -39,5 +41,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     return send(request, reply, 500, 'internal server error');
   });
 
-  app.setNotFoundHandler((request, reply) => send(request, reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) =>
+    send(request, reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`),
+  );
 }

@@ -5,7 +5,11 @@ import { badRequest } from './errors.ts';
  * Request parsing with zod. Every failure becomes a 400 naming the field, e.g.
  * "p must be an integer". Query strings arrive as strings; these helpers do the conversion.
  */
-export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'query' | 'body' | 'params'): z.output<S> {
+export function parse<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  where: 'query' | 'body' | 'params',
+): z.output<S> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -18,7 +22,8 @@ function describe(issue: z.core.$ZodIssue): string {
     if (issue.input === undefined) return 'is required';
     return `must be ${article(issue.expected)}`;
   }
-  if (issue.code === 'too_big' && issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
+  if (issue.code === 'too_big' && issue.origin === 'string')
+    return `must be at most ${issue.maximum} characters`;
   if (issue.code === 'too_small' && issue.origin === 'string') {
     return Number(issue.minimum) <= 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters`;
   }
@@ -41,7 +46,12 @@ export const queryInt = () =>
     .transform(Number);
 
 /** An id from a path parameter. */
-export const idParams = z.object({ id: z.string().regex(/^\d{1,15}$/, { message: 'must be a positive integer' }).transform(Number) });
+export const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,15}$/, { message: 'must be a positive integer' })
+    .transform(Number),
+});
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -52,7 +62,11 @@ export const pageQuery = {
   page_size: queryInt().optional(),
 };
 
-export function pageOf(q: { p?: number; page_size?: number }): { page: number; pageSize: number; offset: number } {
+export function pageOf(q: { p?: number; page_size?: number }): {
+  page: number;
+  pageSize: number;
+  offset: number;
+} {
   const page = q.p === undefined || q.p <= 0 ? 1 : q.p;
   const raw = q.page_size === undefined || q.page_size <= 0 ? DEFAULT_PAGE_SIZE : q.page_size;
   const pageSize = Math.min(raw, MAX_PAGE_SIZE);

@@ -49,7 +49,8 @@ export interface RateLimitRule {
 
 /** A preHandler enforcing `rule`; over the limit → 429 with the envelope. */
 export function rateLimit(store: RateLimitStore, rule: RateLimitRule) {
-  if (rule.max <= 0 || rule.windowSec <= 0) throw new Error(`rate limit ${rule.name}: max and window must be > 0`);
+  if (rule.max <= 0 || rule.windowSec <= 0)
+    throw new Error(`rate limit ${rule.name}: max and window must be > 0`);
   const keyOf = rule.key ?? ((request: FastifyRequest) => request.ip);
   return async (request: FastifyRequest) => {
     const count = await store.hit(`${rule.name}:${keyOf(request)}`, rule.windowSec);

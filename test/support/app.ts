@@ -14,9 +14,16 @@ export interface TestApp {
 }
 
 /** The whole app on a fresh database of `engine`, without a port. */
-export async function startTestApp(engine: Engine, env: Record<string, string> = {}, patch: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(
+  engine: Engine,
+  env: Record<string, string> = {},
+  patch: Partial<Config> = {},
+): Promise<TestApp> {
   const handle = await openTestDatabases(engine);
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'test-session-secret-0123456789', ...env }), ...patch };
+  const config = {
+    ...loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'test-session-secret-0123456789', ...env }),
+    ...patch,
+  };
   const { app, ctx } = await buildApp({ config, dbs: handle.dbs });
   await app.ready();
   return {
@@ -49,17 +56,30 @@ export interface Actor {
 
 /** Runs first-run setup and returns the root user with an access token. */
 export async function setupRoot(t: TestApp, username = 'root', password = 'root-password-1'): Promise<Actor> {
-  const setup = await t.call({ method: 'POST', url: '/api/setup', payload: { username, password, confirmPassword: password } });
+  const setup = await t.call({
+    method: 'POST',
+    url: '/api/setup',
+    payload: { username, password, confirmPassword: password },
+  });
   if (setup.status !== 200) throw new Error(`setup failed: ${JSON.stringify(setup.body)}`);
   return loginActor(t, username, password);
 }
 
 export async function loginActor(t: TestApp, username: string, password: string): Promise<Actor> {
-  const login = await t.app.inject({ method: 'POST', url: '/api/user/login', payload: { username, password } });
+  const login = await t.app.inject({
+    method: 'POST',
+    url: '/api/user/login',
+    payload: { username, password },
+  });
   if (login.statusCode !== 200) throw new Error(`login failed: ${login.body}`);
   const id = login.json().data.id as number;
   const cookie = login.cookies.find((c) => c.name === 'session')!;
-  const tok = await t.call({ method: 'GET', url: '/api/user/token', cookies: { session: cookie.value }, headers: { 'New-Api-User': String(id) } });
+  const tok = await t.call({
+    method: 'GET',
+    url: '/api/user/token',
+    cookies: { session: cookie.value },
+    headers: { 'New-Api-User': String(id) },
+  });
   return { id, username, headers: { Authorization: `Bearer ${tok.body.data}`, 'New-Api-User': String(id) } };
 }
 
@@ -71,7 +91,12 @@ export async function createActor(
   extra: { role?: number; quota?: number; group?: string } = {},
 ): Promise<Actor> {
   const password = `${username}-password`;
-  const res = await t.call({ method: 'POST', url: '/api/user/', headers: admin.headers, payload: { username, password, ...extra } });
+  const res = await t.call({
+    method: 'POST',
+    url: '/api/user/',
+    headers: admin.headers,
+    payload: { username, password, ...extra },
+  });
   if (res.status !== 200) throw new Error(`create user failed: ${JSON.stringify(res.body)}`);
   return loginActor(t, username, password);
 }

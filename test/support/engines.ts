@@ -54,7 +54,11 @@ export async function freshDatabase(engine: Engine): Promise<TestDatabase> {
   const name = `tg_test_${randomBytes(6).toString('hex')}`;
   if (engine.name === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
-    return { dsn: '', sqlitePath: join(dir, 'test.db'), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      dsn: '',
+      sqlitePath: join(dir, 'test.db'),
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   if (engine.name === 'postgres') {
     const admin = new pg.Client({ connectionString: engine.url });
@@ -87,7 +91,9 @@ export async function freshDatabase(engine: Engine): Promise<TestDatabase> {
 }
 
 /** Opens and migrates a fresh database; `close` closes and drops it. */
-export async function openTestDatabases(engine: Engine): Promise<{ dbs: Databases; db: TestDatabase; close(): Promise<void> }> {
+export async function openTestDatabases(
+  engine: Engine,
+): Promise<{ dbs: Databases; db: TestDatabase; close(): Promise<void> }> {
   const db = await freshDatabase(engine);
   const dbs = openDatabases({ sqlDsn: db.dsn, sqlitePath: db.sqlitePath, logSqlDsn: '' });
   await migrate(dbs);

@@ -56,9 +56,10 @@ export const mysqlDialect: SqlDialect = {
   },
 
   async deleteOlderBatch(db, table, column, before, limit) {
-    const result = await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} < ${before} ORDER BY ${sql.ref(column)} LIMIT ${limit}`.execute(
-      db,
-    );
+    const result =
+      await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} < ${before} ORDER BY ${sql.ref(column)} LIMIT ${limit}`.execute(
+        db,
+      );
     return Number(result.numAffectedRows ?? 0);
   },
 

@@ -12,7 +12,9 @@ export const postgresDialect: SqlDialect = {
   kind: 'postgres',
 
   open(dsn) {
-    return new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: dsn, max: 10 }) }) });
+    return new Kysely({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: dsn, max: 10 }) }),
+    });
   },
 
   addId(tb, name = 'id') {

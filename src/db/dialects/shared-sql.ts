@@ -2,7 +2,11 @@ import { type Kysely, sql } from 'kysely';
 
 /** Statements SQLite and PostgreSQL write the same way: RETURNING and `INSERT … ON CONFLICT`. */
 
-export async function returningInsertId(db: Kysely<any>, table: string, values: Record<string, unknown>): Promise<number> {
+export async function returningInsertId(
+  db: Kysely<any>,
+  table: string,
+  values: Record<string, unknown>,
+): Promise<number> {
   const row = await db.insertInto(table).values(values).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
 }
@@ -22,7 +26,9 @@ export async function onConflictAdd(
       oc
         .columns(uniqueColumns as any)
         .doUpdateSet(
-          Object.fromEntries(addColumns.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`])),
+          Object.fromEntries(
+            addColumns.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`]),
+          ),
         ),
     )
     .execute();

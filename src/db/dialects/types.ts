@@ -36,7 +36,13 @@ export interface SqlDialect {
     setColumns: string[],
   ): Promise<void>;
   /** Deletes at most `limit` rows of `table` with `column < before`, oldest first; returns how many. */
-  deleteOlderBatch(db: Kysely<any>, table: string, column: string, before: number, limit: number): Promise<number>;
+  deleteOlderBatch(
+    db: Kysely<any>,
+    table: string,
+    column: string,
+    before: number,
+    limit: number,
+  ): Promise<number>;
   /** Case-insensitive (ASCII) `LIKE pattern ESCAPE '!'` on a column. Pattern must be escaped with escapeLike. */
   ilike(column: string, pattern: string): Expression<SqlBool>;
   /** Space reclaim after large deletes where the engine needs it (SQLite incremental vacuum). */

@@ -28,7 +28,12 @@ export async function up(db: Kysely<any>, d: SqlDialect): Promise<void> {
     .addColumn('other', 'text', (c) => c.notNull())
     .execute();
   // admin list without filters; retention/DELETE batches walk it oldest first.
-  await db.schema.createIndex('logs_created_idx').ifNotExists().on('logs').columns(['created_at', 'id']).execute();
+  await db.schema
+    .createIndex('logs_created_idx')
+    .ifNotExists()
+    .on('logs')
+    .columns(['created_at', 'id'])
+    .execute();
   // /self lists and stats (every user view is forced to one user_id).
   await db.schema
     .createIndex('logs_user_idx')

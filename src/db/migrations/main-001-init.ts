@@ -23,7 +23,13 @@ export async function up(db: Kysely<any>, d: SqlDialect): Promise<void> {
     .addColumn('deleted_at', 'bigint')
     .execute();
   // login, register duplicate check: username stays taken after a soft delete.
-  await db.schema.createIndex('users_username_uq').ifNotExists().unique().on('users').column('username').execute();
+  await db.schema
+    .createIndex('users_username_uq')
+    .ifNotExists()
+    .unique()
+    .on('users')
+    .column('username')
+    .execute();
   // dashboard auth by access token: one indexed equality per request.
   await db.schema
     .createIndex('users_access_token_uq')
@@ -53,7 +59,12 @@ export async function up(db: Kysely<any>, d: SqlDialect): Promise<void> {
   // relay auth: key equality, once per request (cached above it).
   await db.schema.createIndex('tokens_key_uq').ifNotExists().unique().on('tokens').column('key').execute();
   // a user's token list, newest first, paged.
-  await db.schema.createIndex('tokens_user_id_idx').ifNotExists().on('tokens').columns(['user_id', 'id']).execute();
+  await db.schema
+    .createIndex('tokens_user_id_idx')
+    .ifNotExists()
+    .on('tokens')
+    .columns(['user_id', 'id'])
+    .execute();
 
   await d
     .addId(db.schema.createTable('channels').ifNotExists())
@@ -94,7 +105,12 @@ export async function up(db: Kysely<any>, d: SqlDialect): Promise<void> {
     .columns(['group', 'model', 'enabled', 'priority'])
     .execute();
   // keeping the table in step when one channel changes.
-  await db.schema.createIndex('abilities_channel_idx').ifNotExists().on('abilities').column('channel_id').execute();
+  await db.schema
+    .createIndex('abilities_channel_idx')
+    .ifNotExists()
+    .on('abilities')
+    .column('channel_id')
+    .execute();
 
   await db.schema
     .createTable('options')
@@ -112,7 +128,13 @@ export async function up(db: Kysely<any>, d: SqlDialect): Promise<void> {
     .addColumn('created_time', 'bigint', (c) => c.notNull())
     .addColumn('updated_time', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('vendors_name_uq').ifNotExists().unique().on('vendors').column('name').execute();
+  await db.schema
+    .createIndex('vendors_name_uq')
+    .ifNotExists()
+    .unique()
+    .on('vendors')
+    .column('name')
+    .execute();
 
   await d
     .addId(db.schema.createTable('model_meta').ifNotExists())

@@ -25,12 +25,18 @@ export class SetupService {
   ) {}
 
   async status(): Promise<SetupStatus> {
-    if (!this.done) this.done = (await this.db.selectFrom('setup').select('id').executeTakeFirst()) !== undefined;
+    if (!this.done)
+      this.done = (await this.db.selectFrom('setup').select('id').executeTakeFirst()) !== undefined;
     const rootInit = this.done || (await this.usersRepo.countRoots()) > 0;
     return { status: this.done, root_init: rootInit, database_type: this.databaseType };
   }
 
-  async run(input: { username: string; password: string; confirmPassword?: string; accessToken?: string }): Promise<void> {
+  async run(input: {
+    username: string;
+    password: string;
+    confirmPassword?: string;
+    accessToken?: string;
+  }): Promise<void> {
     if ((await this.status()).status) throw conflict('system is already set up');
     if (input.confirmPassword !== undefined && input.confirmPassword !== input.password) {
       throw badRequest('confirmPassword does not match password', 'confirmPassword');
@@ -42,7 +48,10 @@ export class SetupService {
         access_token_hash: input.accessToken ? hashAccessToken(input.accessToken) : null,
       });
     }
-    await this.db.insertInto('setup').values({ version: this.version, initialized_at: Math.floor(Date.now() / 1000) }).execute();
+    await this.db
+      .insertInto('setup')
+      .values({ version: this.version, initialized_at: Math.floor(Date.now() / 1000) })
+      .execute();
     this.done = true;
   }
 }

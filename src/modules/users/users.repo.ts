@@ -33,7 +33,12 @@ export class UsersRepo {
 
   /** Primary-key lookup of a live (not deleted) user, with secrets: for auth and login only. */
   findAuthById(id: number): Promise<User | undefined> {
-    return this.db.selectFrom('users').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
   }
 
   /** Index users_username_uq. */
@@ -67,13 +72,21 @@ export class UsersRepo {
 
   /** Deleted users included: a name stays taken. */
   async usernameTaken(username: string): Promise<boolean> {
-    const row = await this.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', username)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   /** Ids of users with that exact name, deleted ones included (their logs stay). */
   async idByUsername(username: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', username)
+      .executeTakeFirst();
     return row?.id;
   }
 
@@ -92,7 +105,12 @@ export class UsersRepo {
 
   async update(id: number, patch: UserUpdate): Promise<void> {
     if (Object.keys(patch).length === 0) return;
-    await this.db.updateTable('users').set(patch).where('id', '=', id).where('deleted_at', 'is', null).execute();
+    await this.db
+      .updateTable('users')
+      .set(patch)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .execute();
   }
 
   /** Newest first; keyword: username, display name or email contains it (admin list, small table). */
@@ -119,7 +137,11 @@ export class UsersRepo {
    * Atomic quota change. `subtract` only succeeds while the balance covers it (a conditional UPDATE,
    * no read-then-write). Returns [old, new] or null when the user is gone or the balance is short.
    */
-  async changeQuota(id: number, mode: 'add' | 'subtract' | 'override', value: number): Promise<[number, number] | null> {
+  async changeQuota(
+    id: number,
+    mode: 'add' | 'subtract' | 'override',
+    value: number,
+  ): Promise<[number, number] | null> {
     return this.db.transaction().execute(async (trx) => {
       const before = await trx
         .selectFrom('users')
@@ -130,12 +152,18 @@ export class UsersRepo {
       if (!before) return null;
       let q = trx.updateTable('users').where('id', '=', id);
       if (mode === 'add') q = q.set((eb) => ({ quota: eb('quota', '+', value) }));
-      else if (mode === 'subtract') q = q.set((eb) => ({ quota: eb('quota', '-', value) })).where('quota', '>=', value);
+      else if (mode === 'subtract')
+        q = q.set((eb) => ({ quota: eb('quota', '-', value) })).where('quota', '>=', value);
       else q = q.set({ quota: value });
       const res = await q.executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0 && mode !== 'override') return null;
-      const after = await trx.selectFrom('users').select('quota').where('id', '=', id).executeTakeFirstOrThrow();
-      const old = mode === 'override' ? Number(before.quota) : Number(after.quota) - (mode === 'add' ? value : -value);
+      const after = await trx
+        .selectFrom('users')
+        .select('quota')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      const old =
+        mode === 'override' ? Number(before.quota) : Number(after.quota) - (mode === 'add' ? value : -value);
       return [old, Number(after.quota)];
     });
   }

@@ -4,7 +4,6 @@ import { ok } from '../../http/envelope.ts';
 import { forbidden } from '../../http/errors.ts';
 import { idParams, pageOf, parse } from '../../http/params.ts';
 import { rateLimit } from '../../http/rate-limit.ts';
-import { sessionView } from './users.service.ts';
 import {
   createUserBody,
   listUsersQuery,
@@ -14,6 +13,7 @@ import {
   updateSelfBody,
   updateUserBody,
 } from './users.schema.ts';
+import { sessionView } from './users.service.ts';
 
 export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { users } = ctx;
@@ -45,7 +45,9 @@ export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promis
     ok(await users.updateSelf(request.user!.id, parse(updateSelfBody, request.body, 'body'))),
   );
 
-  app.get('/api/user/token', { config: user }, async (request) => ok(await users.newAccessToken(request.user!.id)));
+  app.get('/api/user/token', { config: user }, async (request) =>
+    ok(await users.newAccessToken(request.user!.id)),
+  );
 
   app.get('/api/user/', { config: admin }, async (request) => {
     const q = parse(listUsersQuery, request.query, 'query');
@@ -59,7 +61,8 @@ export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.post('/api/user/', { config: admin }, async (request) => {
     const body = parse(createUserBody, request.body, 'body');
-    if ((body.role ?? 1) >= request.user!.role) throw forbidden('cannot create a user of your own role or higher');
+    if ((body.role ?? 1) >= request.user!.role)
+      throw forbidden('cannot create a user of your own role or higher');
     return ok(await users.create(body));
   });
 

@@ -12,7 +12,10 @@ const username = z
   .regex(/^[^\s]+$/, { message: 'must not contain spaces' });
 const password = z.string().min(8).max(72); // bcrypt reads 72 bytes at most
 
-export const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) });
+export const loginBody = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(128),
+});
 
 export const registerBody = z.object({
   username,

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { User } from '../../db/schema.ts';
 import type { EventBus } from '../../events.ts';
-import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../http/errors.ts';
 import type { Page } from '../../http/envelope.ts';
+import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../http/errors.ts';
 import { LogType, type LogWriter } from '../logs/log-types.ts';
 import type { OptionsService } from '../options/options.service.ts';
 import { hashAccessToken, hashPassword, newAccessToken, verifyPassword } from './password.ts';
@@ -10,11 +10,11 @@ import type { PublicUser, UsersRepo } from './users.repo.ts';
 import {
   type createUserBody,
   type manageBody,
-  type registerBody,
   ROLE,
+  type registerBody,
+  USER_STATUS,
   type updateSelfBody,
   type updateUserBody,
-  USER_STATUS,
 } from './users.schema.ts';
 
 export type SessionUser = Pick<User, 'id' | 'username' | 'display_name' | 'role' | 'status' | 'group'>;
@@ -48,7 +48,8 @@ export class UsersService {
   }
 
   async register(body: z.output<typeof registerBody>): Promise<PublicUser> {
-    if (!this.options.bool('RegisterEnabled')) throw forbidden('registration is disabled by the administrator');
+    if (!this.options.bool('RegisterEnabled'))
+      throw forbidden('registration is disabled by the administrator');
     return this.create({ ...body, role: ROLE.User, quota: this.options.int('QuotaForNewUser') });
   }
 
@@ -84,8 +85,17 @@ export class UsersService {
     return user;
   }
 
-  async list(q: { keyword?: string; page: number; pageSize: number; offset: number }): Promise<Page<PublicUser>> {
-    const { items, total } = await this.repo.list({ keyword: q.keyword, offset: q.offset, limit: q.pageSize });
+  async list(q: {
+    keyword?: string;
+    page: number;
+    pageSize: number;
+    offset: number;
+  }): Promise<Page<PublicUser>> {
+    const { items, total } = await this.repo.list({
+      keyword: q.keyword,
+      offset: q.offset,
+      limit: q.pageSize,
+    });
     return { items, total, page: q.page, page_size: q.pageSize };
   }
 
@@ -192,7 +202,8 @@ export class UsersService {
   ): Promise<number> {
     const result = await this.repo.changeQuota(target.id, mode, value);
     if (!result) {
-      if (mode === 'subtract') throw badRequest('value is larger than the user quota: the quota cannot go below zero', 'value');
+      if (mode === 'subtract')
+        throw badRequest('value is larger than the user quota: the quota cannot go below zero', 'value');
       throw notFound('user not found');
     }
     const [oldQuota, newQuota] = result;
