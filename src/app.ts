@@ -19,6 +19,7 @@ import { SetupService } from './modules/setup/setup.service.ts';
 import { UsersRepo } from './modules/users/users.repo.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UsersService } from './modules/users/users.service.ts';
+import { webRoutes } from './modules/web/web.routes.ts';
 
 export const VERSION = '0.1.0';
 
@@ -133,5 +134,6 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await mount(setupRoutes);
   await mount(statusRoutes);
   await mount(usersRoutes);
+  await mount(webRoutes);
   return { app, ctx };
 }

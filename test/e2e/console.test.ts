@@ -1,0 +1,175 @@
+// The web console in a real browser (Debian Chromium via playwright-core): setup → login → channel →
+// token → relay → dashboard and logs → delete logs with progress → pricing signed-out. Screenshots of
+// each main page at desktop and phone width go to docs/screenshots/.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  buildWeb,
+  CHROMIUM,
+  DESKTOP,
+  launchChromium,
+  routeExists,
+  screenshots,
+  startServer,
+  startUpstream,
+  type Upstream,
+} from './support.ts';
+
+const ROOT_USER = 'root';
+const ROOT_PASS = 'root-password-e2e';
+const MODELS = ['gpt-4o-mini', 'tg-e2e-model'];
+
+describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing` }, () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let upstream: Upstream;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let key = '';
+  const has = (method: string, path: string) => routeExists(server.url, method, path);
+
+  before(async () => {
+    await buildWeb();
+    [server, upstream, browser] = await Promise.all([startServer(), startUpstream(), launchChromium()]);
+    context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await upstream?.close();
+    await server?.close();
+  });
+
+  test('first run: the setup wizard creates root, then login opens the dashboard', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForURL('**/setup');
+    await screenshots(page, 'setup');
+    await page.locator('#username').fill(ROOT_USER);
+    await page.locator('#password').fill(ROOT_PASS);
+    await page.locator('#confirmPassword').fill(ROOT_PASS);
+    await page.getByRole('button', { name: 'Create root account' }).click();
+    await page.waitForURL('**/login');
+    await screenshots(page, 'login');
+    await page.locator('#username').fill(ROOT_USER);
+    await page.locator('#password').fill(ROOT_PASS);
+    await page.getByRole('button', { name: 'Log in' }).last().click();
+    await page.waitForURL('**/console');
+    assert.ok(
+      await page.evaluate(() => localStorage.getItem('tollgate.uid')),
+      'user id kept for New-Api-User',
+    );
+  });
+
+  test('settings: model ratios are set through the validated JSON editor', async (t) => {
+    if (!(await has('GET', '/api/option/'))) return t.skip('GET /api/option/ has not landed');
+    await page.goto(`${server.url}/admin/settings`);
+    await page.getByRole('tab', { name: 'Ratios and prices' }).click();
+    const editor = page.getByLabel('ModelRatio', { exact: true });
+    await editor.fill('{"gpt-4o-mini": 0.075,');
+    await page.getByText('Invalid JSON').waitFor();
+    await editor.fill(JSON.stringify({ 'gpt-4o-mini': 0.075, 'tg-e2e-model': 1 }));
+    await editor.locator('xpath=../..').getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved').first().waitFor();
+    await screenshots(page, 'settings');
+  });
+
+  test('channels: create one pointing at the fake upstream', async (t) => {
+    if (!(await has('GET', '/api/channel/'))) return t.skip('GET /api/channel/ has not landed');
+    await page.goto(`${server.url}/admin/channels`);
+    await page.getByRole('button', { name: 'New channel' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('#name').fill('fake upstream');
+    await dialog.locator('#base_url').fill(upstream.url);
+    await dialog.locator('#key').fill('sk-upstream-secret');
+    await dialog.locator('#models').fill(MODELS.join(','));
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.locator('td').getByText('fake upstream', { exact: true }).waitFor();
+    await screenshots(page, 'channels');
+  });
+
+  test('tokens: create one; the full key is shown once', async (t) => {
+    if (!(await has('GET', '/api/token/'))) return t.skip('GET /api/token/ has not landed');
+    await page.goto(`${server.url}/console/tokens`);
+    await page.getByRole('button', { name: 'New token' }).click();
+    await page.getByRole('dialog').locator('#name').fill('e2e token');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    key = (await page.getByTestId('new-token-key').textContent()) ?? '';
+    assert.match(key, /^sk-/);
+    await page.getByRole('dialog').getByRole('button', { name: 'OK' }).click();
+    await page.locator('td').getByText('e2e token', { exact: true }).waitFor();
+    await screenshots(page, 'tokens');
+  });
+
+  test('relay: a few chat completions with the token', async (t) => {
+    if (!key) return t.skip('no token (the token API has not landed)');
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ model: MODELS[i % 2], messages: [{ role: 'user', content: `hello ${i}` }] }),
+      });
+      assert.equal(res.status, 200, await res.text());
+    }
+  });
+
+  test('dashboard: the cards and the chart show the calls', async (t) => {
+    if (!(await has('GET', '/api/data/self'))) return t.skip('GET /api/data/self has not landed');
+    await page.goto(`${server.url}/console`);
+    if (key) await expectText(page, 'stat-count', '3');
+    await page.getByTestId('usage-charts').locator('canvas').first().waitFor();
+    await screenshots(page, 'dashboard', () =>
+      page.getByTestId('usage-charts').locator('canvas').first().waitFor(),
+    );
+  });
+
+  test('logs: my log table lists the calls', async (t) => {
+    if (!(await has('GET', '/api/log/self'))) return t.skip('GET /api/log/self has not landed');
+    await page.goto(`${server.url}/console/logs`);
+    if (key)
+      await page
+        .getByTestId('log-table')
+        .locator('td')
+        .getByText(MODELS[0], { exact: true })
+        .first()
+        .waitFor();
+    await screenshots(page, 'logs');
+  });
+
+  test('admin logs: delete before now, with the progress shown', async (t) => {
+    if (!(await has('DELETE', '/api/log/?target_timestamp=1')))
+      return t.skip('DELETE /api/log/ has not landed');
+    await page.goto(`${server.url}/admin/logs`);
+    await page.getByTestId('log-table').getByRole('row').nth(1).waitFor();
+    await page.getByTestId('delete-logs').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    const progress = page.getByTestId('delete-progress');
+    await progress.getByText('100%').waitFor();
+    await screenshots(page, 'admin-logs');
+    assert.match((await progress.textContent()) ?? '', /[1-9]\d* deleted/);
+  });
+
+  test('users: the admin list shows root', async () => {
+    await page.goto(`${server.url}/admin/users`);
+    await page.locator('td').getByText(ROOT_USER, { exact: true }).waitFor();
+    await screenshots(page, 'users');
+  });
+
+  test('pricing: lists the channel models signed-out', async (t) => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('**/login');
+    await page.goto(`${server.url}/`);
+    await screenshots(page, 'home');
+    if (!(await has('GET', '/api/pricing'))) return t.skip('GET /api/pricing has not landed');
+    await page.goto(`${server.url}/pricing`);
+    for (const m of MODELS) await page.getByTestId('pricing-table').getByText(m, { exact: true }).waitFor();
+    await screenshots(page, 'pricing');
+  });
+});
+
+async function expectText(page: Page, testId: string, text: string): Promise<void> {
+  await page.getByTestId(testId).getByText(text, { exact: true }).waitFor();
+}

@@ -1,0 +1,97 @@
+import { Form, Modal } from '@douyinfe/semi-ui';
+import { useRef } from 'react';
+import type { Channel } from '../api/types.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { jsonError } from '../lib/json.ts';
+
+export type ChannelInput = Omit<Channel, 'id' | 'response_time' | 'test_time'> & {
+  id?: number;
+  key?: string;
+};
+
+export const CHANNEL_TYPES = [
+  { value: 1, label: 'OpenAI' },
+  { value: 8, label: 'OpenAI-compatible (custom)' },
+  { value: 14, label: 'Anthropic' },
+  { value: 3, label: 'Azure OpenAI' },
+];
+
+/** Create or edit a channel; the key is write-only (empty on edit keeps the stored one). */
+export function ChannelForm({
+  channel,
+  onSubmit,
+  onCancel,
+}: {
+  channel: Channel | null;
+  onSubmit(c: ChannelInput): void;
+  onCancel(): void;
+}) {
+  const { t } = useI18n();
+  const form = useRef<any>(null);
+  const init = channel ?? {
+    name: '',
+    type: 1,
+    base_url: '',
+    models: '',
+    group: 'default',
+    model_mapping: '',
+    priority: 0,
+    weight: 1,
+    status: 1,
+  };
+  return (
+    <Modal
+      visible
+      title={channel ? t('Edit channel') : t('New channel')}
+      onCancel={onCancel}
+      onOk={() => form.current?.submitForm()}
+      okText={t('Save')}
+    >
+      <Form
+        getFormApi={(a) => (form.current = a)}
+        initValues={init}
+        labelPosition="top"
+        onSubmit={(v: ChannelInput) =>
+          onSubmit({
+            ...v,
+            id: channel?.id,
+            key: v.key?.trim() || undefined,
+            model_mapping: v.model_mapping?.trim() ?? '',
+            priority: Number(v.priority ?? 0),
+            weight: Number(v.weight ?? 1),
+          })
+        }
+      >
+        <Form.Input field="name" label={t('Name')} rules={[{ required: true, message: t('Required') }]} />
+        <Form.Select field="type" label={t('Type')} optionList={CHANNEL_TYPES} style={{ width: '100%' }} />
+        <Form.Input field="base_url" label={t('Base URL')} placeholder="https://api.openai.com" />
+        <Form.Input
+          field="key"
+          label={channel ? t('Key (empty = keep)') : t('Key')}
+          mode="password"
+          rules={channel ? [] : [{ required: true, message: t('Required') }]}
+        />
+        <Form.Input
+          field="models"
+          label={t('Models (comma list)')}
+          rules={[{ required: true, message: t('Required') }]}
+        />
+        <Form.Input field="group" label={t('Groups (comma list)')} />
+        <Form.TextArea
+          field="model_mapping"
+          label={t('Model mapping (JSON object)')}
+          placeholder='{"gpt-4o": "gpt-4o-2024-08-06"}'
+          rows={3}
+          rules={[
+            {
+              validator: (_r: unknown, v: string) => jsonError(v ?? '') === null,
+              message: t('Invalid JSON object'),
+            },
+          ]}
+        />
+        <Form.InputNumber field="priority" label={t('Priority')} />
+        <Form.InputNumber field="weight" label={t('Weight')} min={0} />
+      </Form>
+    </Modal>
+  );
+}

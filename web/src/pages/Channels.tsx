@@ -1,0 +1,123 @@
+import { Button, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api/client.ts';
+import type { Channel, Page } from '../api/types.ts';
+import { CHANNEL_TYPES, ChannelForm, type ChannelInput } from '../components/ChannelForm.tsx';
+import { useTableScroll } from '../components/useTableScroll.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { errorText } from '../lib/format.ts';
+import { Toast } from '../lib/toast.tsx';
+
+export default function Channels() {
+  const { t } = useI18n();
+  const scroll = useTableScroll();
+  const [page, setPage] = useState(1);
+  const [data, setData] = useState<Page<Channel>>({ items: [], total: 0, page: 1, page_size: 20 });
+  const [editing, setEditing] = useState<Channel | null | 'new'>(null);
+
+  const load = useCallback(() => {
+    api
+      .get<Page<Channel>>('/api/channel/', { p: page, page_size: 20 })
+      .then(setData, (e) => Toast.error(errorText(e)));
+  }, [page]);
+  useEffect(load, [load]);
+
+  const act = (fn: () => Promise<unknown>, ok?: string) =>
+    fn().then(
+      () => {
+        if (ok) Toast.success(ok);
+        load();
+      },
+      (e) => Toast.error(errorText(e)),
+    );
+  const save = (c: ChannelInput) =>
+    act(async () => {
+      if (c.id) await api.put('/api/channel/', c);
+      else await api.post('/api/channel/', c);
+      setEditing(null);
+    }, t('Saved'));
+  const test = (id: number) =>
+    api.get<unknown>(`/api/channel/test/${id}`).then(
+      (r) => {
+        const time = (r as { time?: number } | null)?.time;
+        Toast.success(time !== undefined ? t('Channel works ({s} s)', { s: time }) : t('Channel works'));
+        load();
+      },
+      (e) => Toast.error(errorText(e)),
+    );
+
+  const columns = [
+    { title: 'ID', dataIndex: 'id', width: 60 },
+    { title: t('Name'), dataIndex: 'name' },
+    {
+      title: t('Type'),
+      dataIndex: 'type',
+      render: (v: number) => CHANNEL_TYPES.find((x) => x.value === v)?.label ?? v,
+    },
+    { title: t('Models'), dataIndex: 'models', render: (m: string) => <span className="tg-mono">{m}</span> },
+    { title: t('Groups'), dataIndex: 'group' },
+    { title: t('Priority'), dataIndex: 'priority' },
+    { title: t('Weight'), dataIndex: 'weight' },
+    {
+      title: t('Status'),
+      dataIndex: 'status',
+      render: (s: number) => (
+        <Tag color={s === 1 ? 'green' : 'grey'}>{s === 1 ? t('Enabled') : t('Disabled')}</Tag>
+      ),
+    },
+    {
+      title: '',
+      dataIndex: 'id',
+      render: (id: number, c: Channel) => (
+        <span style={{ display: 'flex', gap: 4, flexWrap: 'wrap' }}>
+          <Button size="small" onClick={() => test(id)}>
+            {t('Test')}
+          </Button>
+          <Button size="small" onClick={() => setEditing(c)}>
+            {t('Edit')}
+          </Button>
+          <Button
+            size="small"
+            onClick={() => act(() => api.put('/api/channel/', { id, status: c.status === 1 ? 2 : 1 }))}
+          >
+            {c.status === 1 ? t('Disable') : t('Enable')}
+          </Button>
+          <Popconfirm
+            title={t('Delete this channel?')}
+            onConfirm={() => act(() => api.del(`/api/channel/${id}`))}
+          >
+            <Button size="small" type="danger">
+              {t('Delete')}
+            </Button>
+          </Popconfirm>
+        </span>
+      ),
+    },
+  ];
+
+  return (
+    <div>
+      <div className="tg-filters" style={{ justifyContent: 'space-between' }}>
+        <Typography.Title heading={4}>{t('Channels')}</Typography.Title>
+        <Button theme="solid" onClick={() => setEditing('new')}>
+          {t('New channel')}
+        </Button>
+      </div>
+      <Table
+        rowKey="id"
+        size="small"
+        columns={columns}
+        dataSource={data.items}
+        scroll={scroll}
+        pagination={{ currentPage: page, pageSize: 20, total: data.total, onPageChange: setPage }}
+      />
+      {editing !== null && (
+        <ChannelForm
+          channel={editing === 'new' ? null : editing}
+          onSubmit={save}
+          onCancel={() => setEditing(null)}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+import { Button, Typography } from '@douyinfe/semi-ui';
+import { useCallback, useEffect, useState } from 'react';
+import { api, download } from '../api/client.ts';
+import type { LogRow, LogStat, Page } from '../api/types.ts';
+import { DeleteLogs } from '../components/DeleteLogs.tsx';
+import { LogFilters } from '../components/LogFilters.tsx';
+import { LogTable } from '../components/LogTable.tsx';
+import { filterQuery, type LogFilter } from '../components/log-filter.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { errorText, formatQuota } from '../lib/format.ts';
+import { Toast } from '../lib/toast.tsx';
+import { useSession } from '../state/session.tsx';
+
+/** My logs (/api/log/self) or, for admins, all logs (/api/log/) with delete-before-date. */
+export default function Logs({ admin }: { admin: boolean }) {
+  const { t } = useI18n();
+  const { status } = useSession();
+  const base = admin ? '/api/log' : '/api/log/self';
+  const [filter, setFilter] = useState<LogFilter>({});
+  const [page, setPage] = useState({ p: 1, size: 20 });
+  const [data, setData] = useState<Page<LogRow>>({ items: [], total: 0, page: 1, page_size: 20 });
+  const [stat, setStat] = useState<LogStat | null>(null);
+  const [loading, setLoading] = useState(false);
+
+  const load = useCallback(async () => {
+    setLoading(true);
+    const q = filterQuery(filter);
+    try {
+      const [list, s] = await Promise.all([
+        api.get<Page<LogRow>>(admin ? '/api/log/' : '/api/log/self', {
+          ...q,
+          p: page.p,
+          page_size: page.size,
+        }),
+        api.get<LogStat>(`${base}/stat`, q).catch(() => null),
+      ]);
+      setData(list);
+      setStat(s);
+    } catch (e) {
+      Toast.error(errorText(e));
+    } finally {
+      setLoading(false);
+    }
+  }, [admin, base, filter, page]);
+
+  useEffect(() => {
+    load();
+  }, [load]);
+
+  const exportCsv = () =>
+    download(
+      `${base}/export`,
+      filterQuery(filter),
+      `logs-${new Date().toISOString().slice(0, 10)}.csv`,
+    ).catch((e) => Toast.error(errorText(e)));
+
+  return (
+    <div>
+      <Typography.Title heading={4} style={{ marginBottom: 12 }}>
+        {admin ? t('All logs') : t('My logs')}
+      </Typography.Title>
+      <LogFilters
+        admin={admin}
+        onApply={(f) => {
+          setFilter(f);
+          setPage((pg) => ({ ...pg, p: 1 }));
+        }}
+      />
+      <div className="tg-filters" style={{ justifyContent: 'space-between' }}>
+        <Typography.Text data-testid="log-stat">
+          {t('Quota used')}: {formatQuota(stat?.quota ?? 0, status?.quota_per_unit)} · RPM {stat?.rpm ?? 0} ·
+          TPM {stat?.tpm ?? 0} · {t('{n} rows', { n: data.total })}
+        </Typography.Text>
+        <Button onClick={exportCsv}>{t('Export CSV')}</Button>
+      </div>
+      {admin && <DeleteLogs onDone={load} />}
+      <LogTable
+        rows={data.items}
+        admin={admin}
+        loading={loading}
+        total={data.total}
+        page={page.p}
+        pageSize={page.size}
+        onPage={(p, size) => setPage({ p, size })}
+      />
+    </div>
+  );
+}

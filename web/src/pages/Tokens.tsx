@@ -1,0 +1,140 @@
+import { Button, Modal, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api/client.ts';
+import type { Page, Token } from '../api/types.ts';
+import { CopyKey, copyText } from '../components/CopyKey.tsx';
+import { TokenForm, type TokenInput } from '../components/TokenForm.tsx';
+import { useTableScroll } from '../components/useTableScroll.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { errorText, formatQuota, formatTime } from '../lib/format.ts';
+import { Toast } from '../lib/toast.tsx';
+import { useSession } from '../state/session.tsx';
+
+const STATUS: Record<number, { label: string; color: 'green' | 'grey' | 'orange' | 'red' }> = {
+  1: { label: 'Enabled', color: 'green' },
+  2: { label: 'Disabled', color: 'grey' },
+  3: { label: 'Expired', color: 'orange' },
+  4: { label: 'Exhausted', color: 'red' },
+};
+
+export default function Tokens() {
+  const { t } = useI18n();
+  const scroll = useTableScroll();
+  const { status } = useSession();
+  const [page, setPage] = useState(1);
+  const [data, setData] = useState<Page<Token>>({ items: [], total: 0, page: 1, page_size: 20 });
+  const [editing, setEditing] = useState<Token | null | 'new'>(null);
+  const [newKey, setNewKey] = useState('');
+
+  const load = useCallback(() => {
+    api
+      .get<Page<Token>>('/api/token/', { p: page, page_size: 20 })
+      .then(setData, (e) => Toast.error(errorText(e)));
+  }, [page]);
+  useEffect(load, [load]);
+
+  const save = async (v: TokenInput) => {
+    try {
+      if (v.id) await api.put('/api/token/', v);
+      else setNewKey((await api.post<Token>('/api/token/', v)).key);
+      setEditing(null);
+      load();
+    } catch (e) {
+      Toast.error(errorText(e));
+    }
+  };
+  const act = (fn: () => Promise<unknown>) => fn().then(load, (e) => Toast.error(errorText(e)));
+  const copyFull = async (id: number) => {
+    const key = await api.post<string>(`/api/token/${id}/key`);
+    if (await copyText(key.startsWith('sk-') ? key : `sk-${key}`)) Toast.success(t('Copied'));
+  };
+
+  const columns = [
+    { title: t('Name'), dataIndex: 'name' },
+    { title: t('Key'), dataIndex: 'key', render: (k: string) => <span className="tg-mono">{k}</span> },
+    {
+      title: t('Status'),
+      dataIndex: 'status',
+      render: (s: number) => <Tag color={STATUS[s]?.color}>{t(STATUS[s]?.label ?? String(s))}</Tag>,
+    },
+    {
+      title: t('Remaining'),
+      dataIndex: 'remain_quota',
+      render: (q: number, r: Token) =>
+        r.unlimited_quota ? t('Unlimited') : formatQuota(q, status?.quota_per_unit),
+    },
+    {
+      title: t('Expires'),
+      dataIndex: 'expired_time',
+      render: (s: number) => (s > 0 ? formatTime(s) : t('Never')),
+    },
+    {
+      title: '',
+      dataIndex: 'id',
+      render: (id: number, r: Token) => (
+        <span style={{ display: 'flex', gap: 4, flexWrap: 'wrap' }}>
+          <Button size="small" onClick={() => copyFull(id).catch((e) => Toast.error(errorText(e)))}>
+            {t('Copy')}
+          </Button>
+          <Button size="small" onClick={() => setEditing(r)}>
+            {t('Edit')}
+          </Button>
+          <Button
+            size="small"
+            onClick={() =>
+              act(() => api.put('/api/token/', { ...r, key: undefined, status: r.status === 1 ? 2 : 1 }))
+            }
+          >
+            {r.status === 1 ? t('Disable') : t('Enable')}
+          </Button>
+          <Popconfirm
+            title={t('Delete this token?')}
+            onConfirm={() => act(() => api.del(`/api/token/${id}`))}
+          >
+            <Button size="small" type="danger">
+              {t('Delete')}
+            </Button>
+          </Popconfirm>
+        </span>
+      ),
+    },
+  ];
+
+  return (
+    <div>
+      <div className="tg-filters" style={{ justifyContent: 'space-between' }}>
+        <Typography.Title heading={4}>{t('My tokens')}</Typography.Title>
+        <Button theme="solid" onClick={() => setEditing('new')}>
+          {t('New token')}
+        </Button>
+      </div>
+      <Table
+        rowKey="id"
+        size="small"
+        columns={columns}
+        dataSource={data.items}
+        scroll={scroll}
+        pagination={{ currentPage: page, pageSize: 20, total: data.total, onPageChange: setPage }}
+      />
+      {editing !== null && (
+        <TokenForm
+          token={editing === 'new' ? null : editing}
+          onSubmit={save}
+          onCancel={() => setEditing(null)}
+        />
+      )}
+      <Modal
+        visible={newKey !== ''}
+        title={t('Your new key')}
+        onOk={() => setNewKey('')}
+        onCancel={() => setNewKey('')}
+        hasCancel={false}
+      >
+        <Typography.Paragraph type="warning">
+          {t('Copy it now: it will not be shown in full again.')}
+        </Typography.Paragraph>
+        <CopyKey value={newKey} testId="new-token-key" />
+      </Modal>
+    </div>
+  );
+}

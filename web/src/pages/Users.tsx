@@ -1,0 +1,121 @@
+import { Button, Input, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api/client.ts';
+import type { Page, User } from '../api/types.ts';
+import { type QuotaChange, QuotaModal } from '../components/QuotaModal.tsx';
+import { useTableScroll } from '../components/useTableScroll.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { errorText, formatQuota } from '../lib/format.ts';
+import { Toast } from '../lib/toast.tsx';
+import { useSession } from '../state/session.tsx';
+
+const ROLE_NAME: Record<number, string> = { 1: 'User', 10: 'Admin', 100: 'Root' };
+
+export default function Users() {
+  const { t } = useI18n();
+  const scroll = useTableScroll();
+  const { status, user: me } = useSession();
+  const [page, setPage] = useState(1);
+  const [keyword, setKeyword] = useState('');
+  const [data, setData] = useState<Page<User>>({ items: [], total: 0, page: 1, page_size: 20 });
+  const [quotaFor, setQuotaFor] = useState<User | null>(null);
+
+  const load = useCallback(() => {
+    api
+      .get<Page<User>>('/api/user/', { p: page, page_size: 20, keyword })
+      .then(setData, (e) => Toast.error(errorText(e)));
+  }, [page, keyword]);
+  useEffect(load, [load]);
+
+  const manage = (id: number, action: string, extra: Partial<QuotaChange> = {}) =>
+    api.post('/api/user/manage', { id, action, ...extra }).then(
+      () => {
+        Toast.success(t('Done'));
+        setQuotaFor(null);
+        load();
+      },
+      (e) => Toast.error(errorText(e)),
+    );
+
+  const columns = [
+    { title: 'ID', dataIndex: 'id', width: 60 },
+    { title: t('Username'), dataIndex: 'username' },
+    { title: t('Role'), dataIndex: 'role', render: (r: number) => t(ROLE_NAME[r] ?? String(r)) },
+    { title: t('Group'), dataIndex: 'group' },
+    {
+      title: t('Status'),
+      dataIndex: 'status',
+      render: (s: number) => (
+        <Tag color={s === 1 ? 'green' : 'grey'}>{s === 1 ? t('Enabled') : t('Disabled')}</Tag>
+      ),
+    },
+    {
+      title: t('Balance'),
+      dataIndex: 'quota',
+      render: (q: number) => formatQuota(q, status?.quota_per_unit),
+    },
+    {
+      title: t('Used'),
+      dataIndex: 'used_quota',
+      render: (q: number) => formatQuota(q ?? 0, status?.quota_per_unit),
+    },
+    {
+      title: '',
+      dataIndex: 'id',
+      render: (id: number, u: User) =>
+        u.role >= (me?.role ?? 0) ? null : (
+          <span style={{ display: 'flex', gap: 4, flexWrap: 'wrap' }}>
+            <Button size="small" onClick={() => setQuotaFor(u)}>
+              {t('Quota')}
+            </Button>
+            <Button size="small" onClick={() => manage(id, u.status === 1 ? 'disable' : 'enable')}>
+              {u.status === 1 ? t('Disable') : t('Enable')}
+            </Button>
+            {me?.role === 100 && (
+              <Button size="small" onClick={() => manage(id, u.role >= 10 ? 'demote' : 'promote')}>
+                {u.role >= 10 ? t('Demote') : t('Promote')}
+              </Button>
+            )}
+            <Popconfirm title={t('Delete this user?')} onConfirm={() => manage(id, 'delete')}>
+              <Button size="small" type="danger">
+                {t('Delete')}
+              </Button>
+            </Popconfirm>
+          </span>
+        ),
+    },
+  ];
+
+  return (
+    <div>
+      <div className="tg-filters" style={{ justifyContent: 'space-between' }}>
+        <Typography.Title heading={4}>{t('Users')}</Typography.Title>
+        <Input
+          placeholder={t('Search users')}
+          value={keyword}
+          onChange={(v) => {
+            setKeyword(v);
+            setPage(1);
+          }}
+          showClear
+          style={{ maxWidth: 240 }}
+        />
+      </div>
+      <Table
+        rowKey="id"
+        size="small"
+        columns={columns}
+        dataSource={data.items}
+        scroll={scroll}
+        pagination={{ currentPage: page, pageSize: 20, total: data.total, onPageChange: setPage }}
+      />
+      {quotaFor && (
+        <QuotaModal
+          user={quotaFor}
+          onCancel={() => setQuotaFor(null)}
+          onSubmit={(c) => manage(quotaFor.id, 'add_quota', c)}
+        />
+      )}
+    </div>
+  );
+}
