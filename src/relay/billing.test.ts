@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { computeQuota, type PricingTables, resolvePricing, roundHalfAway } from './billing.ts';
+
+const tables: PricingTables = {
+  modelRatio: { 'gpt-4o': 1.25, free: 0, tiny: 0.001 },
+  completionRatio: { 'gpt-4o': 4 },
+  modelPrice: { 'dall-e-3': 0.04, 'gpt-4o': 9 },
+  groupRatio: { default: 1, vip: 0.5, svip: 1.5 },
+  quotaPerUnit: 500000,
+};
+
+describe('billing', () => {
+  it('rounds half away from zero', () => {
+    assert.equal(roundHalfAway(2.5), 3);
+    assert.equal(roundHalfAway(2.4999), 2);
+    assert.equal(roundHalfAway(-2.5), -3);
+    assert.equal(roundHalfAway(0), 0);
+  });
+
+  it('bills ratio models by the formula', () => {
+    const p = resolvePricing({ ...tables, modelPrice: {} }, 'gpt-4o', 'vip')!;
+    assert.deepEqual(p, {
+      modelRatio: 1.25,
+      completionRatio: 4,
+      modelPrice: -1,
+      groupRatio: 0.5,
+      quotaPerUnit: 500000,
+    });
+    // (10 + 7 × 4) × 1.25 × 0.5 = 23.75 → 24
+    assert.equal(computeQuota(p, { prompt: 10, completion: 7 }), 24);
+    // (1 + 0) × 0.625 = 0.625 → 1
+    assert.equal(computeQuota(p, { prompt: 1, completion: 0 }), 1);
+  });
+
+  it('charges at least 1 when the ratio product is non-zero, 0 when it is zero', () => {
+    const tiny = resolvePricing(tables, 'tiny', 'default')!;
+    assert.equal(computeQuota(tiny, { prompt: 3, completion: 2 }), 1);
+    const free = resolvePricing(tables, 'free', 'default')!;
+    assert.equal(computeQuota(free, { prompt: 3000, completion: 2000 }), 0);
+  });
+
+  it('bills price models per request, and a price wins over a ratio', () => {
+    const p = resolvePricing(tables, 'dall-e-3', 'svip')!;
+    assert.equal(p.modelPrice, 0.04);
+    // 0.04 × 500000 × 1.5 = 30000
+    assert.equal(computeQuota(p, { prompt: 999, completion: 999 }), 30000);
+    const both = resolvePricing(tables, 'gpt-4o', 'default')!;
+    assert.equal(computeQuota(both, { prompt: 1, completion: 1 }), 4500000);
+  });
+
+  it('defaults completion ratio and unknown groups to 1; unknown models have no pricing', () => {
+    const p = resolvePricing(tables, 'tiny', 'nobody')!;
+    assert.equal(p.completionRatio, 1);
+    assert.equal(p.groupRatio, 1);
+    assert.equal(resolvePricing(tables, 'unknown-model', 'default'), null);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Billing per SPEC §7, pure. Ratio-billed: quota = round((prompt + completion × completion_ratio) ×
+ * model_ratio × group_ratio), at least 1 when the ratio product is non-zero. Price-billed (ModelPrice,
+ * USD per request): quota = round(model_price × QuotaPerUnit × group_ratio). Rounding half away from zero.
+ */
+
+export interface Pricing {
+  modelRatio: number;
+  completionRatio: number;
+  /** USD per request, or -1 when the model is ratio-billed */
+  modelPrice: number;
+  groupRatio: number;
+  quotaPerUnit: number;
+}
+
+export interface TokenCounts {
+  prompt: number;
+  completion: number;
+}
+
+/** The option maps pricing reads, as parsed JSON objects. */
+export interface PricingTables {
+  modelRatio: Record<string, number>;
+  completionRatio: Record<string, number>;
+  modelPrice: Record<string, number>;
+  groupRatio: Record<string, number>;
+  quotaPerUnit: number;
+}
+
+/** Half away from zero: 2.5 → 3, -2.5 → -3 (Math.round sends -2.5 to -2). */
+export function roundHalfAway(x: number): number {
+  return Math.sign(x) * Math.round(Math.abs(x));
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * The pricing of `model` in `group`, or null when the model has neither a ratio nor a price
+ * ("model price not configured"). A price wins over a ratio. Unknown groups bill at ratio 1.
+ */
+export function resolvePricing(tables: PricingTables, model: string, group: string): Pricing | null {
+  const price = num(tables.modelPrice?.[model]);
+  const ratio = num(tables.modelRatio?.[model]);
+  if (price === undefined && ratio === undefined) return null;
+  return {
+    modelRatio: price === undefined ? (ratio as number) : 0,
+    completionRatio: num(tables.completionRatio?.[model]) ?? 1,
+    modelPrice: price ?? -1,
+    groupRatio: num(tables.groupRatio?.[group]) ?? 1,
+    quotaPerUnit: tables.quotaPerUnit,
+  };
+}
+
+export function isPriceBilled(p: Pricing): boolean {
+  return p.modelPrice >= 0;
+}
+
+/** The quota a call costs. */
+export function computeQuota(p: Pricing, tokens: TokenCounts): number {
+  if (isPriceBilled(p)) return roundHalfAway(p.modelPrice * p.quotaPerUnit * p.groupRatio);
+  const product = p.modelRatio * p.groupRatio;
+  if (product === 0) return 0;
+  const q = roundHalfAway((tokens.prompt + tokens.completion * p.completionRatio) * product);
+  return Math.max(q, 1);
+}

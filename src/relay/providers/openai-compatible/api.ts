@@ -1,0 +1,17 @@
+/**
+ * OpenAI-compatible upstreams (OpenAI itself and most providers): where and how to call.
+ * API reference: https://platform.openai.com/docs/api-reference/chat
+ */
+import type { Endpoint } from '../types.ts';
+
+export const DEFAULT_BASE_URL = 'https://api.openai.com';
+
+export const PATHS: Record<Endpoint, string> = {
+  chat: '/v1/chat/completions',
+  completions: '/v1/completions',
+  embeddings: '/v1/embeddings',
+};
+
+export function authHeaders(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+}

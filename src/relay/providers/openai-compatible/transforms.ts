@@ -1,0 +1,125 @@
+/**
+ * OpenAI-compatible request/response/stream transforms: the body passes through with the mapped model
+ * and, for streams, `stream_options.include_usage` so the final chunk carries usage.
+ * Streaming usage: https://platform.openai.com/docs/api-reference/chat/create#chat-create-stream_options
+ */
+import type {
+  Endpoint,
+  ResponseOutput,
+  SseEvent,
+  StreamOptions,
+  StreamTransformer,
+  Usage,
+} from '../types.ts';
+import { usageOf } from '../types.ts';
+
+export function requestBody(
+  endpoint: Endpoint,
+  body: Record<string, unknown>,
+  model: string,
+  stream: boolean,
+) {
+  const out: Record<string, unknown> = { ...body, model };
+  if (stream && endpoint !== 'embeddings') {
+    const so = body.stream_options;
+    out.stream_options = { ...(so && typeof so === 'object' ? so : {}), include_usage: true };
+  }
+  return JSON.stringify(out);
+}
+
+export function readUsage(u: unknown): Usage | undefined {
+  if (!u || typeof u !== 'object') return undefined;
+  const { prompt_tokens, completion_tokens } = u as Record<string, unknown>;
+  if (typeof prompt_tokens !== 'number') return undefined;
+  return usageOf(prompt_tokens, typeof completion_tokens === 'number' ? completion_tokens : 0);
+}
+
+/** Text of the choices of a response or of a stream chunk (message, delta or completion text). */
+export function choicesText(json: any): string {
+  let out = '';
+  if (!json || !Array.isArray(json.choices)) return out;
+  for (const c of json.choices) {
+    const part = c?.delta ?? c?.message;
+    if (typeof c?.text === 'string') out += c.text;
+    if (!part) continue;
+    if (typeof part.content === 'string') out += part.content;
+    if (typeof part.reasoning_content === 'string') out += part.reasoning_content;
+    if (Array.isArray(part.tool_calls)) {
+      for (const t of part.tool_calls) {
+        if (typeof t?.function?.name === 'string') out += t.function.name;
+        if (typeof t?.function?.arguments === 'string') out += t.function.arguments;
+      }
+    }
+  }
+  return out;
+}
+
+/** The upstream body goes to the client untouched (no re-serialisation); usage read from it. */
+export function transformResponse(_endpoint: Endpoint, text: string): ResponseOutput {
+  const json = JSON.parse(text);
+  return { body: text, usage: readUsage(json?.usage), text: () => choicesText(json) };
+}
+
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+
+/**
+ * Chunks pass through as they come. Only chunks that mention a usage object are parsed; the usage-only
+ * final chunk (empty `choices`) is dropped when the client did not ask for it. Chunk texts are kept
+ * unparsed and decoded only if an estimate is needed.
+ */
+export class OpenAiStream implements StreamTransformer {
+  usage: Usage | undefined;
+  private readonly seen: string[] = [];
+  private done = false;
+
+  constructor(private readonly opts: StreamOptions) {}
+
+  onEvent(ev: SseEvent): string[] {
+    const data = ev.data;
+    if (data === '[DONE]') {
+      this.done = true;
+      return [data];
+    }
+    if (USAGE_OBJECT.test(data)) {
+      try {
+        const json = JSON.parse(data);
+        const usage = readUsage(json?.usage);
+        if (usage) this.usage = usage;
+        if (usage && Array.isArray(json.choices) && json.choices.length === 0 && !this.opts.clientWantsUsage)
+          return [];
+      } catch {
+        // not JSON: pass it on as the upstream sent it
+      }
+    }
+    this.seen.push(data);
+    return [data];
+  }
+
+  end(): string[] {
+    return this.done ? [] : ['[DONE]'];
+  }
+
+  producedText(): string {
+    let out = '';
+    for (const data of this.seen) {
+      try {
+        out += choicesText(JSON.parse(data));
+      } catch {
+        // a non-JSON event carries no text
+      }
+    }
+    return out;
+  }
+}
+
+/** `{"error": {"message"}}` of an OpenAI-style error body, else a generic line. */
+export function errorMessage(status: number, text: string): string {
+  try {
+    const json = JSON.parse(text);
+    const m = json?.error?.message ?? json?.message ?? json?.error;
+    if (typeof m === 'string' && m) return m.slice(0, 500);
+  } catch {
+    // not JSON
+  }
+  return `upstream answered ${status}`;
+}
