@@ -20,6 +20,9 @@ import { UsersRepo } from './modules/users/users.repo.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UsersService } from './modules/users/users.service.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
+import { DbChannelSource, DbTokenSource } from './relay/fallback-sources.ts';
+import { relayRoutes } from './relay/relay.routes.ts';
+import { RelayService } from './relay/relay.service.ts';
 
 export const VERSION = '0.1.0';
 
@@ -84,6 +87,16 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     usersRepo,
     users,
     setup,
+    relay: new RelayService({
+      main: dbs.main,
+      tokens: new DbTokenSource(dbs.main),
+      users: usersRepo,
+      channels: new DbChannelSource(dbs.main),
+      options,
+      logWriter,
+      events,
+      log: app.log,
+    }),
     startTime: Math.floor(Date.now() / 1000),
     version: VERSION,
     routes: [],
@@ -125,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   });
   app.addHook('onRequest', ctx.auth.hook());
   app.addHook('onClose', async () => {
+    await ctx.relay.close();
     await logWriter.close();
   });
 
@@ -134,6 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await mount(setupRoutes);
   await mount(statusRoutes);
   await mount(usersRoutes);
+  await mount(relayRoutes);
   await mount(webRoutes);
   return { app, ctx };
 }

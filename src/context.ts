@@ -9,6 +9,7 @@ import type { OptionsService } from './modules/options/options.service.ts';
 import type { SetupService } from './modules/setup/setup.service.ts';
 import type { UsersRepo } from './modules/users/users.repo.ts';
 import type { UsersService } from './modules/users/users.service.ts';
+import type { RelayService } from './relay/relay.service.ts';
 
 /** What route modules receive: built once in app.ts, no globals. */
 export interface AppContext {
@@ -23,6 +24,8 @@ export interface AppContext {
   usersRepo: UsersRepo;
   users: UsersService;
   setup: SetupService;
+  /** the /v1 relay (pipeline, settlement, shared upstream Agent) */
+  relay: RelayService;
   startTime: number;
   version: string;
   /** every /api route with its declared level (filled while routes register) */

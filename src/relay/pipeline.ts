@@ -1,0 +1,127 @@
+import type { EventBus } from '../events.ts';
+import type { LogWriter } from '../modules/logs/log-types.ts';
+import type { OptionsService } from '../modules/options/options.service.ts';
+import { computeQuota, isPriceBilled, resolvePricing } from './billing.ts';
+import { dispatch } from './dispatch.ts';
+import { PricingCache } from './pricing-tables.ts';
+import { adapterFor } from './providers/index.ts';
+import type { Endpoint } from './providers/types.ts';
+import type { QuotaRepo } from './quota.repo.ts';
+import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay-context.ts';
+import { RelayError, type TokenAuth } from './token-auth.ts';
+import { countPrompt } from './tokenizer.ts';
+import { TtlCache } from './ttl-cache.ts';
+import { ChannelHealth, type UpstreamClient } from './upstream.ts';
+
+export interface RelayDeps {
+  tokenAuth: TokenAuth;
+  channels: ChannelSource;
+  quota: QuotaRepo;
+  options: OptionsService;
+  logWriter: LogWriter;
+  upstream: UpstreamClient;
+  events: EventBus;
+}
+
+export interface IncomingCall {
+  requestId: string;
+  ip: string;
+  path: string;
+  headers: Record<string, unknown>;
+  endpoint: Endpoint;
+  body: Record<string, any>;
+}
+
+/**
+ * The relay pipeline up to the upstream answer: auth → pricing → channel candidates → reservation
+ * (prepare), then the upstream call with retries (dispatch). Settling and logging live in settle.ts.
+ */
+export class RelayPipeline {
+  readonly pricing: PricingCache;
+  readonly health: ChannelHealth;
+  /** (group, model) → candidates, 5 s; dropped whole on any channel change */
+  private readonly routes = new TtlCache<string, Candidate[]>(5000, 10_000);
+
+  constructor(readonly deps: RelayDeps) {
+    this.pricing = new PricingCache(deps.options, deps.events);
+    this.health = new ChannelHealth(async (id) => {
+      await deps.channels.setStatus(id, 3);
+      deps.events.emit('channel', id);
+    });
+    deps.events.on('channel', () => this.routes.clear());
+  }
+
+  async candidates(group: string, model: string): Promise<Candidate[]> {
+    const key = `${group}\u0000${model}`;
+    let list = this.routes.get(key);
+    if (!list) {
+      list = await this.deps.channels.routeCandidates(group, model);
+      this.routes.set(key, list);
+    }
+    return list;
+  }
+
+  async prepare(call: IncomingCall): Promise<RelayContext> {
+    const startedAt = Date.now();
+    const now = Math.floor(startedAt / 1000);
+    const auth = await this.deps.tokenAuth.authenticate(call.headers, call.ip, now);
+    const model: string = call.body.model;
+    this.deps.tokenAuth.checkModel(auth, model);
+    const pricing = resolvePricing(this.pricing.get(), model, auth.group);
+    if (!pricing) throw new RelayError(403, `model price not configured: ${model}`, 'model_price_error');
+    let candidates = (await this.candidates(auth.group, model)).filter((c) =>
+      adapterFor(c.type).supports(call.endpoint),
+    );
+    if (auth.pinnedChannel !== null) candidates = candidates.filter((c) => c.id === auth.pinnedChannel);
+    if (candidates.length === 0)
+      throw new RelayError(
+        503,
+        `no available channel for model ${model} in group ${auth.group}`,
+        'model_not_available',
+      );
+
+    const stream = call.body.stream === true && call.endpoint !== 'embeddings';
+    const promptEstimate = await countPrompt(call.endpoint, call.body, model);
+    const maxTokens = Number(call.body.max_tokens ?? call.body.max_completion_tokens ?? 0) || 0;
+    const amount = isPriceBilled(pricing)
+      ? computeQuota(pricing, { prompt: 0, completion: 0 })
+      : computeQuota(pricing, { prompt: promptEstimate, completion: maxTokens });
+    const reservation = {
+      userId: auth.user.id,
+      tokenId: auth.token.id,
+      limitedToken: !auth.token.unlimited_quota,
+      amount,
+    };
+    const reserved = await this.deps.quota.reserve(reservation, now);
+    if (reserved === 'token') {
+      if (await this.deps.quota.markExhausted(auth.token.id)) this.deps.events.emit('token', auth.token.key);
+      throw new RelayError(
+        403,
+        'this API key has not enough quota left for this call',
+        'token_quota_exhausted',
+      );
+    }
+    if (reserved === 'user') throw new RelayError(403, 'user quota is not enough', 'insufficient_user_quota');
+    return {
+      requestId: call.requestId,
+      ip: call.ip,
+      path: call.path,
+      endpoint: call.endpoint,
+      body: call.body,
+      model,
+      stream,
+      clientWantsUsage: call.body.stream_options?.include_usage === true,
+      startedAt,
+      auth,
+      pricing,
+      candidates,
+      promptEstimate,
+      reservation,
+    };
+  }
+
+  dispatch(rc: RelayContext, signal: AbortSignal): Promise<Dispatched> {
+    const retries = Math.max(0, this.deps.options.int('RetryTimes'));
+    return dispatch(rc, this.deps.upstream, this.health, retries, signal);
+  }
+}

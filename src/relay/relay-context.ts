@@ -1,0 +1,61 @@
+import type { Pricing } from './billing.ts';
+import type { Endpoint, ProviderAdapter } from './providers/types.ts';
+import type { Reservation } from './quota.repo.ts';
+import type { RelayAuth } from './token-auth.ts';
+import type { UpstreamResponse } from './upstream.ts';
+
+/** A channel able to serve a (group, model) pair, as the channels module hands it out (key decrypted). */
+export interface Candidate {
+  id: number;
+  name: string;
+  type: number;
+  base_url: string;
+  key: string;
+  model_mapping: string;
+  priority: number;
+  weight: number;
+}
+
+/** The channels module, as the relay uses it. */
+export interface ChannelSource {
+  routeCandidates(group: string, model: string): Promise<Candidate[]>;
+  setStatus(id: number, status: number): Promise<unknown>;
+}
+
+/** One upstream attempt, as listed in the log's `other.admin_info.attempts`. */
+export interface Attempt {
+  channel_id: number;
+  channel_name: string;
+  /** upstream HTTP status, 0 when none answered */
+  status: number;
+  ms: number;
+  error?: string;
+}
+
+/** Everything known about one relay call, built once before the upstream is called. */
+export interface RelayContext {
+  requestId: string;
+  ip: string;
+  path: string;
+  endpoint: Endpoint;
+  body: Record<string, any>;
+  /** the model the client asked for: routing, pricing and the log use it */
+  model: string;
+  stream: boolean;
+  clientWantsUsage: boolean;
+  /** Date.now() at arrival */
+  startedAt: number;
+  auth: RelayAuth;
+  pricing: Pricing;
+  candidates: Candidate[];
+  promptEstimate: number;
+  reservation: Reservation;
+}
+
+/** A successful upstream answer (status 2xx), with the channel and adapter that produced it. */
+export interface Dispatched {
+  channel: Candidate;
+  adapter: ProviderAdapter;
+  res: UpstreamResponse;
+  attempts: Attempt[];
+}

@@ -1,0 +1,111 @@
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { DbHandle } from '../db/connect.ts';
+import type { MainDatabase } from '../db/schema.ts';
+import type { EventBus } from '../events.ts';
+import type { LogWriter } from '../modules/logs/log-types.ts';
+import type { OptionsService } from '../modules/options/options.service.ts';
+import { UpstreamFailure } from './dispatch.ts';
+import { RelayPipeline } from './pipeline.ts';
+import type { Endpoint } from './providers/types.ts';
+import { QuotaRepo } from './quota.repo.ts';
+import { parseRelayBody } from './relay.schema.ts';
+import type { ChannelSource } from './relay-context.ts';
+import { respondJson, respondStream } from './respond.ts';
+import { Settlement } from './settle.ts';
+import { RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
+import { UpstreamClient, type UpstreamOptions } from './upstream.ts';
+
+export interface RelayServiceDeps {
+  main: DbHandle<MainDatabase>;
+  tokens: TokenSource;
+  users: UserSource;
+  channels: ChannelSource;
+  options: OptionsService;
+  logWriter: LogWriter;
+  events: EventBus;
+  log: FastifyBaseLogger;
+  upstream?: UpstreamOptions;
+}
+
+/** The relay as the routes see it: handle one call, list models, and drain on shutdown. */
+export class RelayService {
+  readonly pipeline: RelayPipeline;
+  readonly settlement: Settlement;
+  private readonly quota: QuotaRepo;
+  private readonly upstream: UpstreamClient;
+  private readonly tokenAuth: TokenAuth;
+
+  constructor(d: RelayServiceDeps) {
+    this.quota = new QuotaRepo(d.main);
+    this.upstream = new UpstreamClient(d.upstream);
+    this.tokenAuth = new TokenAuth(d.tokens, d.users, d.events, async (token, status) => {
+      if (status === 3) await this.quota.markExpired(token.id);
+      else await this.quota.markExhausted(token.id);
+      d.events.emit('token', token.key);
+    });
+    const deps = {
+      tokenAuth: this.tokenAuth,
+      channels: d.channels,
+      quota: this.quota,
+      options: d.options,
+      logWriter: d.logWriter,
+      upstream: this.upstream,
+      events: d.events,
+    };
+    this.pipeline = new RelayPipeline(deps);
+    this.settlement = new Settlement(deps, (err) => d.log.error({ err }, 'relay settlement failed'));
+  }
+
+  async handle(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const body = parseRelayBody(endpoint, request.body);
+    const rc = await this.pipeline.prepare({
+      requestId: request.id,
+      ip: request.ip,
+      path: request.url.split('?')[0],
+      headers: request.headers,
+      endpoint,
+      body,
+    });
+    const abort = new AbortController();
+    if (rc.stream) {
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) abort.abort();
+      });
+    }
+    let d: Awaited<ReturnType<RelayPipeline['dispatch']>>;
+    try {
+      d = await this.pipeline.dispatch(rc, abort.signal);
+    } catch (err) {
+      if (err instanceof UpstreamFailure) throw this.settlement.fail(rc, err);
+      throw this.settlement.fail(rc, new UpstreamFailure(499, 'client closed the connection', [], undefined));
+    }
+    if (rc.stream) return respondStream(rc, d, reply, this.settlement, abort.signal);
+    return respondJson(rc, d, reply, this.settlement);
+  }
+
+  /** GET /v1/models: the token's model limits, else the models of the channels serving its group. */
+  async models(request: FastifyRequest) {
+    const auth = await this.tokenAuth.authenticate(
+      request.headers,
+      request.ip,
+      Math.floor(Date.now() / 1000),
+    );
+    const ids = auth.models ? [...auth.models].sort() : await this.quota.groupModels(auth.group);
+    return {
+      object: 'list',
+      data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'tollgate' })),
+    };
+  }
+
+  /** Resolves when every settlement and log of finished calls has been handed to the log writer. */
+  idle(): Promise<void> {
+    return this.settlement.idle();
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    await this.upstream.close();
+  }
+}
+
+export { RelayError };

@@ -1,0 +1,95 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import type { Dispatched, RelayContext } from './relay-context.ts';
+import type { Settlement } from './settle.ts';
+import { SseParser, sseFrame } from './stream.ts';
+
+/** Non-stream: read the whole (small) upstream answer, map it, send it, settle after. */
+export async function respondJson(rc: RelayContext, d: Dispatched, reply: FastifyReply, s: Settlement) {
+  const frt = Date.now() - rc.startedAt;
+  let text: string;
+  try {
+    text = await d.res.body.text();
+  } catch (err) {
+    throw s.failAfter(rc, d.channel, d.attempts, `the upstream answer broke off (${(err as Error).message})`);
+  }
+  let out: ReturnType<typeof d.adapter.transformResponse>;
+  try {
+    out = d.adapter.transformResponse(rc.endpoint, text, rc.model);
+  } catch {
+    throw s.failAfter(rc, d.channel, d.attempts, 'the upstream answer is not valid JSON');
+  }
+  s.succeed(rc, { channel: d.channel, attempts: d.attempts, usage: out.usage, text: out.text, frt });
+  return reply.type('application/json; charset=utf-8').send(out.body);
+}
+
+async function drained(raw: ServerResponse): Promise<void> {
+  if (raw.destroyed) return;
+  const ac = new AbortController();
+  await Promise.race([
+    once(raw, 'drain', { signal: ac.signal }),
+    once(raw, 'close', { signal: ac.signal }),
+  ]).catch(() => {});
+  ac.abort();
+}
+
+/**
+ * Stream: chunks go to the client as they arrive (one write per upstream read, backpressure honoured).
+ * A client that leaves aborts `abort` (wired by the route), which cancels the upstream request; what
+ * was produced is billed (estimated if no usage was seen) and logged.
+ */
+export async function respondStream(
+  rc: RelayContext,
+  d: Dispatched,
+  reply: FastifyReply,
+  s: Settlement,
+  abort: AbortSignal,
+) {
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': rc.requestId,
+  });
+  const t = d.adapter.createStreamTransformer({
+    endpoint: rc.endpoint,
+    clientWantsUsage: rc.clientWantsUsage,
+    model: rc.model,
+  });
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
+  let frt = 0;
+  let extra: Record<string, unknown> | undefined;
+  try {
+    for await (const chunk of d.res.body) {
+      if (frt === 0) frt = Date.now() - rc.startedAt;
+      let out = '';
+      for (const ev of parser.push(decoder.decode(chunk as Buffer, { stream: true })))
+        out += sseFrame(t.onEvent(ev));
+      if (out && !raw.write(out)) await drained(raw);
+    }
+    let tail = '';
+    for (const ev of parser.flush()) tail += sseFrame(t.onEvent(ev));
+    raw.end(tail + sseFrame(t.end()));
+  } catch (err) {
+    if (abort.aborted) extra = { client_aborted: true };
+    else {
+      extra = { stream_error: String((err as Error)?.message ?? err).slice(0, 300) };
+      const error = {
+        error: { message: 'upstream stream interrupted', type: 'server_error', code: 'upstream_error' },
+      };
+      if (!raw.destroyed) raw.end(sseFrame([JSON.stringify(error), '[DONE]']));
+    }
+  }
+  s.succeed(rc, {
+    channel: d.channel,
+    attempts: d.attempts,
+    usage: t.usage,
+    text: () => t.producedText(),
+    frt: frt || Date.now() - rc.startedAt,
+    extra,
+  });
+}

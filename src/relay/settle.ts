@@ -1,0 +1,130 @@
+import { type LogEntry, LogType } from '../modules/logs/log-types.ts';
+import { computeQuota } from './billing.ts';
+import type { UpstreamFailure } from './dispatch.ts';
+import type { RelayDeps } from './pipeline.ts';
+import type { Usage } from './providers/types.ts';
+import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
+import { RelayError } from './token-auth.ts';
+import { countText } from './tokenizer.ts';
+
+export interface Outcome {
+  channel: Candidate;
+  attempts: Attempt[];
+  /** the upstream's usage, when it reported one */
+  usage: Usage | undefined;
+  /** the text produced, for the estimate when there is no usage */
+  text: () => string;
+  /** ms from arrival to the first upstream byte (headers, or first chunk for streams) */
+  frt: number;
+  /** extra facts for `other` (e.g. client_aborted) */
+  extra?: Record<string, unknown>;
+}
+
+function other(rc: RelayContext, frt: number, usageSource: string, attempts: Attempt[], extra?: object) {
+  const p = rc.pricing;
+  return {
+    model_ratio: p.modelRatio,
+    group_ratio: p.groupRatio,
+    completion_ratio: p.completionRatio,
+    model_price: p.modelPrice,
+    frt,
+    request_path: rc.path,
+    usage_source: usageSource,
+    admin_info: { use_channel: attempts.map((a) => String(a.channel_id)), attempts },
+    ...extra,
+  };
+}
+
+function baseEntry(rc: RelayContext): Omit<LogEntry, 'type' | 'content'> {
+  return {
+    user_id: rc.auth.user.id,
+    username: rc.auth.user.username,
+    token_id: rc.auth.token.id,
+    token_name: rc.auth.token.name,
+    model_name: rc.model,
+    use_time: Math.floor((Date.now() - rc.startedAt) / 1000),
+    is_stream: rc.stream,
+    group: rc.auth.group,
+    ip: rc.ip,
+    request_id: rc.requestId,
+  };
+}
+
+/**
+ * After the upstream: settle the reservation against the real cost and write one log. The work runs
+ * after the answer is sent (the client does not wait for it) and is tracked so tests and shutdown can
+ * await it with `idle()`.
+ */
+export class Settlement {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: RelayDeps,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  private track(work: Promise<void>): void {
+    const p = work.catch(this.onError).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Starts after the current I/O turn, so the answer is written before the database is touched. */
+  succeed(rc: RelayContext, o: Outcome): void {
+    this.track(new Promise<void>((r) => setImmediate(r)).then(() => this.settle(rc, o)));
+  }
+
+  private async settle(rc: RelayContext, o: Outcome): Promise<void> {
+    let prompt: number;
+    let completion: number;
+    const source = o.usage ? 'upstream' : 'estimated';
+    if (o.usage) {
+      prompt = o.usage.prompt_tokens;
+      completion = o.usage.completion_tokens;
+    } else {
+      prompt = rc.promptEstimate;
+      completion = rc.endpoint === 'embeddings' ? 0 : await countText(rc.model, o.text());
+    }
+    const quota = computeQuota(rc.pricing, { prompt, completion });
+    const now = Math.floor(Date.now() / 1000);
+    if (await this.deps.quota.settle(rc.reservation, quota, o.channel.id, now))
+      this.deps.events.emit('token', rc.auth.token.key);
+    this.deps.logWriter.write({
+      ...baseEntry(rc),
+      type: LogType.Consume,
+      content: 'API call succeeded',
+      quota,
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      channel_id: o.channel.id,
+      other: other(rc, o.frt, source, o.attempts, o.extra),
+    });
+  }
+
+  /** Refunds, writes the one error log, and returns the error to answer with (last status, or 502). */
+  fail(rc: RelayContext, f: UpstreamFailure): RelayError {
+    this.track(this.refundAndLog(rc, f.message, f.attempts, f.channel?.id ?? 0));
+    const status = f.status >= 400 ? f.status : 502;
+    return new RelayError(status, `upstream error: ${f.message}`, 'upstream_error');
+  }
+
+  /** A failure after a 2xx (unreadable body): refund and log it like an upstream failure. */
+  failAfter(rc: RelayContext, channel: Candidate, attempts: Attempt[], message: string): RelayError {
+    this.track(this.refundAndLog(rc, message, attempts, channel.id));
+    return new RelayError(502, `upstream error: ${message}`, 'upstream_error');
+  }
+
+  private async refundAndLog(rc: RelayContext, message: string, attempts: Attempt[], channelId: number) {
+    await this.deps.quota.refund(rc.reservation, Math.floor(Date.now() / 1000));
+    this.deps.logWriter.write({
+      ...baseEntry(rc),
+      type: LogType.Error,
+      content: `upstream error: ${message}`,
+      channel_id: channelId,
+      other: other(rc, 0, 'none', attempts),
+    });
+  }
+}

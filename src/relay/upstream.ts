@@ -1,0 +1,91 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import type { UpstreamRequest } from './providers/types.ts';
+
+export interface UpstreamOptions {
+  /** sockets per upstream origin (keep-alive pool bound) */
+  connections?: number;
+  connectTimeoutMs?: number;
+  /** until the response headers (first byte); non-stream answers only send headers when done */
+  headersTimeoutMs?: number;
+  /** longest silence between two body chunks (idle stream) */
+  bodyTimeoutMs?: number;
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+/** One shared undici Agent for every upstream call: keep-alive pools, bounded, with timeouts. */
+export class UpstreamClient {
+  readonly agent: Agent;
+
+  constructor(o: UpstreamOptions = {}) {
+    this.agent = new Agent({
+      connections: o.connections ?? 256,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connect: { timeout: o.connectTimeoutMs ?? 10_000 },
+      headersTimeout: o.headersTimeoutMs ?? 300_000,
+      bodyTimeout: o.bodyTimeoutMs ?? 120_000,
+    });
+  }
+
+  send(req: UpstreamRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
+    return request(req.url, {
+      method: 'POST',
+      headers: req.headers,
+      body: req.body,
+      dispatcher: this.agent,
+      signal,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+/** Reads at most `limit` bytes of an error body (and discards the rest), as text. */
+export async function readLimited(res: UpstreamResponse, limit = 64 * 1024): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      if (size < limit) parts.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  } catch {
+    // a broken error body still tells us the status
+  }
+  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+}
+
+/**
+ * Automatic disabling: a channel whose last 3 attempts all failed with a channel fault — a connect
+ * error or timeout, 401/403 from the upstream (a bad key), or a 5xx — is set to status 3. A 429 is not
+ * a fault of the channel (it is busy, not broken) and does not count; any success resets the count.
+ * Counts are per instance; the admin re-enables the channel (or its test endpoint does).
+ */
+export class ChannelHealth {
+  private readonly failures = new Map<number, number>();
+
+  constructor(
+    private readonly disable: (channelId: number) => Promise<void>,
+    private readonly threshold = 3,
+  ) {}
+
+  success(channelId: number): void {
+    if (this.failures.size > 0) this.failures.delete(channelId);
+  }
+
+  /** status 0 = no answer (connect error, timeout). */
+  failure(channelId: number, status: number): void {
+    const fault = status === 0 || status === 401 || status === 403 || status >= 500;
+    if (!fault) return;
+    const n = (this.failures.get(channelId) ?? 0) + 1;
+    if (n < this.threshold) {
+      this.failures.set(channelId, n);
+      return;
+    }
+    this.failures.delete(channelId);
+    void this.disable(channelId).catch(() => {});
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Rows the relay tests need (tokens, channels with their serving rows, pricing options) and an `openai`
+ * client on the app listening on a loopback port.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import type { TestApp } from './app.ts';
+
+export interface TokenSeed {
+  user_id: number;
+  name?: string;
+  status?: number;
+  expired_time?: number;
+  remain_quota?: number;
+  unlimited_quota?: boolean;
+  model_limits?: string;
+  allow_ips?: string;
+  group?: string;
+}
+
+/** Inserts a token; returns its id and full `sk-…` key. */
+export async function seedToken(t: TestApp, s: TokenSeed): Promise<{ id: number; key: string }> {
+  const key = randomBytes(24).toString('hex');
+  const id = await t.ctx.dbs.main.dialect.insertId(t.ctx.dbs.main.db, 'tokens', {
+    user_id: s.user_id,
+    key,
+    name: s.name ?? 'test-token',
+    status: s.status ?? 1,
+    created_time: Math.floor(Date.now() / 1000),
+    accessed_time: 0,
+    expired_time: s.expired_time ?? -1,
+    remain_quota: s.remain_quota ?? 0,
+    unlimited_quota: (s.unlimited_quota ?? true) ? 1 : 0,
+    used_quota: 0,
+    model_limits_enabled: s.model_limits ? 1 : 0,
+    model_limits: s.model_limits ?? '',
+    allow_ips: s.allow_ips ?? '',
+    group: s.group ?? '',
+  });
+  return { id, key: `sk-${key}` };
+}
+
+export interface ChannelSeed {
+  name?: string;
+  type?: number;
+  base_url: string;
+  key?: string;
+  models: string[];
+  groups?: string[];
+  model_mapping?: Record<string, string>;
+  priority?: number;
+  weight?: number;
+}
+
+/** Inserts a channel and its (group, model) serving rows. */
+export async function seedChannel(t: TestApp, s: ChannelSeed): Promise<number> {
+  const { db, dialect } = t.ctx.dbs.main;
+  const groups = s.groups ?? ['default'];
+  const id = await dialect.insertId(db, 'channels', {
+    type: s.type ?? 1,
+    name: s.name ?? 'fake',
+    key: s.key ?? 'upstream-secret',
+    base_url: s.base_url,
+    models: s.models.join(','),
+    group: groups.join(','),
+    model_mapping: JSON.stringify(s.model_mapping ?? {}),
+    priority: s.priority ?? 0,
+    weight: s.weight ?? 0,
+    status: 1,
+    used_quota: 0,
+    response_time: 0,
+    test_time: 0,
+    tag: '',
+    remark: '',
+    created_time: Math.floor(Date.now() / 1000),
+  });
+  const rows = groups.flatMap((group) =>
+    s.models.map((model) => ({
+      group,
+      model,
+      channel_id: id,
+      enabled: 1,
+      priority: s.priority ?? 0,
+      weight: s.weight ?? 0,
+    })),
+  );
+  await db.insertInto('abilities').values(rows).execute();
+  t.ctx.events.emit('channel', id);
+  return id;
+}
+
+export async function setPricing(
+  t: TestApp,
+  p: {
+    ModelRatio?: object;
+    CompletionRatio?: object;
+    ModelPrice?: object;
+    GroupRatio?: object;
+    RetryTimes?: number;
+  },
+): Promise<void> {
+  for (const [k, v] of Object.entries(p))
+    await t.ctx.options.set(k, typeof v === 'number' ? String(v) : JSON.stringify(v));
+}
+
+/** Listens on a random loopback port (once) and returns the base URL of /v1. */
+export async function listen(t: TestApp): Promise<string> {
+  const addr = t.app.server.address() as AddressInfo | null;
+  if (addr) return `http://127.0.0.1:${addr.port}/v1`;
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1`;
+}
+
+export function client(baseURL: string, apiKey: string): OpenAI {
+  return new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: 30_000 });
+}
+
+/** Waits for every finished call's settlement and stored log. */
+export async function settled(t: TestApp): Promise<void> {
+  await t.ctx.relay.idle();
+  await t.ctx.logWriter.flush();
+}
+
+export async function userRow(t: TestApp, id: number) {
+  return t.ctx.dbs.main.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+export async function tokenRow(t: TestApp, id: number) {
+  return t.ctx.dbs.main.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+export async function logRows(t: TestApp, type?: number) {
+  let q = t.ctx.dbs.logs.db.selectFrom('logs').selectAll().orderBy('id');
+  if (type !== undefined) q = q.where('type', '=', type);
+  return q.execute();
+}
