@@ -18,12 +18,14 @@ export default function UsageCharts({ rows, granularity, toValue, unit }: Props)
   const { t } = useI18n();
   const { mode } = useTheme();
   if (rows.length === 0) return <Empty title={t('No usage in this range')} style={{ padding: 32 }} />;
-  const values = rows.map((r) => ({
-    time: bucketLabel(r.created_at, granularity),
-    model: r.model_name,
-    value: toValue(r.quota),
-    count: r.count,
-  }));
+  const values = [...rows]
+    .sort((a, b) => a.created_at - b.created_at)
+    .map((r) => ({
+      time: bucketLabel(r.created_at, granularity),
+      model: r.model_name,
+      value: toValue(r.quota),
+      count: r.count,
+    }));
   const share = totals(rows).byModel.map((m) => ({ model: m.model, value: toValue(m.quota) }));
   const theme = mode === 'dark' ? 'dark' : 'light';
   const bar = {

@@ -59,8 +59,8 @@ export function Layout({ children }: { children: ReactNode }) {
             size="small"
             value={lang}
             onChange={(v) => setLang(v as Lang)}
-            optionList={LANGS}
-            style={{ width: mobile ? 84 : 100 }}
+            optionList={mobile ? LANGS.map((l) => ({ value: l.value, label: l.value.toUpperCase() })) : LANGS}
+            style={{ width: mobile ? 76 : 100 }}
             aria-label="language"
           />
           <Button

@@ -25,6 +25,7 @@ export function LogFilters({ admin, onApply }: Props) {
     <div className="tg-filters">
       <DatePicker
         type="dateTimeRange"
+        className="tg-range"
         value={f.range}
         onChange={(v) =>
           setF({
@@ -35,7 +36,6 @@ export function LogFilters({ admin, onApply }: Props) {
                 : undefined,
           })
         }
-        style={{ maxWidth: 400 }}
       />
       <Select
         placeholder={t('Type')}

@@ -42,7 +42,7 @@ export function LogTable({ rows, admin, loading, total, page, pageSize, onPage }
   const { status } = useSession();
   const qpu = status?.quota_per_unit || 500000;
   const columns = [
-    { title: t('Time'), dataIndex: 'created_at', render: (v: number) => formatTime(v), width: 170 },
+    { title: t('Time'), dataIndex: 'created_at', render: (v: number) => formatTime(v), width: 200 },
     ...(admin ? [{ title: t('User'), dataIndex: 'username' }] : []),
     {
       title: t('Type'),

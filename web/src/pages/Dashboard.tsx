@@ -72,11 +72,11 @@ export default function Dashboard({ admin }: { admin: boolean }) {
       <div className="tg-filters">
         <DatePicker
           type="dateTimeRange"
+          className="tg-range"
           value={range}
           onChange={(v) =>
             Array.isArray(v) && v.length === 2 && setRange([new Date(v[0] as Date), new Date(v[1] as Date)])
           }
-          style={{ maxWidth: 400 }}
         />
         <Select
           value={granularity}

@@ -27,28 +27,30 @@ export default function Login() {
     }
   };
   return (
-    <Card title={t('Log in')}>
-      <Form onSubmit={submit} labelPosition="top">
-        <Form.Input
-          field="username"
-          label={t('Username')}
-          rules={[{ required: true, message: t('Required') }]}
-        />
-        <Form.Input
-          field="password"
-          label={t('Password')}
-          mode="password"
-          rules={[{ required: true, message: t('Required') }]}
-        />
-        <Button htmlType="submit" theme="solid" block loading={busy}>
-          {t('Log in')}
-        </Button>
-      </Form>
-      {status?.register_enabled && (
-        <Typography.Paragraph style={{ marginTop: 12 }}>
-          {t('No account yet?')} <Link to="/register">{t('Register')}</Link>
-        </Typography.Paragraph>
-      )}
-    </Card>
+    <div className="tg-narrow">
+      <Card title={t('Log in')}>
+        <Form onSubmit={submit} labelPosition="top">
+          <Form.Input
+            field="username"
+            label={t('Username')}
+            rules={[{ required: true, message: t('Required') }]}
+          />
+          <Form.Input
+            field="password"
+            label={t('Password')}
+            mode="password"
+            rules={[{ required: true, message: t('Required') }]}
+          />
+          <Button htmlType="submit" theme="solid" block loading={busy}>
+            {t('Log in')}
+          </Button>
+        </Form>
+        {status?.register_enabled && (
+          <Typography.Paragraph style={{ marginTop: 12 }}>
+            {t('No account yet?')} <Link to="/register">{t('Register')}</Link>
+          </Typography.Paragraph>
+        )}
+      </Card>
+    </div>
   );
 }

@@ -33,29 +33,31 @@ export default function Register() {
     }
   };
   return (
-    <Card title={t('Register')}>
-      <Form onSubmit={submit} labelPosition="top">
-        <Form.Input
-          field="username"
-          label={t('Username')}
-          rules={[{ required: true, message: t('Required') }]}
-        />
-        <Form.Input
-          field="password"
-          label={t('Password')}
-          mode="password"
-          rules={[{ required: true, message: t('Required') }]}
-        />
-        <Form.Input
-          field="password2"
-          label={t('Confirm password')}
-          mode="password"
-          rules={[{ required: true, message: t('Required') }]}
-        />
-        <Button htmlType="submit" theme="solid" block loading={busy}>
-          {t('Register')}
-        </Button>
-      </Form>
-    </Card>
+    <div className="tg-narrow">
+      <Card title={t('Register')}>
+        <Form onSubmit={submit} labelPosition="top">
+          <Form.Input
+            field="username"
+            label={t('Username')}
+            rules={[{ required: true, message: t('Required') }]}
+          />
+          <Form.Input
+            field="password"
+            label={t('Password')}
+            mode="password"
+            rules={[{ required: true, message: t('Required') }]}
+          />
+          <Form.Input
+            field="password2"
+            label={t('Confirm password')}
+            mode="password"
+            rules={[{ required: true, message: t('Required') }]}
+          />
+          <Button htmlType="submit" theme="solid" block loading={busy}>
+            {t('Register')}
+          </Button>
+        </Form>
+      </Card>
+    </div>
   );
 }

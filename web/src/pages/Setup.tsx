@@ -34,42 +34,44 @@ export default function Setup() {
     }
   };
   return (
-    <Card title={t('First-run setup')}>
-      <Steps type="basic" size="small" current={0} style={{ marginBottom: 16 }}>
-        <Steps.Step title={t('Root account')} />
-        <Steps.Step title={t('Log in')} />
-      </Steps>
-      <Banner
-        type="info"
-        description={t('Create the root (super-admin) account of this gateway.')}
-        closeIcon={null}
-      />
-      <Form
-        onSubmit={submit}
-        labelPosition="top"
-        initValues={{ username: 'root', password: '', confirmPassword: '' }}
-      >
-        <Form.Input
-          field="username"
-          label={t('Username')}
-          rules={[{ required: true, message: t('Required') }]}
+    <div className="tg-narrow">
+      <Card title={t('First-run setup')}>
+        <Steps type="basic" size="small" current={0} style={{ marginBottom: 16 }}>
+          <Steps.Step title={t('Root account')} />
+          <Steps.Step title={t('Log in')} />
+        </Steps>
+        <Banner
+          type="info"
+          description={t('Create the root (super-admin) account of this gateway.')}
+          closeIcon={null}
         />
-        <Form.Input
-          field="password"
-          label={t('Password (at least 8 characters)')}
-          mode="password"
-          rules={[{ required: true, min: 8, message: t('At least 8 characters') }]}
-        />
-        <Form.Input
-          field="confirmPassword"
-          label={t('Confirm password')}
-          mode="password"
-          rules={[{ required: true, message: t('Required') }]}
-        />
-        <Button htmlType="submit" theme="solid" block loading={busy}>
-          {t('Create root account')}
-        </Button>
-      </Form>
-    </Card>
+        <Form
+          onSubmit={submit}
+          labelPosition="top"
+          initValues={{ username: 'root', password: '', confirmPassword: '' }}
+        >
+          <Form.Input
+            field="username"
+            label={t('Username')}
+            rules={[{ required: true, message: t('Required') }]}
+          />
+          <Form.Input
+            field="password"
+            label={t('Password (at least 8 characters)')}
+            mode="password"
+            rules={[{ required: true, min: 8, message: t('At least 8 characters') }]}
+          />
+          <Form.Input
+            field="confirmPassword"
+            label={t('Confirm password')}
+            mode="password"
+            rules={[{ required: true, message: t('Required') }]}
+          />
+          <Button htmlType="submit" theme="solid" block loading={busy}>
+            {t('Create root account')}
+          </Button>
+        </Form>
+      </Card>
+    </div>
   );
 }
