@@ -57,6 +57,9 @@ function baseEntry(rc: RelayContext): Omit<LogEntry, 'type' | 'content'> {
  */
 export class Settlement {
   private readonly pending = new Set<Promise<void>>();
+  /** calls settled or refunded so far (tests wait for a count instead of sleeping) */
+  private done = 0;
+  private waiters: Array<{ n: number; resolve: () => void }> = [];
 
   constructor(
     private readonly deps: RelayDeps,
@@ -64,8 +67,25 @@ export class Settlement {
   ) {}
 
   private track(work: Promise<void>): void {
-    const p = work.catch(this.onError).finally(() => this.pending.delete(p));
+    const p = work.catch(this.onError).finally(() => {
+      this.pending.delete(p);
+      this.done += 1;
+      if (this.waiters.length > 0) {
+        for (const w of this.waiters) if (w.n <= this.done) w.resolve();
+        this.waiters = this.waiters.filter((w) => w.n > this.done);
+      }
+    });
     this.pending.add(p);
+  }
+
+  get count(): number {
+    return this.done;
+  }
+
+  /** Resolves once `n` calls in total have been settled or refunded. */
+  waitForCount(n: number): Promise<void> {
+    if (this.done >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
   }
 
   async idle(): Promise<void> {

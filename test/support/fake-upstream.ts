@@ -35,6 +35,8 @@ export interface RecordedRequest {
   body: any;
   /** the client went away before the answer was complete (set when it happens) */
   aborted: boolean;
+  /** resolves when the exchange is over (answered or aborted) */
+  closed: Promise<void>;
 }
 
 export interface FakeUpstream {
@@ -64,16 +66,22 @@ export async function startFakeUpstream(
       } catch {
         body = null;
       }
+      let onClose = () => {};
+      const closed = new Promise<void>((r) => {
+        onClose = r;
+      });
       const rec: RecordedRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,
         body,
         aborted: false,
+        closed,
       };
       if (record) requests.push(rec);
       res.on('close', () => {
-        if (!res.writableFinished) rec.aborted = true;
+        if (!res.writableEnded) rec.aborted = true;
+        onClose();
       });
       void answer(req, res, body, behavior).catch(() => res.destroy());
     });

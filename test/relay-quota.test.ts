@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import { engines } from './support/engines.ts';
+import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
+import {
+  client,
+  listen,
+  logRows,
+  seedChannel,
+  seedToken,
+  setPricing,
+  settled,
+  tokenRow,
+  userRow,
+} from './support/relay-fixtures.ts';
+
+const CALLS = 500;
+const messages = [{ role: 'user' as const, content: 'hi' }];
+
+/** Fires `n` calls at once; returns how many succeeded and the statuses of the others. */
+async function burst(base: string, key: string, model: string, n: number) {
+  const c = client(base, key);
+  const results = await Promise.allSettled(
+    Array.from({ length: n }, () => c.chat.completions.create({ model, messages })),
+  );
+  const ok = results.filter((r) => r.status === 'fulfilled').length;
+  const statuses = new Set(
+    results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { status?: number }).status] : [])),
+  );
+  return { ok, statuses };
+}
+
+for (const engine of engines()) {
+  describe(`relay quota under ${CALLS} concurrent calls (${engine.name})`, () => {
+    let t: TestApp;
+    let up: FakeUpstream;
+    let root: Actor;
+    let base: string;
+
+    before(async () => {
+      t = await startTestApp(engine);
+      up = await startFakeUpstream({ record: false });
+      root = await setupRoot(t);
+      // price-billed: 0.002 × 500000 = 1000 quota per call, reserved exactly
+      await setPricing(t, { ModelPrice: { priced: 0.002 } });
+      await seedChannel(t, { base_url: up.url, models: ['priced'] });
+      base = await listen(t);
+    });
+    after(async () => {
+      await t.close();
+      await up.close();
+    });
+
+    it("never overspends a user's last quota", async () => {
+      const user = await createActor(t, root, 'last', { quota: 10_500 });
+      const tok = await seedToken(t, { user_id: user.id });
+      const { ok, statuses } = await burst(base, tok.key, 'priced', CALLS);
+      await settled(t);
+      assert.equal(ok, 10);
+      assert.deepEqual([...statuses], [403]);
+      const row = await userRow(t, user.id);
+      assert.equal(row.quota, 500);
+      assert.equal(row.used_quota, 10_000);
+      assert.equal(row.request_count, 10);
+      const logs = (await logRows(t, 2)).filter((l) => l.user_id === user.id);
+      assert.equal(logs.length, 10);
+      assert.equal(
+        logs.reduce((s, l) => s + l.quota, 0),
+        10_000,
+      );
+    });
+
+    it("never overspends a limited token's remaining quota, and marks it exhausted", async () => {
+      const user = await createActor(t, root, 'rich', { quota: 100_000_000 });
+      const tok = await seedToken(t, { user_id: user.id, unlimited_quota: false, remain_quota: 5000 });
+      const { ok, statuses } = await burst(base, tok.key, 'priced', CALLS);
+      await settled(t);
+      assert.equal(ok, 5);
+      assert.deepEqual([...statuses], [403]);
+      const token = await tokenRow(t, tok.id);
+      assert.equal(token.remain_quota, 0);
+      assert.equal(token.used_quota, 5000);
+      assert.equal(token.status, 4);
+      const row = await userRow(t, user.id);
+      assert.equal(row.quota, 100_000_000 - 5000);
+    });
+  });
+}

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { countPrompt, countText } from '../src/relay/tokenizer.ts';
+import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
+import {
+  client,
+  listen,
+  logRows,
+  seedChannel,
+  seedToken,
+  setPricing,
+  settled,
+  userRow,
+} from './support/relay-fixtures.ts';
+
+const messages = [{ role: 'user' as const, content: 'Tell me a story' }];
+
+describe('relay streams: estimates, client abort, Anthropic upstream (sqlite)', () => {
+  let t: TestApp;
+  let up: FakeUpstream;
+  let user: Actor;
+  let base: string;
+
+  before(async () => {
+    t = await startTestApp({ name: 'sqlite' });
+    up = await startFakeUpstream();
+    const root = await setupRoot(t);
+    user = await createActor(t, root, 'dave', { quota: 1_000_000 });
+    await setPricing(t, {
+      ModelRatio: { 'gpt-4o-mini': 1, 'gpt-3.5-turbo': 1, claude: 2, slow: 1 },
+      CompletionRatio: { claude: 5 },
+    });
+    await seedChannel(t, { base_url: up.url, models: ['gpt-4o-mini', 'gpt-3.5-turbo', 'slow'] });
+    await seedChannel(t, {
+      type: 14,
+      name: 'anthropic',
+      base_url: up.url,
+      key: 'anthropic-secret',
+      models: ['claude'],
+      model_mapping: { claude: 'claude-3-5-sonnet-20241022' },
+    });
+    base = await listen(t);
+  });
+  after(async () => {
+    await t.close();
+    await up.close();
+  });
+
+  it('estimates with the tokenizer when the upstream sends no usage, and says so', async () => {
+    up.setBehavior({ omitUsage: true });
+    const tok = await seedToken(t, { user_id: user.id });
+    const stream = await client(base, tok.key).chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages,
+      stream: true,
+    });
+    for await (const _ of stream) {
+    }
+    await settled(t);
+    up.setBehavior({});
+    const log = (await logRows(t, 2)).find((l) => l.token_id === tok.id)!;
+    const other = JSON.parse(log.other);
+    assert.equal(other.usage_source, 'estimated');
+    assert.equal(log.prompt_tokens, await countPrompt('chat', { messages }, 'gpt-4o-mini'));
+    assert.equal(log.completion_tokens, await countText('gpt-4o-mini', 'Hello from the fake upstream'));
+    assert.equal(log.quota, log.prompt_tokens + log.completion_tokens);
+  });
+
+  it('cancels the upstream when the client leaves mid-stream, bills what was produced and logs it', async () => {
+    const words = Array.from({ length: 200 }, (_, i) => ` word${i}`);
+    up.setBehavior({ words, chunkDelayMs: 20 });
+    const tok = await seedToken(t, { user_id: user.id });
+    const target = t.ctx.relay.settlement.count + 1;
+    const before = await userRow(t, user.id);
+    const stream = await client(base, tok.key).chat.completions.create({
+      model: 'slow',
+      messages,
+      stream: true,
+    });
+    let got = '';
+    let n = 0;
+    for await (const chunk of stream) {
+      got += chunk.choices[0]?.delta?.content ?? '';
+      if (++n === 3) break; // leaving the loop aborts the HTTP request
+    }
+    await t.ctx.relay.settlement.waitForCount(target);
+    await settled(t);
+    up.setBehavior({});
+    const upstreamCall = up.requests.at(-1)!;
+    await upstreamCall.closed;
+    assert.equal(upstreamCall.aborted, true, 'the upstream request was cancelled');
+    const log = (await logRows(t, 2)).find((l) => l.token_id === tok.id)!;
+    const other = JSON.parse(log.other);
+    assert.equal(other.usage_source, 'estimated');
+    assert.equal(other.client_aborted, true);
+    assert.equal(log.is_stream, 1);
+    assert.ok(
+      log.completion_tokens >= (await countText('gpt-3.5-turbo', got)),
+      'what the client saw is billed',
+    );
+    assert.ok(log.completion_tokens < 200 * 2, 'not the whole answer');
+    const after = await userRow(t, user.id);
+    assert.equal(before.quota - after.quota, log.quota);
+  });
+
+  it('relays chat to an Anthropic upstream, stream and not, with usage from the Messages events', async () => {
+    const tok = await seedToken(t, { user_id: user.id });
+    const c = client(base, tok.key);
+    const res = await c.chat.completions.create({
+      model: 'claude',
+      messages: [{ role: 'system', content: 'brief' }, ...messages],
+    });
+    assert.equal(res.choices[0].message.content, 'Hello from the fake upstream');
+    assert.deepEqual(res.usage, { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 });
+    const sent = up.requests.at(-1)!;
+    assert.equal(sent.path, '/v1/messages');
+    assert.equal(sent.headers['x-api-key'], 'anthropic-secret');
+    assert.equal(sent.headers['anthropic-version'], '2023-06-01');
+    assert.equal(sent.body.model, 'claude-3-5-sonnet-20241022');
+    assert.equal(sent.body.system, 'brief');
+    const stream = await c.chat.completions.create({
+      model: 'claude',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.equal(text, 'Hello from the fake upstream');
+    assert.deepEqual(usage, { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 });
+    await settled(t);
+    const logs = (await logRows(t, 2)).filter((l) => l.token_id === tok.id);
+    assert.equal(logs.length, 2);
+    for (const l of logs) {
+      assert.equal(l.quota, (12 + 5 * 5) * 2);
+      assert.equal(JSON.parse(l.other).usage_source, 'upstream');
+    }
+  });
+});
