@@ -1,0 +1,236 @@
+/**
+ * `npm run bench:relay`: the fake upstream direct, through Tollgate, and through the Portkey gateway
+ * (@portkey-ai/gateway@1.15.2, installed into a temporary folder), in one run, with autocannon.
+ * Each server runs in its own process; autocannon runs in this one.
+ *
+ * - added latency at 1 connection: at one connection requests are strictly sequential, so the mean
+ *   latency is 1000 / (req/s) ms; added latency = that figure through a gateway minus direct. (autocannon's
+ *   latency histogram has 1 ms resolution, too coarse for sub-millisecond differences.)
+ * - req/s at 10 connections (non-stream chat completions)
+ * - streams/s at 10 connections (SSE chat completions, 5 content chunks + usage); Tollgate's consume logs
+ *   are counted afterwards to show that every stream was billed.
+ *
+ * Options: BENCH_SECONDS (default 10) per measurement.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const role = process.argv.find((a) => a.startsWith('--role='))?.slice(7);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const MODEL = 'gpt-4o-mini';
+const chatBody = (stream: boolean) =>
+  JSON.stringify({
+    model: MODEL,
+    messages: [{ role: 'user', content: 'Say hello' }],
+    ...(stream ? { stream: true } : {}),
+  });
+
+if (role === 'upstream') {
+  const { startFakeUpstream } = await import('../test/support/fake-upstream.ts');
+  const up = await startFakeUpstream({ record: false });
+  process.send!({ url: up.url });
+} else if (role === 'tollgate') {
+  await runTollgate();
+} else {
+  await orchestrate();
+}
+
+async function runTollgate(): Promise<void> {
+  const { startTestApp, setupRoot, createActor } = await import('../test/support/app.ts');
+  const { seedChannel, seedToken, setPricing, listen, settled } = await import(
+    '../test/support/relay-fixtures.ts'
+  );
+  const t = await startTestApp({ name: 'sqlite' });
+  const root = await setupRoot(t);
+  const user = await createActor(t, root, 'bench', { quota: 1_000_000_000_000 });
+  await setPricing(t, { ModelRatio: { [MODEL]: 0.075 }, CompletionRatio: { [MODEL]: 4 } });
+  await seedChannel(t, { base_url: process.env.UPSTREAM_URL!, models: [MODEL] });
+  const token = await seedToken(t, { user_id: user.id });
+  const base = await listen(t);
+  process.on('message', async (msg: { cmd: string }) => {
+    if (msg.cmd !== 'stats') return;
+    await settled(t);
+    const rows = await t.ctx.dbs.logs.db
+      .selectFrom('logs')
+      .select(['is_stream', 'other'])
+      .where('type', '=', 2)
+      .execute();
+    const stats = { stream: 0, nonStream: 0, streamUpstreamUsage: 0, streamEstimated: 0 };
+    for (const r of rows) {
+      const source = JSON.parse(r.other).usage_source;
+      if (r.is_stream) {
+        stats.stream += 1;
+        if (source === 'upstream') stats.streamUpstreamUsage += 1;
+        else stats.streamEstimated += 1;
+      } else stats.nonStream += 1;
+    }
+    process.send!({ stats });
+  });
+  process.send!({ url: base.replace(/\/v1$/, ''), key: token.key });
+}
+
+function child(args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; msg: any }> {
+  const proc = spawn(process.execPath, args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
+  });
+  return new Promise((resolve, reject) => {
+    proc.once('message', (msg) => resolve({ proc, msg }));
+    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+async function waitHttp(url: string, tries = 100): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+/** Installs Portkey into a temporary folder and starts it; returns why not when it cannot. */
+async function startPortkey(): Promise<{ url: string; proc: ChildProcess; dir: string } | { error: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-portkey-'));
+  // @hono/node-server ≥ 1.14 hands fetch's immutable response headers to Portkey, whose stream path then
+  // fails with "TypeError: immutable" (Portkey-AI/gateway#1389, #1550): pin the version before that.
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      private: true,
+      dependencies: { '@portkey-ai/gateway': '1.15.2' },
+      overrides: { '@hono/node-server': '1.13.8' },
+    }),
+  );
+  const install = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund'], {
+    encoding: 'utf8',
+  });
+  if (install.status !== 0)
+    return { error: `npm install failed: ${(install.stderr || install.stdout).slice(-500)}` };
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const proc = spawn(
+    process.execPath,
+    [join(dir, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${port}`, '--headless'],
+    {
+      stdio: 'ignore',
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
+  try {
+    await waitHttp(`http://127.0.0.1:${port}/`);
+  } catch (err) {
+    proc.kill();
+    return { error: String(err) };
+  }
+  return { url: `http://127.0.0.1:${port}`, proc, dir };
+}
+
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+async function cannon(t: Target, connections: number, stream: boolean, seconds = SECONDS) {
+  const r = await autocannon({
+    url: `${t.url}/v1/chat/completions`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...t.headers },
+    body: chatBody(stream),
+    connections,
+    duration: seconds,
+  });
+  const ok = r['2xx'];
+  return { rps: ok / (r.duration || seconds), ok, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+async function askStats(proc: ChildProcess): Promise<Record<string, number>> {
+  proc.send({ cmd: 'stats' });
+  return new Promise((r) => proc.once('message', (m: any) => r(m.stats)));
+}
+
+async function orchestrate(): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const up = await child(['--import', 'tsx', self, '--role=upstream']);
+  const tg = await child(['--import', 'tsx', self, '--role=tollgate'], { UPSTREAM_URL: up.msg.url });
+  const portkey = await startPortkey();
+  const targets: Target[] = [
+    { name: 'direct', url: up.msg.url, headers: { authorization: 'Bearer upstream-secret' } },
+    { name: 'tollgate', url: tg.msg.url, headers: { authorization: `Bearer ${tg.msg.key}` } },
+  ];
+  if ('url' in portkey) {
+    targets.push({
+      name: 'portkey',
+      url: portkey.url,
+      headers: {
+        authorization: 'Bearer upstream-secret',
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': `${up.msg.url}/v1`,
+      },
+    });
+  } else console.log(`portkey: not measured (${portkey.error})`);
+
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${SECONDS} s per measurement`,
+  );
+  const results: Record<string, Record<string, number>> = {};
+  let billing = { streams: 0, logs: 0, upstream: 0, estimated: 0 };
+  for (const t of targets) {
+    await cannon(t, 10, false, 2); // warm-up (JIT, pools, tokenizer)
+    await cannon(t, 10, true, 2);
+    const one = await cannon(t, 1, false);
+    const ten = await cannon(t, 10, false);
+    const before = t.name === 'tollgate' ? await askStats(tg.proc) : null;
+    const streams = await cannon(t, 10, true);
+    if (before) {
+      const after = await askStats(tg.proc);
+      billing = {
+        streams: streams.ok,
+        logs: after.stream - before.stream,
+        upstream: after.streamUpstreamUsage - before.streamUpstreamUsage,
+        estimated: after.streamEstimated - before.streamEstimated,
+      };
+    }
+    results[t.name] = {
+      meanLatencyMs: 1000 / one.rps,
+      rps1: one.rps,
+      rps10: ten.rps,
+      streams10: streams.rps,
+      streamsOk: streams.ok,
+      errors: one.errors + ten.errors + streams.errors,
+    };
+    console.log(
+      `${t.name.padEnd(9)} 1 conn: ${one.rps.toFixed(0)} req/s (mean ${(1000 / one.rps).toFixed(3)} ms) | 10 conn: ${ten.rps.toFixed(0)} req/s | streams 10 conn: ${streams.rps.toFixed(0)}/s | errors ${results[t.name].errors}`,
+    );
+  }
+  const d = results.direct;
+  for (const name of ['tollgate', 'portkey']) {
+    const r = results[name];
+    if (r)
+      console.log(
+        `${name}: added latency ${(r.meanLatencyMs - d.meanLatencyMs).toFixed(3)} ms at 1 connection`,
+      );
+  }
+  if (results.portkey)
+    console.log(
+      `tollgate / portkey req/s at 10 connections: ${(results.tollgate.rps10 / results.portkey.rps10).toFixed(1)}×`,
+    );
+
+  console.log(
+    `tollgate billing of the measured stream run: ${billing.logs} consume logs for ${billing.streams} streams answered; usage from the upstream on ${billing.upstream}, estimated on ${billing.estimated} (streams cut by autocannon when the run ends)`,
+  );
+
+  tg.proc.kill();
+  up.proc.kill();
+  if ('proc' in portkey) {
+    portkey.proc.kill();
+    rmSync(portkey.dir, { recursive: true, force: true });
+  }
+}
