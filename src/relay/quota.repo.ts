@@ -1,5 +1,6 @@
 import type { DbHandle } from '../db/connect.ts';
 import type { MainDatabase } from '../db/schema.ts';
+import type { LedgerBatch } from './ledger.ts';
 
 /** What a call has reserved, and from whom. */
 export interface Reservation {
@@ -72,43 +73,49 @@ export class QuotaRepo {
   }
 
   /**
-   * Charges the difference between the final cost and the reservation (may be negative), and adds the
-   * cost to the token's and the channel's totals. Returns true when a limited token is now exhausted.
+   * Writes summed settlements (see ledger.ts) in one transaction: per user the difference between
+   * reservations and costs, per token its totals and last access, per channel its used quota. Returns the
+   * limited tokens this batch exhausted (status 4 now).
    */
-  async settle(r: Reservation, actual: number, channelId: number, now: number): Promise<boolean> {
-    const delta = actual - r.amount;
-    const writes: Promise<unknown>[] = [];
-    if (delta !== 0) {
-      writes.push(
-        this.db
+  async applyLedger(b: LedgerBatch): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      for (const [id, u] of b.users) {
+        await trx
           .updateTable('users')
-          .set((eb) => ({ quota: eb('quota', '-', delta), used_quota: eb('used_quota', '+', delta) }))
-          .where('id', '=', r.userId)
-          .execute(),
-      );
-    }
-    if (r.limitedToken) {
-      if (delta !== 0 || r.amount === 0) writes.push(this.adjustToken(r.tokenId, delta, now));
-    } else {
-      writes.push(
-        this.db
+          .set((eb) => ({ quota: eb('quota', '-', u.quota), used_quota: eb('used_quota', '+', u.used) }))
+          .where('id', '=', id)
+          .execute();
+      }
+      const exhausted: string[] = [];
+      for (const [id, t] of b.tokens) {
+        await trx
           .updateTable('tokens')
-          .set((eb) => ({ used_quota: eb('used_quota', '+', actual), accessed_time: now }))
-          .where('id', '=', r.tokenId)
-          .execute(),
-      );
-    }
-    if (actual !== 0) {
-      writes.push(
-        this.db
+          .set((eb) => ({
+            remain_quota: eb('remain_quota', '-', t.remain),
+            used_quota: eb('used_quota', '+', t.used),
+            accessed_time: t.accessed,
+          }))
+          .where('id', '=', id)
+          .execute();
+        if (!t.limited) continue;
+        const res = await trx
+          .updateTable('tokens')
+          .set({ status: 4 })
+          .where('id', '=', id)
+          .where('status', '=', 1)
+          .where('remain_quota', '<=', 0)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 1) exhausted.push(t.key);
+      }
+      for (const [id, used] of b.channels) {
+        await trx
           .updateTable('channels')
-          .set((eb) => ({ used_quota: eb('used_quota', '+', actual) }))
-          .where('id', '=', channelId)
-          .execute(),
-      );
-    }
-    await Promise.all(writes);
-    return r.limitedToken ? this.markExhausted(r.tokenId) : false;
+          .set((eb) => ({ used_quota: eb('used_quota', '+', used) }))
+          .where('id', '=', id)
+          .execute();
+      }
+      return exhausted;
+    });
   }
 
   /** remain_quota -= delta, used_quota += delta (delta may be negative: a refund). */

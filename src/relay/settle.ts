@@ -1,6 +1,7 @@
 import { type LogEntry, LogType } from '../modules/logs/log-types.ts';
 import { computeQuota } from './billing.ts';
 import type { UpstreamFailure } from './dispatch.ts';
+import { Ledger } from './ledger.ts';
 import type { RelayDeps } from './pipeline.ts';
 import type { Usage } from './providers/types.ts';
 import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
@@ -50,6 +51,9 @@ function baseEntry(rc: RelayContext): Omit<LogEntry, 'type' | 'content'> {
   };
 }
 
+/** How long settlements are summed before they are written (ms). */
+const FLUSH_MS = 50;
+
 /**
  * After the upstream: settle the reservation against the real cost and write one log. The work runs
  * after the answer is sent (the client does not wait for it) and is tracked so tests and shutdown can
@@ -57,6 +61,9 @@ function baseEntry(rc: RelayContext): Omit<LogEntry, 'type' | 'content'> {
  */
 export class Settlement {
   private readonly pending = new Set<Promise<void>>();
+  private readonly ledger = new Ledger();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
   /** calls settled or refunded so far (tests wait for a count instead of sleeping) */
   private done = 0;
   private waiters: Array<{ n: number; resolve: () => void }> = [];
@@ -88,8 +95,39 @@ export class Settlement {
     return new Promise((resolve) => this.waiters.push({ n, resolve }));
   }
 
+  /** Resolves when every finished call is settled in the database and its log handed to the writer. */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
+    await this.flush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, FLUSH_MS);
+    this.timer.unref?.();
+  }
+
+  /** Writes the summed settlements; a failed batch goes back into the ledger and is retried. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.flushing = this.flushing.then(async () => {
+      const batch = this.ledger.take();
+      if (!batch) return;
+      try {
+        for (const key of await this.deps.quota.applyLedger(batch)) this.deps.events.emit('token', key);
+      } catch (err) {
+        this.ledger.restore(batch);
+        this.onError(err);
+        this.scheduleFlush();
+      }
+    });
+    return this.flushing;
   }
 
   /** Starts after the current I/O turn, so the answer is written before the database is touched. */
@@ -110,8 +148,8 @@ export class Settlement {
     }
     const quota = computeQuota(rc.pricing, { prompt, completion });
     const now = Math.floor(Date.now() / 1000);
-    if (await this.deps.quota.settle(rc.reservation, quota, o.channel.id, now))
-      this.deps.events.emit('token', rc.auth.token.key);
+    this.ledger.add(rc.reservation, rc.auth.token.key, quota, o.channel.id, now);
+    this.scheduleFlush();
     this.deps.logWriter.write({
       ...baseEntry(rc),
       type: LogType.Consume,
