@@ -19,7 +19,7 @@ import { SetupService } from './modules/setup/setup.service.ts';
 import { UsersRepo } from './modules/users/users.repo.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UsersService } from './modules/users/users.service.ts';
-import { webRoutes } from './modules/web/web.routes.ts';
+import { WEB_DIST, webRoutesFrom } from './modules/web/web.routes.ts';
 import { DbChannelSource, DbTokenSource } from './relay/fallback-sources.ts';
 import { relayRoutes } from './relay/relay.routes.ts';
 import { RelayService } from './relay/relay.service.ts';
@@ -30,6 +30,8 @@ export interface AppDeps {
   config: Config;
   dbs: Databases;
   redis?: RedisClientType<any, any, any, any, any> | null;
+  /** the console's production build to serve at `/` (default web/dist; the browser test builds its own) */
+  webDist?: string;
 }
 
 /** Strips secrets that may ride in a query string (`/api/log/token?key=sk-…`) before a URL is logged. */
@@ -149,6 +151,6 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await mount(statusRoutes);
   await mount(usersRoutes);
   await mount(relayRoutes);
-  await mount(webRoutes);
+  await mount(webRoutesFrom(deps.webDist ?? WEB_DIST));
   return { app, ctx };
 }

@@ -2,9 +2,10 @@
 // token → relay → dashboard and logs → delete logs with progress → pricing signed-out. Screenshots of
 // each main page at desktop and phone width go to docs/screenshots/.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.ts';
 import {
   buildWeb,
   CHROMIUM,
@@ -13,8 +14,6 @@ import {
   routeExists,
   screenshots,
   startServer,
-  startUpstream,
-  type Upstream,
 } from './support.ts';
 
 const ROOT_USER = 'root';
@@ -23,16 +22,21 @@ const MODELS = ['gpt-4o-mini', 'tg-e2e-model'];
 
 describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing` }, () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  let upstream: Upstream;
+  let upstream: FakeUpstream;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let key = '';
+  let webDist = '';
   const has = (method: string, path: string) => routeExists(server.url, method, path);
 
   before(async () => {
-    await buildWeb();
-    [server, upstream, browser] = await Promise.all([startServer(), startUpstream(), launchChromium()]);
+    webDist = await buildWeb();
+    [server, upstream, browser] = await Promise.all([
+      startServer(webDist),
+      startFakeUpstream(),
+      launchChromium(),
+    ]);
     context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -42,6 +46,7 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await browser?.close();
     await upstream?.close();
     await server?.close();
+    if (webDist) rmSync(webDist, { recursive: true, force: true });
   });
 
   test('first run: the setup wizard creates root, then login opens the dashboard', async () => {
@@ -52,7 +57,7 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await page.locator('#password').fill(ROOT_PASS);
     await page.locator('#confirmPassword').fill(ROOT_PASS);
     await page.getByRole('button', { name: 'Create root account' }).click();
-    await page.waitForURL('**/login');
+    await page.waitForURL(/\/login/);
     await screenshots(page, 'login');
     await page.locator('#username').fill(ROOT_USER);
     await page.locator('#password').fill(ROOT_PASS);
@@ -75,6 +80,25 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await editor.locator('xpath=../..').getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved').first().waitFor();
     await screenshots(page, 'settings');
+  });
+
+  test('notice: shown once per change', async (t) => {
+    if (!(await has('GET', '/api/notice'))) return t.skip('GET /api/notice has not landed');
+    await page.goto(`${server.url}/admin/settings`);
+    await page.getByLabel('Notice', { exact: true }).fill('**Maintenance** on Sunday');
+    await page
+      .getByLabel('Notice', { exact: true })
+      .locator('xpath=../..')
+      .getByRole('button', { name: 'Save' })
+      .click();
+    await page.getByText('Saved').first().waitFor();
+    await page.goto(`${server.url}/about`);
+    const modal = page.getByRole('dialog').filter({ hasText: 'Maintenance' });
+    await modal.waitFor();
+    await modal.getByRole('button', { name: 'Got it' }).click();
+    await page.reload();
+    await page.waitForLoadState('networkidle');
+    assert.equal(await modal.count(), 0, 'a seen notice is not shown again');
   });
 
   test('channels: create one pointing at the fake upstream', async (t) => {
@@ -160,13 +184,23 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
 
   test('pricing: lists the channel models signed-out', async (t) => {
     await page.getByRole('button', { name: 'Log out' }).click();
-    await page.waitForURL('**/login');
+    await page.waitForURL(/\/login/);
     await page.goto(`${server.url}/`);
     await screenshots(page, 'home');
     if (!(await has('GET', '/api/pricing'))) return t.skip('GET /api/pricing has not landed');
     await page.goto(`${server.url}/pricing`);
     for (const m of MODELS) await page.getByTestId('pricing-table').getByText(m, { exact: true }).waitFor();
     await screenshots(page, 'pricing');
+  });
+
+  test('language and theme: switch to Chinese and dark', async () => {
+    await page.goto(`${server.url}/pricing`);
+    await page.locator('.tg-lang').click();
+    await page.getByRole('option', { name: '中文' }).click();
+    await page.getByRole('link', { name: '定价' }).waitFor();
+    await page.getByLabel('切换主题').click();
+    assert.equal(await page.evaluate(() => document.body.getAttribute('theme-mode')), 'dark');
+    await screenshots(page, 'pricing-zh-dark');
   });
 });
 

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -13,16 +14,27 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SHOTS = `${ROOT}docs/screenshots`;
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** Production build of the console into web/dist (what the app serves). */
-export async function buildWeb(): Promise<void> {
-  await build({ configFile: `${ROOT}web/vite.config.ts`, logLevel: 'error' });
+/**
+ * A production build of the console into a temp directory of its own: several test runs share this
+ * checkout, and rebuilding web/dist under a running browser test would pull its assets away.
+ */
+export async function buildWeb(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'tollgate-web-'));
+  await build({
+    configFile: `${ROOT}web/vite.config.ts`,
+    logLevel: 'error',
+    build: { outDir, emptyOutDir: true },
+  });
+  return outDir;
 }
 
 /** The whole app on a fresh SQLite database, listening on 127.0.0.1 on a free port. */
-export async function startServer(): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
+export async function startServer(
+  webDist: string,
+): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
   const handle = await openTestDatabases({ name: 'sqlite' });
   const config = loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'e2e-session-secret-0123456789abcdef' });
-  const { app } = await buildApp({ config, dbs: handle.dbs });
+  const { app } = await buildApp({ config, dbs: handle.dbs, webDist });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return {
@@ -33,42 +45,6 @@ export async function startServer(): Promise<{ app: FastifyInstance; url: string
       await handle.close();
     },
   };
-}
-
-export interface Upstream {
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * The relay engineer's fake upstream (test/support/fake-upstream.ts) when it exists; until then a tiny
- * OpenAI-compatible stand-in that answers every chat completion with fixed usage.
- */
-export async function startUpstream(): Promise<Upstream> {
-  const shared = `${ROOT}test/support/fake-upstream.ts`;
-  if (existsSync(shared)) {
-    const mod = (await import(shared)) as { startFakeUpstream(): Promise<Upstream> };
-    return mod.startFakeUpstream();
-  }
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({
-          id: 'chatcmpl-e2e',
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model: 'gpt-4o-mini',
-          choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
-        }),
-      );
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 /** Debian's Chromium with the flags this machine needs (playwright gives each launch a fresh profile). */

@@ -48,5 +48,3 @@ export function webRoutesFrom(dir: string) {
     });
   };
 }
-
-export const webRoutes = webRoutesFrom(WEB_DIST);

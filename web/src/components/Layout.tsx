@@ -62,6 +62,7 @@ export function Layout({ children }: { children: ReactNode }) {
             optionList={mobile ? LANGS.map((l) => ({ value: l.value, label: l.value.toUpperCase() })) : LANGS}
             style={{ width: mobile ? 76 : 100 }}
             aria-label="language"
+            className="tg-lang"
           />
           <Button
             theme="borderless"
