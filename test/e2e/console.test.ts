@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { initialBundleSize } from '../../web/bundle-size.ts';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.ts';
 import {
   buildWeb,
@@ -47,6 +48,11 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await upstream?.close();
     await server?.close();
     if (webDist) rmSync(webDist, { recursive: true, force: true });
+  });
+
+  test('the first page load stays small (charts and pages are lazy chunks)', () => {
+    const size = initialBundleSize(webDist);
+    assert.ok(size.gzipBytes < 300 * 1024, `initial JS+CSS is ${size.gzipBytes} bytes gzip (budget 300 kB)`);
   });
 
   test('first run: the setup wizard creates root, then login opens the dashboard', async () => {
