@@ -9,13 +9,11 @@ export type ChannelInput = Omit<Channel, 'id' | 'response_time' | 'test_time'> &
   key?: string;
 };
 
+/** The kinds the relay speaks (anything else is treated as OpenAI-compatible). */
 export const CHANNEL_TYPES = [
-  { value: 1, label: 'OpenAI' },
-  { value: 8, label: 'OpenAI-compatible (custom)' },
+  { value: 1, label: 'OpenAI-compatible' },
   { value: 14, label: 'Anthropic' },
-  { value: 3, label: 'Azure OpenAI' },
 ];
-
 /** Create or edit a channel; the key is write-only (empty on edit keeps the stored one). */
 export function ChannelForm({
   channel,

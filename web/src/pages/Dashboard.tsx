@@ -31,6 +31,7 @@ export default function Dashboard({ admin }: { admin: boolean }) {
     new Date(),
   ]);
   const [granularity, setGranularity] = useState<Granularity>('hour');
+  const [usernameInput, setUsernameInput] = useState('');
   const [username, setUsername] = useState('');
   const [rows, setRows] = useState<UsageRow[] | null>(null);
   const [stat, setStat] = useState<LogStat | null>(null);
@@ -86,8 +87,24 @@ export default function Dashboard({ admin }: { admin: boolean }) {
             { value: 'day', label: t('By day') },
           ]}
         />
-        {admin && <Input placeholder={t('Username')} value={username} onChange={setUsername} showClear />}
-        <Button onClick={load}>{t('Refresh')}</Button>
+        {admin && (
+          <Input
+            placeholder={t('Username')}
+            value={usernameInput}
+            onChange={setUsernameInput}
+            onEnterPress={() => setUsername(usernameInput.trim())}
+            onClear={() => setUsername('')}
+            showClear
+          />
+        )}
+        <Button
+          onClick={() => {
+            if (usernameInput.trim() !== username) setUsername(usernameInput.trim());
+            else load();
+          }}
+        >
+          {t('Refresh')}
+        </Button>
       </div>
       <div className="tg-cards">
         <StatCard
