@@ -10,11 +10,14 @@
  * - streams/s at 10 connections (SSE chat completions, 5 content chunks + usage); Tollgate's consume logs
  *   are counted afterwards to show that every stream was billed.
  *
+ * A fourth row, "floor", is a bare Fastify + undici proxy (no auth, billing or logs): the cost of the
+ * extra hop itself on this machine, which no gateway of this shape can go below.
+ *
  * Options: BENCH_SECONDS (default 10) per measurement.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -35,6 +38,8 @@ if (role === 'upstream') {
   process.send!({ url: up.url });
 } else if (role === 'tollgate') {
   await runTollgate();
+} else if (role === 'floor') {
+  await runFloor();
 } else {
   await orchestrate();
 }
@@ -71,6 +76,30 @@ async function runTollgate(): Promise<void> {
     process.send!({ stats });
   });
   process.send!({ url: base.replace(/\/v1$/, ''), key: token.key });
+}
+
+/**
+ * The floor: Fastify + one undici request() per call and nothing else (no auth, no billing, no log), to
+ * show what any Node gateway of this shape costs on this machine.
+ */
+async function runFloor(): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const { Agent, request } = await import('undici');
+  const agent = new Agent({ connections: 256 });
+  const app = Fastify();
+  const up = process.env.UPSTREAM_URL!;
+  app.post('/v1/chat/completions', async (req, reply) => {
+    const res = await request(`${up}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer upstream-secret' },
+      body: JSON.stringify(req.body),
+    });
+    reply.status(res.statusCode).header('content-type', res.headers['content-type'] as string);
+    return reply.send(res.body);
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  process.send!({ url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` });
 }
 
 function child(args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; msg: any }> {
@@ -160,9 +189,11 @@ async function orchestrate(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const up = await child(['--import', 'tsx', self, '--role=upstream']);
   const tg = await child(['--import', 'tsx', self, '--role=tollgate'], { UPSTREAM_URL: up.msg.url });
+  const floor = await child(['--import', 'tsx', self, '--role=floor'], { UPSTREAM_URL: up.msg.url });
   const portkey = await startPortkey();
   const targets: Target[] = [
     { name: 'direct', url: up.msg.url, headers: { authorization: 'Bearer upstream-secret' } },
+    { name: 'floor', url: floor.msg.url, headers: {} },
     { name: 'tollgate', url: tg.msg.url, headers: { authorization: `Bearer ${tg.msg.key}` } },
   ];
   if ('url' in portkey) {
@@ -211,7 +242,7 @@ async function orchestrate(): Promise<void> {
     );
   }
   const d = results.direct;
-  for (const name of ['tollgate', 'portkey']) {
+  for (const name of ['floor', 'tollgate', 'portkey']) {
     const r = results[name];
     if (r)
       console.log(
@@ -223,11 +254,13 @@ async function orchestrate(): Promise<void> {
       `tollgate / portkey req/s at 10 connections: ${(results.tollgate.rps10 / results.portkey.rps10).toFixed(1)}×`,
     );
 
+  console.log(`load average after: ${loadavg()[0].toFixed(2)} (other work on the machine skews every row)`);
   console.log(
     `tollgate billing of the measured stream run: ${billing.logs} consume logs for ${billing.streams} streams answered; usage from the upstream on ${billing.upstream}, estimated on ${billing.estimated} (streams cut by autocannon when the run ends)`,
   );
 
   tg.proc.kill();
+  floor.proc.kill();
   up.proc.kill();
   if ('proc' in portkey) {
     portkey.proc.kill();

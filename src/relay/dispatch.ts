@@ -31,7 +31,7 @@ export async function dispatch(
   client: UpstreamClient,
   health: ChannelHealth,
   retries: number,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<Dispatched> {
   const tried = new Set<number>();
   const attempts: Attempt[] = [];
@@ -70,7 +70,7 @@ export async function dispatch(
       status = res.statusCode;
       message = adapter.errorMessage(status, await readLimited(res));
     } catch (err) {
-      if (signal.aborted) throw err;
+      if (signal?.aborted) throw err;
       message = `upstream unreachable (${describe(err)})`;
     }
     attempts.push({

@@ -120,7 +120,7 @@ export class RelayPipeline {
     };
   }
 
-  dispatch(rc: RelayContext, signal: AbortSignal): Promise<Dispatched> {
+  dispatch(rc: RelayContext, signal: AbortSignal | undefined): Promise<Dispatched> {
     const retries = Math.max(0, this.deps.options.int('RetryTimes'));
     return dispatch(rc, this.deps.upstream, this.health, retries, signal);
   }

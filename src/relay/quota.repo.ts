@@ -1,3 +1,4 @@
+import type { CompiledQuery } from 'kysely';
 import type { DbHandle } from '../db/connect.ts';
 import type { MainDatabase } from '../db/schema.ts';
 import type { LedgerBatch } from './ledger.ts';
@@ -14,13 +15,61 @@ export interface Reservation {
 export type ReserveResult = 'ok' | 'token' | 'user';
 
 /**
+ * A statement compiled once with sentinel parameters; each call swaps in the real values. The hot path
+ * then skips Kysely's query building and compiling (about a tenth of a relay call's CPU on SQLite).
+ */
+function template<P extends Record<string, number>>(compile: (p: P) => CompiledQuery, sentinel: P) {
+  const q = compile(sentinel);
+  const keys = Object.keys(sentinel) as Array<keyof P>;
+  const slots = q.parameters.map((v) => keys.find((k) => sentinel[k] === v));
+  return (p: P): CompiledQuery => ({
+    ...q,
+    parameters: slots.map((k, i) => (k === undefined ? q.parameters[i] : p[k])),
+  });
+}
+
+const affected = (r: { numAffectedRows?: bigint }) => Number(r.numAffectedRows ?? 0);
+
+/**
  * The relay's quota writes. Every statement is one atomic conditional UPDATE on a primary key: no
  * read-then-write, so concurrent calls (on any number of instances) can never reserve the same quota
  * twice. The reservation also counts the call (`used_quota`, `request_count`) so that settling a call
  * whose estimate was exact (price-billed models) writes nothing for the user.
  */
 export class QuotaRepo {
-  constructor(private readonly h: DbHandle<MainDatabase>) {}
+  private readonly reserveUser;
+  private readonly reserveToken;
+
+  constructor(private readonly h: DbHandle<MainDatabase>) {
+    this.reserveUser = template(
+      (p) =>
+        this.db
+          .updateTable('users')
+          .set((eb) => ({
+            quota: eb('quota', '-', p.n),
+            used_quota: eb('used_quota', '+', p.n2),
+            request_count: eb('request_count', '+', 1),
+          }))
+          .where('id', '=', p.id)
+          .where('quota', '>=', p.n3)
+          .compile(),
+      { n: -7_000_001, n2: -7_000_002, id: -7_000_003, n3: -7_000_004 },
+    );
+    this.reserveToken = template(
+      (p) =>
+        this.db
+          .updateTable('tokens')
+          .set((eb) => ({
+            remain_quota: eb('remain_quota', '-', p.n),
+            used_quota: eb('used_quota', '+', p.n2),
+            accessed_time: p.now,
+          }))
+          .where('id', '=', p.id)
+          .where('remain_quota', '>=', p.n3)
+          .compile(),
+      { n: -7_000_001, n2: -7_000_002, now: -7_000_005, id: -7_000_003, n3: -7_000_004 },
+    );
+  }
 
   private get db() {
     return this.h.db;
@@ -30,29 +79,11 @@ export class QuotaRepo {
   async reserve(r: Reservation, now: number): Promise<ReserveResult> {
     const n = r.amount;
     if (r.limitedToken && n > 0) {
-      const res = await this.db
-        .updateTable('tokens')
-        .set((eb) => ({
-          remain_quota: eb('remain_quota', '-', n),
-          used_quota: eb('used_quota', '+', n),
-          accessed_time: now,
-        }))
-        .where('id', '=', r.tokenId)
-        .where('remain_quota', '>=', n)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) return 'token';
+      const res = await this.db.executeQuery(this.reserveToken({ n, n2: n, now, id: r.tokenId, n3: n }));
+      if (affected(res) !== 1) return 'token';
     }
-    const res = await this.db
-      .updateTable('users')
-      .set((eb) => ({
-        quota: eb('quota', '-', n),
-        used_quota: eb('used_quota', '+', n),
-        request_count: eb('request_count', '+', 1),
-      }))
-      .where('id', '=', r.userId)
-      .where('quota', '>=', n)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) return 'ok';
+    const res = await this.db.executeQuery(this.reserveUser({ n, n2: n, id: r.userId, n3: n }));
+    if (affected(res) === 1) return 'ok';
     if (r.limitedToken && n > 0) await this.adjustToken(r.tokenId, -n, now);
     return 'user';
   }

@@ -66,20 +66,21 @@ export class RelayService {
       endpoint,
       body,
     });
-    const abort = new AbortController();
-    if (rc.stream) {
+    // Only a stream is cancelled when its client leaves; a non-stream answer is produced (and billed) anyway.
+    const abort = rc.stream ? new AbortController() : null;
+    if (abort) {
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) abort.abort();
       });
     }
     let d: Awaited<ReturnType<RelayPipeline['dispatch']>>;
     try {
-      d = await this.pipeline.dispatch(rc, abort.signal);
+      d = await this.pipeline.dispatch(rc, abort?.signal);
     } catch (err) {
       if (err instanceof UpstreamFailure) throw this.settlement.fail(rc, err);
       throw this.settlement.fail(rc, new UpstreamFailure(499, 'client closed the connection', [], undefined));
     }
-    if (rc.stream) return respondStream(rc, d, reply, this.settlement, abort.signal);
+    if (abort) return respondStream(rc, d, reply, this.settlement, abort.signal);
     return respondJson(rc, d, reply, this.settlement);
   }
 
