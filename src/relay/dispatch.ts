@@ -68,7 +68,9 @@ export async function dispatch(
         return { channel, adapter, res, attempts };
       }
       status = res.statusCode;
+      // some upstreams echo the key they were given: never let it into a log or an answer
       message = adapter.errorMessage(status, await readLimited(res));
+      if (channel.key.length >= 8) message = message.replaceAll(channel.key, '[redacted]');
     } catch (err) {
       if (signal?.aborted) throw err;
       message = `upstream unreachable (${describe(err)})`;

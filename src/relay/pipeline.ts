@@ -9,7 +9,7 @@ import type { Endpoint } from './providers/types.ts';
 import type { QuotaRepo } from './quota.repo.ts';
 import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay-context.ts';
 import { RelayError, type TokenAuth } from './token-auth.ts';
-import { countPrompt } from './tokenizer.ts';
+import { reservePromptTokens } from './tokenizer.ts';
 import { TtlCache } from './ttl-cache.ts';
 import { ChannelHealth, type UpstreamClient } from './upstream.ts';
 
@@ -81,7 +81,7 @@ export class RelayPipeline {
       );
 
     const stream = call.body.stream === true && call.endpoint !== 'embeddings';
-    const promptEstimate = await countPrompt(call.endpoint, call.body, model);
+    const promptEstimate = reservePromptTokens(call.endpoint, call.body, model);
     const maxTokens = Number(call.body.max_tokens ?? call.body.max_completion_tokens ?? 0) || 0;
     const amount = isPriceBilled(pricing)
       ? computeQuota(pricing, { prompt: 0, completion: 0 })

@@ -48,6 +48,7 @@ export interface RelayContext {
   auth: RelayAuth;
   pricing: Pricing;
   candidates: Candidate[];
+  /** prompt tokens as estimated for the reservation */
   promptEstimate: number;
   reservation: Reservation;
 }

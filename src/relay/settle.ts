@@ -6,7 +6,7 @@ import type { RelayDeps } from './pipeline.ts';
 import type { Usage } from './providers/types.ts';
 import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
 import { RelayError } from './token-auth.ts';
-import { countText } from './tokenizer.ts';
+import { countPrompt, countText } from './tokenizer.ts';
 
 export interface Outcome {
   channel: Candidate;
@@ -143,7 +143,7 @@ export class Settlement {
       prompt = o.usage.prompt_tokens;
       completion = o.usage.completion_tokens;
     } else {
-      prompt = rc.promptEstimate;
+      prompt = await countPrompt(rc.endpoint, rc.body, rc.model);
       completion = rc.endpoint === 'embeddings' ? 0 : await countText(rc.model, o.text());
     }
     const quota = computeQuota(rc.pricing, { prompt, completion });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countPrompt, countText, encodingFor } from './tokenizer.ts';
+import { countPrompt, countText, encodingFor, reservePromptTokens } from './tokenizer.ts';
 
 describe('tokenizer', () => {
   it('picks o200k for the gpt-4o and o families, cl100k otherwise', () => {
@@ -27,5 +27,18 @@ describe('tokenizer', () => {
       4,
     );
     assert.equal(await countPrompt('completions', { prompt: 'hello world' }, 'gpt-3.5-turbo-instruct'), 2);
+  });
+
+  it('reserves with bytes / 4 until the encoder is loaded, then with the real count', async () => {
+    const body = { prompt: 'hello world, hello world' };
+    // cl100k was loaded by the tests above; o200k may or may not be, depending on order
+    assert.equal(
+      reservePromptTokens('completions', body, 'gpt-4'),
+      await countPrompt('completions', body, 'gpt-4'),
+    );
+    const fresh = reservePromptTokens('completions', body, 'o1-preview');
+    const real = await countPrompt('completions', body, 'o1-preview');
+    assert.ok(fresh === real || fresh === Math.ceil(Buffer.byteLength(body.prompt) / 4));
+    assert.equal(reservePromptTokens('completions', body, 'o1-preview'), real);
   });
 });

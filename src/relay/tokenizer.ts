@@ -9,6 +9,7 @@ import type { Endpoint } from './providers/types.ts';
 
 type EncodingName = 'o200k_base' | 'cl100k_base';
 const encoders = new Map<EncodingName, Promise<Tiktoken>>();
+const ready = new Map<EncodingName, Tiktoken>();
 
 export function encodingFor(model: string): EncodingName {
   return /^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d)/.test(model) ? 'o200k_base' : 'cl100k_base';
@@ -19,7 +20,11 @@ function load(name: EncodingName): Promise<Tiktoken> {
   if (!p) {
     p = (
       name === 'o200k_base' ? import('js-tiktoken/ranks/o200k_base') : import('js-tiktoken/ranks/cl100k_base')
-    ).then((m) => new Tiktoken(m.default));
+    ).then((m) => {
+      const enc = new Tiktoken(m.default);
+      ready.set(name, enc);
+      return enc;
+    });
     encoders.set(name, p);
   }
   return p;
@@ -44,6 +49,9 @@ function inputText(input: unknown): string {
   return '';
 }
 
+/** Counts tokens of one string. */
+type Counter = (text: string) => number;
+
 /** Prompt tokens of a request body, estimated the way OpenAI counts them. */
 export async function countPrompt(
   endpoint: Endpoint,
@@ -51,7 +59,23 @@ export async function countPrompt(
   model: string,
 ): Promise<number> {
   const enc = await load(encodingFor(model));
-  const count = (s: string) => (s ? enc.encode(s, 'all').length : 0);
+  return promptTokens(endpoint, body, (s) => enc.encode(s, 'all').length);
+}
+
+/**
+ * For the reservation: the real count once the model's encoder is loaded; before that (the first calls
+ * after a start, while the rank file loads, about a second) UTF-8 bytes / 4, without waiting for it.
+ */
+export function reservePromptTokens(endpoint: Endpoint, body: Record<string, any>, model: string): number {
+  const name = encodingFor(model);
+  const enc = ready.get(name);
+  if (enc) return promptTokens(endpoint, body, (s) => enc.encode(s, 'all').length);
+  void load(name);
+  return promptTokens(endpoint, body, (s) => Math.ceil(Buffer.byteLength(s) / 4));
+}
+
+function promptTokens(endpoint: Endpoint, body: Record<string, any>, tokens: Counter): number {
+  const count = (s: string) => (s ? tokens(s) : 0);
   if (endpoint === 'completions') return count(inputText(body.prompt));
   if (endpoint === 'embeddings') return count(inputText(body.input));
   let n = 3;
