@@ -101,7 +101,7 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await page.goto(`${server.url}/about`);
     const modal = page.getByRole('dialog').filter({ hasText: 'Maintenance' });
     await modal.waitFor();
-    await modal.getByRole('button', { name: 'Got it' }).click();
+    await modal.locator('button[aria-label=confirm]').click();
     await page.reload();
     await page.waitForLoadState('networkidle');
     assert.equal(await modal.count(), 0, 'a seen notice is not shown again');
@@ -116,7 +116,7 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await dialog.locator('#base_url').fill(upstream.url);
     await dialog.locator('#key').fill('sk-upstream-secret');
     await dialog.locator('#models').fill(MODELS.join(','));
-    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.locator('button[aria-label=confirm]').click();
     await page.locator('td').getByText('fake upstream', { exact: true }).waitFor();
     await screenshots(page, 'channels');
   });
@@ -126,10 +126,10 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await page.goto(`${server.url}/console/tokens`);
     await page.getByRole('button', { name: 'New token' }).click();
     await page.getByRole('dialog').locator('#name').fill('e2e token');
-    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog').locator('button[aria-label=confirm]').click();
     key = (await page.getByTestId('new-token-key').textContent()) ?? '';
     assert.match(key, /^sk-/);
-    await page.getByRole('dialog').getByRole('button', { name: 'OK' }).click();
+    await page.getByRole('dialog').locator('button[aria-label=confirm]').click();
     await page.locator('td').getByText('e2e token', { exact: true }).waitFor();
     await screenshots(page, 'tokens');
   });
@@ -175,7 +175,7 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await page.goto(`${server.url}/admin/logs`);
     await page.getByTestId('log-table').getByRole('row').nth(1).waitFor();
     await page.getByTestId('delete-logs').getByRole('button', { name: 'Delete' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').locator('button[aria-label=confirm]').click();
     const progress = page.getByTestId('delete-progress');
     await progress.getByText('100%').waitFor();
     await screenshots(page, 'admin-logs');
