@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import { type Actor, createActor, type TestApp } from './support/app.ts';
 import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
 import {
-  listen,
   logRows,
+  type RelayWorld,
+  relayWorld,
   seedChannel,
   seedToken,
   setPricing,
@@ -41,6 +42,7 @@ async function post(
 const chat = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
 
 describe('relay refusals and failures (sqlite)', () => {
+  let w: RelayWorld;
   let t: TestApp;
   let up: FakeUpstream;
   let root: Actor;
@@ -48,18 +50,12 @@ describe('relay refusals and failures (sqlite)', () => {
   let base: string;
 
   before(async () => {
-    t = await startTestApp({ name: 'sqlite' });
-    up = await startFakeUpstream();
-    root = await setupRoot(t);
-    user = await createActor(t, root, 'bob', { quota: 1_000_000 });
+    w = await relayWorld({ name: 'sqlite' }, { username: 'bob', quota: 1_000_000 });
+    ({ t, up, root, user, base } = w);
     await setPricing(t, { ModelRatio: { 'gpt-4o': 1, 'gpt-4o-mini': 1, 'no-channel': 1 } });
     await seedChannel(t, { base_url: up.url, models: ['gpt-4o', 'gpt-4o-mini', 'unpriced'] });
-    base = await listen(t);
   });
-  after(async () => {
-    await t.close();
-    await up.close();
-  });
+  after(() => w.close());
 
   const expectError = (r: { status: number; json: any; requestId: string | null }, status: number) => {
     assert.equal(r.status, status, JSON.stringify(r.json));
@@ -154,6 +150,7 @@ describe('relay refusals and failures (sqlite)', () => {
 });
 
 describe('relay retries, error logs and automatic disabling (sqlite)', () => {
+  let w: RelayWorld;
   let t: TestApp;
   let good: FakeUpstream;
   let bad: FakeUpstream;
@@ -161,17 +158,13 @@ describe('relay retries, error logs and automatic disabling (sqlite)', () => {
   let base: string;
 
   before(async () => {
-    t = await startTestApp({ name: 'sqlite' });
-    good = await startFakeUpstream();
+    w = await relayWorld({ name: 'sqlite' }, { username: 'carol', quota: 1_000_000 });
+    ({ t, up: good, user, base } = w);
     bad = await startFakeUpstream({ status: 503 });
-    const root = await setupRoot(t);
-    user = await createActor(t, root, 'carol', { quota: 1_000_000 });
     await setPricing(t, { ModelRatio: { 'gpt-4o': 1, 'm-fail': 1, 'm-429': 1 } });
-    base = await listen(t);
   });
   after(async () => {
-    await t.close();
-    await good.close();
+    await w.close();
     await bad.close();
   });
 

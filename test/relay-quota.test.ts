@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import { type Actor, createActor, type TestApp } from './support/app.ts';
 import { engines } from './support/engines.ts';
-import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
 import {
   client,
-  listen,
   logRows,
+  type RelayWorld,
+  relayWorld,
   seedChannel,
   seedToken,
   setPricing,
@@ -33,24 +33,19 @@ async function burst(base: string, key: string, model: string, n: number) {
 
 for (const engine of engines()) {
   describe(`relay quota under ${CALLS} concurrent calls (${engine.name})`, () => {
+    let w: RelayWorld;
     let t: TestApp;
-    let up: FakeUpstream;
     let root: Actor;
     let base: string;
 
     before(async () => {
-      t = await startTestApp(engine);
-      up = await startFakeUpstream({ record: false });
-      root = await setupRoot(t);
+      w = await relayWorld(engine, { username: 'first', quota: 0, upstream: { record: false } });
+      ({ t, root, base } = w);
       // price-billed: 0.002 × 500000 = 1000 quota per call, reserved exactly
       await setPricing(t, { ModelPrice: { priced: 0.002 } });
-      await seedChannel(t, { base_url: up.url, models: ['priced'] });
-      base = await listen(t);
+      await seedChannel(t, { base_url: w.up.url, models: ['priced'] });
     });
-    after(async () => {
-      await t.close();
-      await up.close();
-    });
+    after(() => w.close());
 
     it("never overspends a user's last quota", async () => {
       const user = await createActor(t, root, 'last', { quota: 10_500 });

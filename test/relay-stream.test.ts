@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { countPrompt, countText } from '../src/relay/tokenizer.ts';
-import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
-import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
+import type { Actor, TestApp } from './support/app.ts';
+import type { FakeUpstream } from './support/fake-upstream.ts';
 import {
   client,
-  listen,
   logRows,
+  type RelayWorld,
+  relayWorld,
   seedChannel,
   seedToken,
   setPricing,
@@ -17,16 +18,15 @@ import {
 const messages = [{ role: 'user' as const, content: 'Tell me a story' }];
 
 describe('relay streams: estimates, client abort, Anthropic upstream (sqlite)', () => {
+  let w: RelayWorld;
   let t: TestApp;
   let up: FakeUpstream;
   let user: Actor;
   let base: string;
 
   before(async () => {
-    t = await startTestApp({ name: 'sqlite' });
-    up = await startFakeUpstream();
-    const root = await setupRoot(t);
-    user = await createActor(t, root, 'dave', { quota: 1_000_000 });
+    w = await relayWorld({ name: 'sqlite' }, { username: 'dave', quota: 1_000_000 });
+    ({ t, up, user, base } = w);
     await setPricing(t, {
       ModelRatio: { 'gpt-4o-mini': 1, 'gpt-3.5-turbo': 1, claude: 2, slow: 1 },
       CompletionRatio: { claude: 5 },
@@ -40,12 +40,8 @@ describe('relay streams: estimates, client abort, Anthropic upstream (sqlite)', 
       models: ['claude'],
       model_mapping: { claude: 'claude-3-5-sonnet-20241022' },
     });
-    base = await listen(t);
   });
-  after(async () => {
-    await t.close();
-    await up.close();
-  });
+  after(() => w.close());
 
   it('estimates with the tokenizer when the upstream sends no usage, and says so', async () => {
     up.setBehavior({ omitUsage: true });

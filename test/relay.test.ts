@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import type { Actor, TestApp } from './support/app.ts';
 import { engines } from './support/engines.ts';
-import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
+import type { FakeUpstream } from './support/fake-upstream.ts';
 import {
   client,
-  listen,
   logRows,
+  type RelayWorld,
+  relayWorld,
   seedChannel,
   seedToken,
   setPricing,
@@ -20,6 +21,7 @@ const formula = (p: number, c: number) => Math.max(1, Math.round((p + c * 4) * 1
 
 for (const engine of engines()) {
   describe(`relay happy paths (${engine.name})`, () => {
+    let w: RelayWorld;
     let t: TestApp;
     let up: FakeUpstream;
     let user: Actor;
@@ -27,10 +29,8 @@ for (const engine of engines()) {
     let channelId: number;
 
     before(async () => {
-      t = await startTestApp(engine);
-      up = await startFakeUpstream();
-      const root = await setupRoot(t);
-      user = await createActor(t, root, 'alice', { quota: 1_000_000 });
+      w = await relayWorld(engine, { username: 'alice', quota: 1_000_000 });
+      ({ t, up, user, base } = w);
       await setPricing(t, {
         ModelRatio: { 'gpt-4o': 1.25, 'text-embedding-3-small': 0.01 },
         CompletionRatio: { 'gpt-4o': 4 },
@@ -40,12 +40,8 @@ for (const engine of engines()) {
         models: ['gpt-4o', 'text-embedding-3-small'],
         key: 'upstream-secret',
       });
-      base = await listen(t);
     });
-    after(async () => {
-      await t.close();
-      await up.close();
-    });
+    after(() => w.close());
 
     it('relays a non-stream chat call, bills it by the formula and logs it once', async () => {
       const tok = await seedToken(t, { user_id: user.id, remain_quota: 100_000, unlimited_quota: false });

@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import type { TestApp } from './app.ts';
+import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './app.ts';
+import type { Engine } from './engines.ts';
+import { type FakeBehavior, type FakeUpstream, startFakeUpstream } from './fake-upstream.ts';
 
 export interface TokenSeed {
   user_id: number;
@@ -134,4 +136,37 @@ export async function logRows(t: TestApp, type?: number) {
   let q = t.ctx.dbs.logs.db.selectFrom('logs').selectAll().orderBy('id');
   if (type !== undefined) q = q.where('type', '=', type);
   return q.execute();
+}
+
+export interface RelayWorld {
+  t: TestApp;
+  up: FakeUpstream;
+  root: Actor;
+  user: Actor;
+  /** http://127.0.0.1:PORT/v1 */
+  base: string;
+  close(): Promise<void>;
+}
+
+/** The app on `engine` listening on loopback, a fake upstream, root, and one user with `quota`. */
+export async function relayWorld(
+  engine: Engine,
+  opts: { username: string; quota: number; upstream?: FakeBehavior & { record?: boolean } },
+): Promise<RelayWorld> {
+  const t = await startTestApp(engine);
+  const up = await startFakeUpstream(opts.upstream);
+  const root = await setupRoot(t);
+  const user = await createActor(t, root, opts.username, { quota: opts.quota });
+  const base = await listen(t);
+  return {
+    t,
+    up,
+    root,
+    user,
+    base,
+    async close() {
+      await t.close();
+      await up.close();
+    },
+  };
 }
