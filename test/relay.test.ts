@@ -97,11 +97,15 @@ for (const engine of engines()) {
     it('streams chunks, asks the upstream for usage, strips the usage chunk the client did not ask for', async () => {
       const tok = await seedToken(t, { user_id: user.id });
       const before = await userRow(t, user.id);
-      const stream = await client(base, tok.key).chat.completions.create({
-        model: 'gpt-4o',
-        messages: [{ role: 'user', content: 'hi' }],
-        stream: true,
-      });
+      const { data: stream, response } = await client(base, tok.key)
+        .chat.completions.create({
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: 'hi' }],
+          stream: true,
+        })
+        .withResponse();
+      assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      assert.ok(response.headers.get('x-request-id'), 'X-Request-Id on streams');
       let text = '';
       let sawUsage = false;
       for await (const chunk of stream) {
@@ -115,6 +119,7 @@ for (const engine of engines()) {
       const log = (await logRows(t, 2)).filter((l) => l.token_id === tok.id);
       assert.equal(log.length, 1);
       assert.equal(log[0].is_stream, 1);
+      assert.equal(log[0].request_id, response.headers.get('x-request-id'));
       assert.equal(log[0].quota, formula(12, 5));
       assert.equal(JSON.parse(log[0].other).usage_source, 'upstream');
       const after = await userRow(t, user.id);

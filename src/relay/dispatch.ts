@@ -83,7 +83,9 @@ export async function dispatch(
       error: message,
     });
     health.failure(channel.id, status);
-    last = { status, message, channel };
+    // the client and the log's content get the upstream's own error text, or a line without addresses;
+    // the connection detail stays in admin_info (admins only)
+    last = { status, message: status === 0 ? 'the upstream could not be reached' : message, channel };
     if (!retryable(status)) break;
   }
   throw new UpstreamFailure(last.status, last.message, attempts, last.channel);
