@@ -78,7 +78,10 @@ export class RelayService {
       d = await this.pipeline.dispatch(rc, abort?.signal);
     } catch (err) {
       if (err instanceof UpstreamFailure) throw this.settlement.fail(rc, err);
-      throw this.settlement.fail(rc, new UpstreamFailure(499, 'client closed the connection', [], undefined));
+      const left = abort?.signal.aborted === true;
+      if (!left) request.log.error({ err }, 'relay dispatch failed');
+      const why = left ? 'client closed the connection' : 'the relay failed before the upstream answered';
+      throw this.settlement.fail(rc, new UpstreamFailure(left ? 499 : 502, why, [], undefined));
     }
     if (abort) return respondStream(rc, d, reply, this.settlement, abort.signal);
     return respondJson(rc, d, reply, this.settlement);
