@@ -1,6 +1,7 @@
 /**
- * Placeholder until src/shared/ip-allow.ts lands: a token's `allow_ips` (newline or comma list of IPs
- * and IPv4/IPv6 CIDRs) compiled once into a matcher.
+ * A token's `allow_ips` (newline or comma list of IPs and IPv4/IPv6 CIDRs) compiled once into a matcher
+ * on node:net's BlockList. (The tokens module was to add a shared parser in src/shared/ip-allow.ts; until
+ * it exists the relay uses this one.)
  */
 import { BlockList, isIP } from 'node:net';
 
