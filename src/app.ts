@@ -10,17 +10,23 @@ import { EventBus } from './events.ts';
 import { Authenticator } from './http/auth.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { memoryRateLimitStore, rateLimit, redisRateLimitStore } from './http/rate-limit.ts';
+import { ChannelKeyCipher } from './modules/channels/channel-key.ts';
+import { ChannelsRepo } from './modules/channels/channels.repo.ts';
+import { channelsRoutes } from './modules/channels/channels.routes.ts';
+import { ChannelsService } from './modules/channels/channels.service.ts';
 import { BatchLogWriter } from './modules/logs/log-writer.ts';
 import { OptionsRepo } from './modules/options/options.repo.ts';
 import { OptionsService } from './modules/options/options.service.ts';
 import { statusRoutes } from './modules/public-info/status.routes.ts';
 import { setupRoutes } from './modules/setup/setup.routes.ts';
 import { SetupService } from './modules/setup/setup.service.ts';
+import { TokensRepo } from './modules/tokens/tokens.repo.ts';
+import { tokensRoutes } from './modules/tokens/tokens.routes.ts';
+import { TokensService } from './modules/tokens/tokens.service.ts';
 import { UsersRepo } from './modules/users/users.repo.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UsersService } from './modules/users/users.service.ts';
 import { WEB_DIST, webRoutesFrom } from './modules/web/web.routes.ts';
-import { DbChannelSource, DbTokenSource } from './relay/fallback-sources.ts';
 import { relayRoutes } from './relay/relay.routes.ts';
 import { RelayService } from './relay/relay.service.ts';
 
@@ -40,9 +46,8 @@ export function redactUrl(url: string): string {
 }
 
 /** SESSION_SECRET, or one generated on first run and kept in the main database (shared by instances). */
-async function sessionKey(config: Config, repo: OptionsRepo): Promise<Buffer> {
-  const secret = config.sessionSecret || (await repo.setIfAbsent('SessionSecret', randomBytes(32).toString('hex')));
-  return createHash('sha256').update(`tollgate-session:${secret}`).digest();
+async function serverSecret(config: Config, repo: OptionsRepo): Promise<string> {
+  return config.sessionSecret || (await repo.setIfAbsent('SessionSecret', randomBytes(32).toString('hex')));
 }
 
 /** Builds the whole app on open, migrated databases. Tests call it without a port. */
@@ -77,6 +82,31 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   const users = new UsersService(usersRepo, options, logWriter, events);
   const setup = new SetupService(dbs.main.db, dbs.main.dialect.kind, usersRepo, users, VERSION);
   const redis = deps.redis ?? null;
+  const secret = await serverSecret(config, optionsRepo);
+  const tokensRepo = new TokensRepo(dbs.main);
+  // the channel test goes through the relay's upstream client; the relay is built just below
+  let relay: RelayService | undefined;
+  const channels = new ChannelsService({
+    repo: new ChannelsRepo(dbs.main),
+    cipher: new ChannelKeyCipher(config.channelKeySecret || secret),
+    events,
+    probe: (c, model) => relay!.probe(c, model),
+    onKeyError: (channelId) =>
+      app.log.error(
+        { channelId },
+        'channel key cannot be decrypted (was CHANNEL_KEY_SECRET changed?); channel skipped',
+      ),
+  });
+  relay = new RelayService({
+    main: dbs.main,
+    tokens: tokensRepo,
+    users: usersRepo,
+    channels,
+    options,
+    logWriter,
+    events,
+    log: app.log,
+  });
   const ctx: AppContext = {
     config,
     dbs,
@@ -89,16 +119,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     usersRepo,
     users,
     setup,
-    relay: new RelayService({
-      main: dbs.main,
-      tokens: new DbTokenSource(dbs.main),
-      users: usersRepo,
-      channels: new DbChannelSource(dbs.main),
-      options,
-      logWriter,
-      events,
-      log: app.log,
-    }),
+    tokens: new TokensService(tokensRepo, options, events),
+    channels,
+    relay,
     startTime: Math.floor(Date.now() / 1000),
     version: VERSION,
     routes: [],
@@ -115,7 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
 
   await app.register(fastifyCookie);
   await app.register(fastifySecureSession, {
-    key: await sessionKey(config, optionsRepo),
+    key: createHash('sha256').update(`tollgate-session:${secret}`).digest(),
     cookieName: 'session',
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 30 * 24 * 3600 },
   });
@@ -125,7 +148,11 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     reply.header('X-Request-Id', request.id);
   });
   if (config.globalApiRateLimit > 0) {
-    const limit = rateLimit(ctx.rateLimits, { name: 'global', max: config.globalApiRateLimit, windowSec: 60 });
+    const limit = rateLimit(ctx.rateLimits, {
+      name: 'global',
+      max: config.globalApiRateLimit,
+      windowSec: 60,
+    });
     app.addHook('onRequest', async (request) => {
       if (request.url.startsWith('/api/')) await limit(request);
     });
@@ -135,7 +162,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/') || route.method === 'HEAD') return;
     const auth = route.config?.auth;
-    if (auth === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no config.auth level`);
+    if (auth === undefined)
+      throw new Error(`route ${String(route.method)} ${route.url} declares no config.auth level`);
     ctx.routes.push({ method: String(route.method), url: route.url, auth });
   });
   app.addHook('onRequest', ctx.auth.hook());
@@ -150,6 +178,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await mount(setupRoutes);
   await mount(statusRoutes);
   await mount(usersRoutes);
+  await mount(tokensRoutes);
+  await mount(channelsRoutes);
   await mount(relayRoutes);
   await mount(webRoutesFrom(deps.webDist ?? WEB_DIST));
   return { app, ctx };

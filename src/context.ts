@@ -4,9 +4,11 @@ import type { Databases } from './db/connect.ts';
 import type { EventBus } from './events.ts';
 import type { Authenticator, AuthLevel } from './http/auth.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
+import type { ChannelsService } from './modules/channels/channels.service.ts';
 import type { LogWriter } from './modules/logs/log-types.ts';
 import type { OptionsService } from './modules/options/options.service.ts';
 import type { SetupService } from './modules/setup/setup.service.ts';
+import type { TokensService } from './modules/tokens/tokens.service.ts';
 import type { UsersRepo } from './modules/users/users.repo.ts';
 import type { UsersService } from './modules/users/users.service.ts';
 import type { RelayService } from './relay/relay.service.ts';
@@ -24,6 +26,9 @@ export interface AppContext {
   usersRepo: UsersRepo;
   users: UsersService;
   setup: SetupService;
+  tokens: TokensService;
+  /** channel administration, and the relay's channel source (keys decrypted) */
+  channels: ChannelsService;
   /** the /v1 relay (pipeline, settlement, shared upstream Agent) */
   relay: RelayService;
   startTime: number;

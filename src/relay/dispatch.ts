@@ -15,6 +15,11 @@ export class UpstreamFailure extends Error {
   }
 }
 
+/** Some upstreams echo the key they were given: never let it into a log or an answer. */
+export function redactKey(text: string, key: string): string {
+  return key.length >= 8 ? text.replaceAll(key, '[redacted]') : text;
+}
+
 const retryable = (status: number) => status === 0 || status === 429 || status >= 500;
 
 function describe(err: unknown): string {
@@ -68,9 +73,8 @@ export async function dispatch(
         return { channel, adapter, res, attempts };
       }
       status = res.statusCode;
-      // some upstreams echo the key they were given: never let it into a log or an answer
       message = adapter.errorMessage(status, await readLimited(res));
-      if (channel.key.length >= 8) message = message.replaceAll(channel.key, '[redacted]');
+      message = redactKey(message, channel.key);
     } catch (err) {
       if (signal?.aborted) throw err;
       message = `upstream unreachable (${describe(err)})`;

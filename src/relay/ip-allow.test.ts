@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileAllowIps } from './ip-allow.ts';
+import { allowIpsError, compileAllowIps } from './ip-allow.ts';
 
 describe('token IP allow list', () => {
   it('is off when empty', () => {
@@ -26,5 +26,20 @@ describe('token IP allow list', () => {
     const allow = compileAllowIps('garbage\n127.0.0.1')!;
     assert.equal(allow('127.0.0.1'), true);
     assert.equal(allow('127.0.0.2'), false);
+  });
+});
+
+describe('allowIpsError', () => {
+  it('accepts IPs and CIDRs of both families', () => {
+    assert.equal(allowIpsError('10.0.0.1\n192.168.0.0/16, 2001:db8::/32\n::1'), null);
+    assert.equal(allowIpsError(''), null);
+  });
+
+  it('names the bad entry', () => {
+    assert.match(allowIpsError('10.0.0.1\nexample.com') ?? '', /example\.com/);
+    assert.match(allowIpsError('10.0.0.0/33') ?? '', /prefix length outside 0–32/);
+    assert.match(allowIpsError('2001:db8::/129') ?? '', /0–128/);
+    assert.match(allowIpsError('10.0.0.0/8/1') ?? '', /not an IP/);
+    assert.match(allowIpsError('10.0.0.0/x') ?? '', /prefix length/);
   });
 });

@@ -2,18 +2,21 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { DbHandle } from '../db/connect.ts';
 import type { MainDatabase } from '../db/schema.ts';
 import type { EventBus } from '../events.ts';
+import type { ProbeResult } from '../modules/channels/channels.service.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
-import { UpstreamFailure } from './dispatch.ts';
+import { mapModel } from './channel-select.ts';
+import { redactKey, UpstreamFailure } from './dispatch.ts';
 import { RelayPipeline } from './pipeline.ts';
+import { adapterFor } from './providers/index.ts';
 import type { Endpoint } from './providers/types.ts';
 import { QuotaRepo } from './quota.repo.ts';
 import { parseRelayBody } from './relay.schema.ts';
-import type { ChannelSource } from './relay-context.ts';
+import type { Candidate, ChannelSource } from './relay-context.ts';
 import { respondJson, respondStream } from './respond.ts';
 import { Settlement } from './settle.ts';
 import { RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
-import { UpstreamClient, type UpstreamOptions } from './upstream.ts';
+import { readLimited, UpstreamClient, type UpstreamOptions } from './upstream.ts';
 
 export interface RelayServiceDeps {
   main: DbHandle<MainDatabase>;
@@ -99,6 +102,40 @@ export class RelayService {
       object: 'list',
       data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'tollgate' })),
     };
+  }
+
+  /**
+   * The channel test: one non-stream chat request asking for a single token, with the channel's key.
+   * A success also clears the channel's failure count (automatic disabling starts over).
+   */
+  async probe(channel: Candidate, model: string, timeoutMs = 30_000): Promise<ProbeResult> {
+    const adapter = adapterFor(channel.type);
+    const req = adapter.buildRequest({
+      endpoint: 'chat',
+      body: { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 },
+      model: mapModel(channel.model_mapping, model),
+      stream: false,
+      baseUrl: channel.base_url,
+      key: channel.key,
+    });
+    const t0 = performance.now();
+    try {
+      const res = await this.upstream.send(req, AbortSignal.timeout(timeoutMs));
+      const text = await readLimited(res);
+      const ms = Math.round(performance.now() - t0);
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        this.pipeline.health.success(channel.id);
+        return { ok: true, status: res.statusCode, ms, message: '' };
+      }
+      const message = redactKey(adapter.errorMessage(res.statusCode, text), channel.key);
+      return { ok: false, status: res.statusCode, ms, message };
+    } catch (err) {
+      const ms = Math.round(performance.now() - t0);
+      const e = err as { code?: string; name?: string };
+      const why =
+        e?.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e?.code ?? 'unreachable');
+      return { ok: false, status: 0, ms, message: `upstream ${why}` };
+    }
   }
 
   /** Resolves when every settlement and log of finished calls has been handed to the log writer. */

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
+import { createChannelBody } from '../../src/modules/channels/channels.schema.ts';
 import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './app.ts';
 import type { Engine } from './engines.ts';
 import { type FakeBehavior, type FakeUpstream, startFakeUpstream } from './fake-upstream.ts';
@@ -55,41 +56,22 @@ export interface ChannelSeed {
   weight?: number;
 }
 
-/** Inserts a channel and its (group, model) serving rows. */
+/** Creates a channel through the channels service (key encrypted, serving rows in step). */
 export async function seedChannel(t: TestApp, s: ChannelSeed): Promise<number> {
-  const { db, dialect } = t.ctx.dbs.main;
-  const groups = s.groups ?? ['default'];
-  const id = await dialect.insertId(db, 'channels', {
-    type: s.type ?? 1,
-    name: s.name ?? 'fake',
-    key: s.key ?? 'upstream-secret',
-    base_url: s.base_url,
-    models: s.models.join(','),
-    group: groups.join(','),
-    model_mapping: JSON.stringify(s.model_mapping ?? {}),
-    priority: s.priority ?? 0,
-    weight: s.weight ?? 0,
-    status: 1,
-    used_quota: 0,
-    response_time: 0,
-    test_time: 0,
-    tag: '',
-    remark: '',
-    created_time: Math.floor(Date.now() / 1000),
-  });
-  const rows = groups.flatMap((group) =>
-    s.models.map((model) => ({
-      group,
-      model,
-      channel_id: id,
-      enabled: 1,
+  const created = await t.ctx.channels.create(
+    createChannelBody.parse({
+      name: s.name ?? 'fake',
+      type: s.type ?? 1,
+      key: s.key ?? 'upstream-secret',
+      base_url: s.base_url,
+      models: s.models.join(','),
+      group: (s.groups ?? ['default']).join(','),
+      model_mapping: JSON.stringify(s.model_mapping ?? {}),
       priority: s.priority ?? 0,
       weight: s.weight ?? 0,
-    })),
+    }),
   );
-  await db.insertInto('abilities').values(rows).execute();
-  t.ctx.events.emit('channel', id);
-  return id;
+  return created.id;
 }
 
 export async function setPricing(

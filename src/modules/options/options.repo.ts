@@ -10,7 +10,11 @@ export class OptionsRepo {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const row = await this.h.db.selectFrom('options').select('value').where('key', '=', key).executeTakeFirst();
+    const row = await this.h.db
+      .selectFrom('options')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirst();
     return row?.value;
   }
 

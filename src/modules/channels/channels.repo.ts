@@ -1,0 +1,206 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { DbHandle } from '../../db/connect.ts';
+import { escapeLike } from '../../db/dialects/types.ts';
+import type { ChannelsTable, MainDatabase } from '../../db/schema.ts';
+
+export type ChannelRow = Selectable<ChannelsTable>;
+/** A channel as every answer shows it: the `key` column is never selected for answers. */
+export type PublicChannel = Omit<ChannelRow, 'key'>;
+export type NewChannel = Omit<ChannelRow, 'id'>;
+
+const PUBLIC_COLUMNS = [
+  'id',
+  'type',
+  'name',
+  'base_url',
+  'models',
+  'group',
+  'model_mapping',
+  'priority',
+  'weight',
+  'status',
+  'used_quota',
+  'response_time',
+  'test_time',
+  'tag',
+  'remark',
+  'created_time',
+] as const;
+
+export interface ChannelListFilter {
+  status?: number;
+  type?: number;
+  group?: string;
+  model?: string;
+  keyword?: string;
+  offset: number;
+  limit: number;
+}
+
+/** What the relay reads to route one (group, model): the stored (encrypted) key included. */
+export interface RouteRow {
+  id: number;
+  name: string;
+  type: number;
+  base_url: string;
+  key: string;
+  model_mapping: string;
+  priority: number;
+  weight: number;
+}
+
+/** Rows per INSERT into abilities: 6 bound parameters each stays far under every engine's limit. */
+const ABILITY_ROWS_PER_STATEMENT = 500;
+
+const split = (list: string) => list.split(',').filter(Boolean);
+
+/**
+ * Channels and their serving table (`abilities`: one row per group × model). Every write that changes
+ * what a channel serves rewrites its abilities in the same transaction, so routing never sees a channel
+ * half-updated.
+ */
+export class ChannelsRepo {
+  constructor(private readonly h: DbHandle<MainDatabase>) {}
+
+  private get db() {
+    return this.h.db;
+  }
+
+  findById(id: number): Promise<PublicChannel | undefined> {
+    return this.db.selectFrom('channels').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst();
+  }
+
+  /** With the stored key: for the channel test and the service's own updates, never for answers. */
+  findWithKey(id: number): Promise<ChannelRow | undefined> {
+    return this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * Newest first. Channels number in the hundreds or thousands, so the count is exact. The group and
+   * model filters probe abilities_pk (group, model, channel_id) / abilities_channel_idx instead of
+   * matching inside the comma lists.
+   */
+  async list(f: ChannelListFilter): Promise<{ items: PublicChannel[]; total: number }> {
+    let q = this.db.selectFrom('channels as c');
+    if (f.status !== undefined) q = q.where('c.status', '=', f.status);
+    if (f.type !== undefined) q = q.where('c.type', '=', f.type);
+    if (f.group || f.model) {
+      q = q.where(({ exists, selectFrom }) => {
+        let sub = selectFrom('abilities as a').select('a.channel_id').whereRef('a.channel_id', '=', 'c.id');
+        if (f.group) sub = sub.where('a.group', '=', f.group);
+        if (f.model) sub = sub.where('a.model', '=', f.model);
+        return exists(sub);
+      });
+    }
+    if (f.keyword) {
+      const pattern = `%${escapeLike(f.keyword)}%`;
+      const { ilike } = this.h.dialect;
+      q = q.where((eb) =>
+        eb.or([ilike('c.name', pattern), ilike('c.tag', pattern), ilike('c.base_url', pattern)]),
+      );
+    }
+    const [items, total] = await Promise.all([
+      q
+        .select(PUBLIC_COLUMNS.map((c) => `c.${c}` as const))
+        .orderBy('c.id', 'desc')
+        .limit(f.limit)
+        .offset(f.offset)
+        .execute(),
+      q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: items as PublicChannel[], total: Number(total.n) };
+  }
+
+  async insert(row: NewChannel): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const id = await this.h.dialect.insertId(trx, 'channels', row as Record<string, unknown>);
+      await writeAbilities(trx, { ...row, id });
+      return id;
+    });
+  }
+
+  /** Replaces the row's fields and rewrites its abilities, in one transaction. */
+  async update(row: ChannelRow): Promise<void> {
+    const { id, ...fields } = row;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('channels').set(fields).where('id', '=', id).execute();
+      await trx.deleteFrom('abilities').where('channel_id', '=', id).execute();
+      await writeAbilities(trx, row);
+    });
+  }
+
+  async delete(id: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('abilities').where('channel_id', '=', id).execute();
+      const res = await trx.deleteFrom('channels').where('id', '=', id).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    });
+  }
+
+  /** Status alone (auto-disable, test re-enable): the abilities follow in the same transaction. */
+  async setStatus(id: number, status: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('channels').set({ status }).where('id', '=', id).execute();
+      await trx
+        .updateTable('abilities')
+        .set({ enabled: status === 1 ? 1 : 0 })
+        .where('channel_id', '=', id)
+        .execute();
+    });
+  }
+
+  async recordTest(id: number, responseTimeMs: number, testTime: number): Promise<void> {
+    await this.db
+      .updateTable('channels')
+      .set({ response_time: responseTimeMs, test_time: testTime })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Enabled channels serving (group, model), highest priority first. Index abilities_route_idx
+   * (group, model, enabled, priority) finds the rows; the join reads each channel by primary key.
+   */
+  routeRows(group: string, model: string): Promise<RouteRow[]> {
+    return this.db
+      .selectFrom('abilities as a')
+      .innerJoin('channels as c', 'c.id', 'a.channel_id')
+      .select([
+        'c.id',
+        'c.name',
+        'c.type',
+        'c.base_url',
+        'c.key',
+        'c.model_mapping',
+        'a.priority',
+        'a.weight',
+      ])
+      .where('a.group', '=', group)
+      .where('a.model', '=', model)
+      .where('a.enabled', '=', 1)
+      .where('c.status', '=', 1)
+      .orderBy('a.priority', 'desc')
+      .execute();
+  }
+}
+
+async function writeAbilities(
+  db: Kysely<MainDatabase>,
+  c: Pick<ChannelRow, 'id' | 'group' | 'models' | 'status' | 'priority' | 'weight'>,
+): Promise<void> {
+  const rows = split(c.group).flatMap((group) =>
+    split(c.models).map((model) => ({
+      group,
+      model,
+      channel_id: c.id,
+      enabled: c.status === 1 ? 1 : 0,
+      priority: c.priority,
+      weight: c.weight,
+    })),
+  );
+  for (let i = 0; i < rows.length; i += ABILITY_ROWS_PER_STATEMENT)
+    await db
+      .insertInto('abilities')
+      .values(rows.slice(i, i + ABILITY_ROWS_PER_STATEMENT))
+      .execute();
+}

@@ -1,0 +1,157 @@
+import type { EventBus } from '../../events.ts';
+import { badRequest, notFound } from '../../http/errors.ts';
+import type { Candidate, ChannelSource } from '../../relay/relay-context.ts';
+import type { ChannelKeyCipher } from './channel-key.ts';
+import type { ChannelListFilter, ChannelRow, ChannelsRepo, PublicChannel } from './channels.repo.ts';
+import { CHANNEL_STATUS, type CreateChannelInput, type UpdateChannelInput } from './channels.schema.ts';
+
+/** Where a channel without a base URL goes, by New API channel type. */
+const DEFAULT_BASE_URL: Record<number, string> = { 14: 'https://api.anthropic.com' };
+const OPENAI_BASE_URL = 'https://api.openai.com';
+
+export interface ProbeResult {
+  ok: boolean;
+  /** upstream HTTP status, 0 when none answered */
+  status: number;
+  ms: number;
+  message: string;
+}
+/** One tiny real request to a channel (the relay's upstream client does it). */
+export type ChannelProber = (channel: Candidate, model: string) => Promise<ProbeResult>;
+
+export interface ChannelsServiceDeps {
+  repo: ChannelsRepo;
+  cipher: ChannelKeyCipher;
+  events: EventBus;
+  probe: ChannelProber;
+  /** a stored key that cannot be decrypted (the secret changed): the channel is skipped */
+  onKeyError?: (channelId: number, err: unknown) => void;
+  now?: () => number;
+}
+
+/** Channel administration, and the relay's view of channels (ChannelSource) with keys decrypted. */
+export class ChannelsService implements ChannelSource {
+  private readonly now: () => number;
+
+  constructor(private readonly d: ChannelsServiceDeps) {
+    this.now = d.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  async list(f: ChannelListFilter & { page: number }) {
+    const { items, total } = await this.d.repo.list(f);
+    return { items, total, page: f.page, page_size: f.limit };
+  }
+
+  async get(id: number): Promise<PublicChannel> {
+    const row = await this.d.repo.findById(id);
+    if (!row) throw notFound('channel not found');
+    return row;
+  }
+
+  async create(input: CreateChannelInput): Promise<PublicChannel> {
+    const row = {
+      type: input.type,
+      name: input.name,
+      key: this.d.cipher.encrypt(input.key),
+      base_url: input.base_url || baseUrlFor(input.type),
+      models: input.models.join(','),
+      group: input.group.join(','),
+      model_mapping: input.model_mapping,
+      priority: input.priority,
+      weight: input.weight,
+      status: input.status,
+      used_quota: 0,
+      response_time: 0,
+      test_time: 0,
+      tag: input.tag,
+      remark: input.remark,
+      created_time: this.now(),
+    };
+    const id = await this.d.repo.insert(row);
+    this.d.events.emit('channel', id);
+    const { key: _secret, ...rest } = row;
+    return { id, ...rest };
+  }
+
+  async update(input: UpdateChannelInput): Promise<PublicChannel> {
+    const current = await this.d.repo.findWithKey(input.id);
+    if (!current) throw notFound('channel not found');
+    const next: ChannelRow = { ...current };
+    if (input.name !== undefined) next.name = input.name;
+    if (input.type !== undefined) next.type = input.type;
+    if (input.key) next.key = this.d.cipher.encrypt(input.key);
+    if (input.base_url !== undefined) next.base_url = input.base_url || baseUrlFor(next.type);
+    if (input.models !== undefined) next.models = input.models.join(',');
+    if (input.group !== undefined) next.group = input.group.join(',');
+    if (input.model_mapping !== undefined) next.model_mapping = input.model_mapping;
+    if (input.priority !== undefined) next.priority = input.priority;
+    if (input.weight !== undefined) next.weight = input.weight;
+    if (input.status !== undefined) next.status = input.status;
+    if (input.tag !== undefined) next.tag = input.tag;
+    if (input.remark !== undefined) next.remark = input.remark;
+    await this.d.repo.update(next);
+    this.d.events.emit('channel', next.id);
+    const { key: _secret, ...rest } = next;
+    return rest;
+  }
+
+  async delete(id: number): Promise<void> {
+    if (!(await this.d.repo.delete(id))) throw notFound('channel not found');
+    this.d.events.emit('channel', id);
+  }
+
+  /**
+   * Sends one tiny chat request (max_tokens 1) with the channel's key and records the latency. A
+   * success re-enables a channel the relay disabled automatically (status 3), never a manual disable.
+   */
+  async test(id: number, model?: string): Promise<ProbeResult & { time: number }> {
+    const row = await this.d.repo.findWithKey(id);
+    if (!row) throw notFound('channel not found');
+    const models = row.models.split(',').filter(Boolean);
+    const chosen = model ?? models[0];
+    if (!chosen) throw badRequest('the channel lists no model to test with', 'model');
+    const result = await this.d.probe(this.candidate(row), chosen);
+    await this.d.repo.recordTest(id, result.ok ? result.ms : row.response_time, this.now());
+    if (result.ok && row.status === CHANNEL_STATUS.AutoDisabled) {
+      await this.d.repo.setStatus(id, CHANNEL_STATUS.Enabled);
+      this.d.events.emit('channel', id);
+    }
+    return { ...result, time: Math.round(result.ms) / 1000 };
+  }
+
+  // ChannelSource (the relay)
+
+  async routeCandidates(group: string, model: string): Promise<Candidate[]> {
+    const rows = await this.d.repo.routeRows(group, model);
+    const out: Candidate[] = [];
+    for (const r of rows) {
+      try {
+        out.push({ ...r, key: this.d.cipher.decrypt(r.key) });
+      } catch (err) {
+        this.d.onKeyError?.(r.id, err);
+      }
+    }
+    return out;
+  }
+
+  async setStatus(id: number, status: number): Promise<void> {
+    await this.d.repo.setStatus(id, status);
+  }
+
+  private candidate(row: ChannelRow): Candidate {
+    let key: string;
+    try {
+      key = this.d.cipher.decrypt(row.key);
+    } catch {
+      throw badRequest(
+        'the stored key cannot be decrypted (was CHANNEL_KEY_SECRET changed?): save the key again',
+        'key',
+      );
+    }
+    return { ...row, key };
+  }
+}
+
+function baseUrlFor(type: number): string {
+  return DEFAULT_BASE_URL[type] ?? OPENAI_BASE_URL;
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { ok } from '../../http/envelope.ts';
+import { idParams, pageOf, parse } from '../../http/params.ts';
+import {
+  createTokenBody,
+  listTokensQuery,
+  searchTokensQuery,
+  updateTokenBody,
+  updateTokenQuery,
+} from './tokens.schema.ts';
+
+/** SPEC §6 tokens: every route acts on the caller's own tokens only. */
+export async function tokensRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { tokens } = ctx;
+  const user = { auth: 'user' } as const;
+
+  app.get('/api/token/', { config: user }, async (request) => {
+    const q = parse(listTokensQuery, request.query, 'query');
+    return ok(await tokens.list(request.user!, pageOf(q)));
+  });
+
+  app.get('/api/token/search', { config: user }, async (request) => {
+    const q = parse(searchTokensQuery, request.query, 'query');
+    return ok(await tokens.search(request.user!, q.keyword));
+  });
+
+  app.get('/api/token/:id', { config: user }, async (request) => {
+    const { id } = parse(idParams, request.params, 'params');
+    return ok(await tokens.get(request.user!, id));
+  });
+
+  app.post('/api/token/', { config: user }, async (request) =>
+    ok(await tokens.create(request.user!, parse(createTokenBody, request.body, 'body'))),
+  );
+
+  app.post('/api/token/:id/key', { config: user }, async (request) => {
+    const { id } = parse(idParams, request.params, 'params');
+    return ok(await tokens.revealKey(request.user!, id));
+  });
+
+  app.put('/api/token/', { config: user }, async (request) => {
+    const q = parse(updateTokenQuery, request.query, 'query');
+    const statusOnly = q.status_only === '1' || q.status_only === 'true';
+    return ok(await tokens.update(request.user!, parse(updateTokenBody, request.body, 'body'), statusOnly));
+  });
+
+  app.delete('/api/token/:id', { config: user }, async (request) => {
+    const { id } = parse(idParams, request.params, 'params');
+    await tokens.delete(request.user!, id);
+    return ok(null);
+  });
+}

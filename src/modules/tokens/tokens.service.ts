@@ -1,0 +1,148 @@
+import { randomInt } from 'node:crypto';
+import type { User } from '../../db/schema.ts';
+import type { EventBus } from '../../events.ts';
+import { badRequest, forbidden, notFound } from '../../http/errors.ts';
+import type { OptionsService } from '../options/options.service.ts';
+import { usableGroups } from '../users/groups.ts';
+import type { TokenPatch, TokenRow, TokensRepo } from './tokens.repo.ts';
+import { type CreateTokenInput, TOKEN_STATUS, type UpdateTokenInput } from './tokens.schema.ts';
+
+const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const KEY_LENGTH = 48;
+
+/** 48 characters from the CSPRNG (randomInt is unbiased): ~285 bits. Stored without "sk-". */
+export function generateTokenKey(): string {
+  let key = '';
+  for (let i = 0; i < KEY_LENGTH; i++) key += KEY_ALPHABET[randomInt(KEY_ALPHABET.length)];
+  return key;
+}
+
+/** `sk-abcd****wxyz`: enough to tell keys apart, never enough to use one. */
+export function maskKey(key: string): string {
+  return key.length <= 8 ? 'sk-****' : `sk-${key.slice(0, 4)}****${key.slice(-4)}`;
+}
+
+/** A token as answers show it: booleans as booleans, the key masked unless `fullKey`. */
+export function tokenView(row: TokenRow, fullKey = false) {
+  return {
+    ...row,
+    key: fullKey ? `sk-${row.key}` : maskKey(row.key),
+    unlimited_quota: row.unlimited_quota === 1,
+    model_limits_enabled: row.model_limits_enabled === 1,
+  };
+}
+export type TokenView = ReturnType<typeof tokenView>;
+
+type Owner = Pick<User, 'id' | 'group'>;
+
+export class TokensService {
+  constructor(
+    private readonly repo: TokensRepo,
+    private readonly options: OptionsService,
+    private readonly events: EventBus,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  async list(owner: Owner, page: { offset: number; pageSize: number; page: number }) {
+    const { items, total } = await this.repo.listOwned(owner.id, page.offset, page.pageSize);
+    return { items: items.map((r) => tokenView(r)), total, page: page.page, page_size: page.pageSize };
+  }
+
+  async search(owner: Owner, keyword: string): Promise<TokenView[]> {
+    return (await this.repo.searchOwned(owner.id, keyword)).map((r) => tokenView(r));
+  }
+
+  async get(owner: Owner, id: number): Promise<TokenView> {
+    return tokenView(await this.owned(owner, id));
+  }
+
+  async revealKey(owner: Owner, id: number): Promise<string> {
+    return `sk-${(await this.owned(owner, id)).key}`;
+  }
+
+  async create(owner: Owner, input: CreateTokenInput): Promise<TokenView> {
+    const limit = this.options.int('TokenLimitPerUser');
+    if (limit > 0 && (await this.repo.countOwned(owner.id)) >= limit)
+      throw forbidden(`token limit reached: a user may hold at most ${limit} tokens`);
+    this.checkGroup(owner, input.group);
+    const now = this.now();
+    if (input.expired_time !== -1 && input.expired_time <= now)
+      throw badRequest('expired_time is in the past: use a later time or -1 (never)', 'expired_time');
+    const row: Omit<TokenRow, 'id'> = {
+      user_id: owner.id,
+      key: generateTokenKey(),
+      name: input.name,
+      status: TOKEN_STATUS.Enabled,
+      created_time: now,
+      accessed_time: 0,
+      expired_time: input.expired_time,
+      remain_quota: input.remain_quota,
+      unlimited_quota: input.unlimited_quota ? 1 : 0,
+      used_quota: 0,
+      model_limits_enabled: input.model_limits_enabled ? 1 : 0,
+      model_limits: input.model_limits,
+      allow_ips: input.allow_ips,
+      group: input.group,
+    };
+    const id = await this.repo.insert(row);
+    return tokenView({ ...row, id }, true);
+  }
+
+  /** Fields present replace; `statusOnly` applies the status alone (New API's `?status_only=1`). */
+  async update(owner: Owner, input: UpdateTokenInput, statusOnly: boolean): Promise<TokenView> {
+    const current = await this.owned(owner, input.id);
+    const patch: TokenPatch = {};
+    if (input.status !== undefined) patch.status = input.status;
+    if (!statusOnly) {
+      if (input.name !== undefined) patch.name = input.name;
+      if (input.remain_quota !== undefined) patch.remain_quota = input.remain_quota;
+      if (input.unlimited_quota !== undefined) patch.unlimited_quota = input.unlimited_quota ? 1 : 0;
+      if (input.expired_time !== undefined) patch.expired_time = input.expired_time;
+      if (input.model_limits_enabled !== undefined)
+        patch.model_limits_enabled = input.model_limits_enabled ? 1 : 0;
+      if (input.model_limits !== undefined) patch.model_limits = input.model_limits;
+      if (input.allow_ips !== undefined) patch.allow_ips = input.allow_ips;
+      if (input.group !== undefined) {
+        this.checkGroup(owner, input.group);
+        patch.group = input.group;
+      }
+    }
+    const next = { ...current, ...patch };
+    if (patch.status === TOKEN_STATUS.Enabled) this.checkCanEnable(next);
+    await this.repo.updateOwned(owner.id, current.id, patch);
+    this.events.emit('token', current.key);
+    return tokenView(next);
+  }
+
+  async delete(owner: Owner, id: number): Promise<void> {
+    const current = await this.owned(owner, id);
+    await this.repo.deleteOwned(owner.id, id);
+    this.events.emit('token', current.key);
+  }
+
+  /** Another user's token is indistinguishable from a missing one. */
+  private async owned(owner: Owner, id: number): Promise<TokenRow> {
+    const row = await this.repo.findOwned(owner.id, id);
+    if (!row) throw notFound('token not found');
+    return row;
+  }
+
+  /** An expired or exhausted token is enabled only once its expiry or quota no longer stops it. */
+  private checkCanEnable(t: TokenRow): void {
+    if (t.expired_time !== -1 && t.expired_time <= this.now())
+      throw badRequest(
+        'the token has expired: set expired_time to a later time or -1 (never) before enabling it',
+        'status',
+      );
+    if (!t.unlimited_quota && t.remain_quota <= 0)
+      throw badRequest(
+        'the token has no quota left: raise remain_quota or make it unlimited before enabling it',
+        'status',
+      );
+  }
+
+  private checkGroup(owner: Owner, group: string): void {
+    if (group && !(group in usableGroups(this.options, owner.group)))
+      throw badRequest(`group "${group}" is not one of the groups you may use`, 'group');
+  }
+}

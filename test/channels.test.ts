@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import { engines } from './support/engines.ts';
+import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
+
+const KEY = 'sk-upstream-very-secret-0042';
+
+for (const engine of engines()) {
+  describe(`channels (${engine.name})`, () => {
+    let t: TestApp;
+    let root: Actor;
+    let admin: Actor;
+    let user: Actor;
+    let up: FakeUpstream;
+
+    const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, who = admin) =>
+      t.call({ method, url, headers: who.headers, payload });
+    const abilities = (id: number) =>
+      t.ctx.dbs.main.db
+        .selectFrom('abilities')
+        .select(['group', 'model', 'enabled', 'priority', 'weight'])
+        .where('channel_id', '=', id)
+        .orderBy('group')
+        .orderBy('model')
+        .execute();
+
+    before(async () => {
+      up = await startFakeUpstream();
+      t = await startTestApp(engine);
+      root = await setupRoot(t);
+      admin = await createActor(t, root, 'admin1', { role: 10 });
+      user = await createActor(t, root, 'plain');
+    });
+    after(async () => {
+      await t.close();
+      await up.close();
+    });
+
+    test('create stores the key encrypted and keeps the serving table in step; no answer carries the key', async () => {
+      const res = await call('POST', '/api/channel/', {
+        name: 'main',
+        type: 1,
+        key: KEY,
+        base_url: `${up.url}/`,
+        models: 'gpt-4o, gpt-4o-mini',
+        group: 'default,vip',
+        model_mapping: '{"gpt-4o": "gpt-4o-2024-11-20"}',
+        priority: 5,
+        weight: 3,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const ch = res.body.data;
+      assert.equal(ch.base_url, up.url, 'trailing slash dropped');
+      assert.equal(ch.models, 'gpt-4o,gpt-4o-mini');
+      assert.ok(!('key' in ch));
+      const stored = await t.ctx.dbs.main.db
+        .selectFrom('channels')
+        .select('key')
+        .where('id', '=', ch.id)
+        .executeTakeFirstOrThrow();
+      assert.ok(stored.key.startsWith('enc:v1:') && !stored.key.includes('very-secret'), 'encrypted at rest');
+      assert.deepEqual(await abilities(ch.id), [
+        { group: 'default', model: 'gpt-4o', enabled: 1, priority: 5, weight: 3 },
+        { group: 'default', model: 'gpt-4o-mini', enabled: 1, priority: 5, weight: 3 },
+        { group: 'vip', model: 'gpt-4o', enabled: 1, priority: 5, weight: 3 },
+        { group: 'vip', model: 'gpt-4o-mini', enabled: 1, priority: 5, weight: 3 },
+      ]);
+      for (const url of ['/api/channel/', `/api/channel/${ch.id}`, '/api/channel/?keyword=main']) {
+        const body = JSON.stringify((await call('GET', url)).body);
+        assert.ok(!body.includes('very-secret') && !body.includes('enc:v1') && !body.includes('"key"'), url);
+      }
+      const routed = await t.ctx.channels.routeCandidates('vip', 'gpt-4o');
+      assert.equal(routed[0].key, KEY, 'the relay gets the key decrypted');
+    });
+
+    test('update: an empty key keeps the stored one; models/groups/status rewrite the serving table', async () => {
+      const id = (
+        await call('POST', '/api/channel/', {
+          name: 'upd',
+          key: 'k-1234567890',
+          base_url: up.url,
+          models: 'a,b',
+        })
+      ).body.data.id;
+      const res = await call('PUT', '/api/channel/', {
+        id,
+        key: '',
+        models: 'b,c',
+        group: 'vip',
+        priority: 2,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.data.name, 'upd');
+      assert.deepEqual(
+        (await abilities(id)).map((a) => `${a.group}/${a.model}/${a.enabled}/${a.priority}`),
+        ['vip/b/1/2', 'vip/c/1/2'],
+      );
+      assert.equal((await t.ctx.channels.routeCandidates('vip', 'b'))[0].key, 'k-1234567890');
+      await call('PUT', '/api/channel/', { id, status: 2 });
+      assert.ok((await abilities(id)).every((a) => a.enabled === 0));
+      assert.deepEqual(await t.ctx.channels.routeCandidates('vip', 'b'), []);
+      await call('PUT', '/api/channel/', { id, status: 1, key: 'k-new-0987654321' });
+      assert.equal((await t.ctx.channels.routeCandidates('vip', 'b'))[0].key, 'k-new-0987654321');
+      const del = await call('DELETE', `/api/channel/${id}`);
+      assert.equal(del.status, 200);
+      assert.deepEqual(await abilities(id), []);
+      assert.equal((await call('GET', `/api/channel/${id}`)).status, 404);
+      assert.equal((await call('DELETE', `/api/channel/${id}`)).status, 404);
+    });
+
+    test('list filters: status, type, group, model, keyword; paged newest first', async () => {
+      const mk = (name: string, extra: object) =>
+        call('POST', '/api/channel/', {
+          name,
+          key: 'k-0000000000',
+          base_url: up.url,
+          models: 'm1',
+          ...extra,
+        });
+      await mk('flt-anthropic', { type: 14, models: 'claude-x', group: 'team' });
+      await mk('flt-off', { status: 2, models: 'm1,m2' });
+      await mk('flt_under', { tag: 'blue' });
+      const ids = async (q: string) =>
+        (await call('GET', `/api/channel/?page_size=100&${q}`)).body.data.items
+          .map((c: any) => c.name)
+          .sort();
+      assert.deepEqual(await ids('type=14'), ['flt-anthropic']);
+      assert.deepEqual(await ids('group=team'), ['flt-anthropic']);
+      assert.deepEqual(await ids('model=m2'), ['flt-off']);
+      assert.deepEqual(await ids('status=2'), ['flt-off']);
+      assert.deepEqual(await ids('keyword=flt_'), ['flt_under'], '_ is literal');
+      assert.deepEqual(await ids('keyword=BLUE'), ['flt_under'], 'tag, case-insensitive');
+      const page = await call('GET', '/api/channel/?p=1&page_size=2');
+      assert.equal(page.body.data.items.length, 2);
+      assert.ok(page.body.data.total >= 4);
+      assert.ok(page.body.data.items[0].id > page.body.data.items[1].id);
+      assert.equal((await call('GET', '/api/channel/?status=x')).status, 400);
+    });
+
+    test('bad input → 400 naming the field, nothing stored', async () => {
+      const before = (await call('GET', '/api/channel/')).body.data.total;
+      const base = { name: 'bad', key: 'k-0000000000', base_url: up.url, models: 'm' };
+      const cases: Array<[object, string]> = [
+        [{ model_mapping: '{not json' }, 'model_mapping'],
+        [{ model_mapping: '["a"]' }, 'model_mapping'],
+        [{ model_mapping: '{"a": 1}' }, 'model_mapping'],
+        [{ status: 9 }, 'status'],
+        [{ weight: -1 }, 'weight'],
+        [{ base_url: 'ftp://x' }, 'base_url'],
+        [{ models: ' , ' }, 'models'],
+        [{ key: '' }, 'key'],
+        [{ name: '' }, 'name'],
+        [{ type: 'openai' }, 'type'],
+      ];
+      for (const [patch, field] of cases) {
+        const res = await call('POST', '/api/channel/', { ...base, ...patch });
+        assert.equal(res.status, 400, `${JSON.stringify(patch)} → ${res.status}`);
+        assert.ok(res.body.message.startsWith(field), `${JSON.stringify(patch)}: ${res.body.message}`);
+      }
+      const id = (await call('POST', '/api/channel/', base)).body.data.id;
+      const bad = await call('PUT', '/api/channel/', { id, model_mapping: '{', name: 'changed' });
+      assert.equal(bad.status, 400);
+      assert.equal((await call('GET', `/api/channel/${id}`)).body.data.name, 'bad', 'nothing changed');
+      assert.equal((await call('GET', '/api/channel/')).body.data.total, before + 1);
+    });
+
+    test('test endpoint: a real tiny request; records latency; re-enables an auto-disabled channel', async () => {
+      const id = (
+        await call('POST', '/api/channel/', { name: 'probe', key: KEY, base_url: up.url, models: 'gpt-x' })
+      ).body.data.id;
+      await t.ctx.channels.setStatus(id, 3);
+      up.requests.length = 0;
+      const res = await call('GET', `/api/channel/test/${id}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(typeof res.body.data.time, 'number');
+      const sent = up.requests.at(-1)!;
+      assert.equal(sent.path, '/v1/chat/completions');
+      assert.equal(sent.body.model, 'gpt-x');
+      assert.equal(sent.body.max_tokens, 1);
+      assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
+      const ch = (await call('GET', `/api/channel/${id}`)).body.data;
+      assert.equal(ch.status, 1, 're-enabled');
+      assert.ok(ch.test_time > 0);
+      assert.deepEqual(
+        (await abilities(id)).map((a) => a.enabled),
+        [1],
+      );
+
+      up.setBehavior({ status: 401 });
+      const failed = await call('GET', `/api/channel/test/${id}`);
+      up.setBehavior({});
+      assert.equal(failed.status, 502);
+      assert.match(failed.body.message, /status 401/);
+      assert.ok(!failed.body.message.includes('very-secret'));
+      assert.equal((await call('GET', '/api/channel/test/999999')).status, 404);
+    });
+
+    test('channels are admin only', async () => {
+      assert.equal((await call('GET', '/api/channel/', undefined, user)).status, 403);
+      assert.equal((await call('POST', '/api/channel/', { name: 'x' }, user)).status, 403);
+      assert.equal((await t.call({ method: 'GET', url: '/api/channel/' })).status, 401);
+    });
+  });
+}
