@@ -7,7 +7,7 @@ const PREFIX = 'enc:v1:';
  * the session secret when that is unset. Stored as `enc:v1:<base64 iv|tag|ciphertext>`. A value without
  * the prefix is read as plaintext (rows imported from New API, which stores keys in clear) and is
  * encrypted on the next save. Changing the secret makes stored keys unreadable: set CHANNEL_KEY_SECRET
- * once and keep it (docs/OPERATIONS.md).
+ * once and keep it (README, configuration).
  */
 export class ChannelKeyCipher {
   private readonly key: Buffer;
