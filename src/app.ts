@@ -14,7 +14,12 @@ import { ChannelKeyCipher } from './modules/channels/channel-key.ts';
 import { ChannelsRepo } from './modules/channels/channels.repo.ts';
 import { channelsRoutes } from './modules/channels/channels.routes.ts';
 import { ChannelsService } from './modules/channels/channels.service.ts';
+import { LogType } from './modules/logs/log-types.ts';
 import { BatchLogWriter } from './modules/logs/log-writer.ts';
+import { LogsRepo } from './modules/logs/logs.repo.ts';
+import { logsRoutes } from './modules/logs/logs.routes.ts';
+import { LogsService } from './modules/logs/logs.service.ts';
+import { RetentionJob } from './modules/logs/retention.ts';
 import { OptionsRepo } from './modules/options/options.repo.ts';
 import { OptionsService } from './modules/options/options.service.ts';
 import { statusRoutes } from './modules/public-info/status.routes.ts';
@@ -23,6 +28,8 @@ import { SetupService } from './modules/setup/setup.service.ts';
 import { TokensRepo } from './modules/tokens/tokens.repo.ts';
 import { tokensRoutes } from './modules/tokens/tokens.routes.ts';
 import { TokensService } from './modules/tokens/tokens.service.ts';
+import { addToRollup } from './modules/usage-data/rollup.ts';
+import { UsageDataRepo } from './modules/usage-data/usage-data.repo.ts';
 import { UsersRepo } from './modules/users/users.repo.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UsersService } from './modules/users/users.service.ts';
@@ -76,6 +83,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await options.load();
   const logWriter = new BatchLogWriter({
     db: dbs.logs.db,
+    store: (row) => row.type !== LogType.Consume || options.bool('LogConsumeEnabled'),
+    inTransaction: async (trx, rows) => {
+      if (options.bool('DataExportEnabled')) await addToRollup(trx, dbs.logs.dialect, rows);
+    },
     onError: (err, attempt) => app.log.error({ err, attempt }, 'log batch failed; retrying'),
   });
   const usersRepo = new UsersRepo(dbs.main);
@@ -107,6 +118,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     events,
     log: app.log,
   });
+  const logs = new LogsService(new LogsRepo(dbs.logs), new UsageDataRepo(dbs.logs), channels, options);
+  const retention = new RetentionJob({ logs, options, redis, log: app.log });
   const ctx: AppContext = {
     config,
     dbs,
@@ -121,6 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     setup,
     tokens: new TokensService(tokensRepo, options, events),
     channels,
+    logs,
+    retention,
     relay,
     startTime: Math.floor(Date.now() / 1000),
     version: VERSION,
@@ -167,7 +182,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     ctx.routes.push({ method: String(route.method), url: route.url, auth });
   });
   app.addHook('onRequest', ctx.auth.hook());
+  retention.start();
   app.addHook('onClose', async () => {
+    await retention.stop();
     await ctx.relay.close();
     await logWriter.close();
   });
@@ -180,6 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await mount(usersRoutes);
   await mount(tokensRoutes);
   await mount(channelsRoutes);
+  await mount(logsRoutes);
   await mount(relayRoutes);
   await mount(webRoutesFrom(deps.webDist ?? WEB_DIST));
   return { app, ctx };

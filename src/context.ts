@@ -6,6 +6,8 @@ import type { Authenticator, AuthLevel } from './http/auth.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
 import type { ChannelsService } from './modules/channels/channels.service.ts';
 import type { LogWriter } from './modules/logs/log-types.ts';
+import type { LogsService } from './modules/logs/logs.service.ts';
+import type { RetentionJob } from './modules/logs/retention.ts';
 import type { OptionsService } from './modules/options/options.service.ts';
 import type { SetupService } from './modules/setup/setup.service.ts';
 import type { TokensService } from './modules/tokens/tokens.service.ts';
@@ -29,6 +31,9 @@ export interface AppContext {
   tokens: TokensService;
   /** channel administration, and the relay's channel source (keys decrypted) */
   channels: ChannelsService;
+  logs: LogsService;
+  /** RetentionDays: background deletion of old logs */
+  retention: RetentionJob;
   /** the /v1 relay (pipeline, settlement, shared upstream Agent) */
   relay: RelayService;
   startTime: number;

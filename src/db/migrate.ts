@@ -2,13 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import type { Databases } from './connect.ts';
 import type { SqlDialect } from './dialects/types.ts';
 import * as logs001 from './migrations/logs-001-init.ts';
+import * as logs002 from './migrations/logs-002-filter-indexes.ts';
 import * as main001 from './migrations/main-001-init.ts';
 
 type Step = { up(db: Kysely<any>, d: SqlDialect): Promise<void> };
 
 /** Migrations per database, in order. Names are never changed once released. */
 const MAIN: Record<string, Step> = { '001-init': main001 };
-const LOGS: Record<string, Step> = { '001-init': logs001 };
+const LOGS: Record<string, Step> = { '001-init': logs001, '002-filter-indexes': logs002 };
 
 function provider(steps: Record<string, Step>, d: SqlDialect): MigrationProvider {
   return {

@@ -28,6 +28,8 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
   let context: BrowserContext;
   let page: Page;
   let key = '';
+  /** the relay step ran: there are calls to chart, list and delete */
+  let relayed = false;
   let webDist = '';
   const has = (method: string, path: string) => routeExists(server.url, method, path);
 
@@ -146,12 +148,13 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
       });
       assert.equal(res.status, 200, await res.text());
     }
+    relayed = true;
   });
 
   test('dashboard: the cards and the chart show the calls', async (t) => {
     if (!(await has('GET', '/api/data/self'))) return t.skip('GET /api/data/self has not landed');
     await page.goto(`${server.url}/console`);
-    if (key) await expectText(page, 'stat-count', '3');
+    if (relayed) await expectText(page, 'stat-count', '3');
     await page.getByTestId('usage-charts').locator('canvas').first().waitFor();
     await screenshots(page, 'dashboard', () =>
       page.getByTestId('usage-charts').locator('canvas').first().waitFor(),
@@ -161,7 +164,7 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
   test('logs: my log table lists the calls', async (t) => {
     if (!(await has('GET', '/api/log/self'))) return t.skip('GET /api/log/self has not landed');
     await page.goto(`${server.url}/console/logs`);
-    if (key)
+    if (relayed)
       await page
         .getByTestId('log-table')
         .locator('td')
@@ -174,6 +177,7 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
   test('admin logs: delete before now, with the progress shown', async (t) => {
     if (!(await has('DELETE', '/api/log/?target_timestamp=1')))
       return t.skip('DELETE /api/log/ has not landed');
+    if (!relayed) return t.skip('no calls to delete (the relay step was skipped)');
     await page.goto(`${server.url}/admin/logs`);
     await page.getByTestId('log-table').getByRole('row').nth(1).waitFor();
     await page.getByTestId('delete-logs').getByRole('button', { name: 'Delete' }).click();

@@ -70,6 +70,13 @@ export class ChannelsRepo {
     return this.db.selectFrom('channels').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
+  /** id → name for the channels of a page of logs (logs may live in another database: no join). */
+  async namesByIds(ids: number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom('channels').select(['id', 'name']).where('id', 'in', ids).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   /** With the stored key: for the channel test and the service's own updates, never for answers. */
   findWithKey(id: number): Promise<ChannelRow | undefined> {
     return this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();

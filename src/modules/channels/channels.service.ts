@@ -42,6 +42,11 @@ export class ChannelsService implements ChannelSource {
     return { items, total, page: f.page, page_size: f.limit };
   }
 
+  /** Names of these channels (deleted ones are absent). */
+  names(ids: Iterable<number>): Promise<Map<number, string>> {
+    return this.d.repo.namesByIds([...new Set(ids)].filter((id) => id > 0));
+  }
+
   async get(id: number): Promise<PublicChannel> {
     const row = await this.d.repo.findById(id);
     if (!row) throw notFound('channel not found');

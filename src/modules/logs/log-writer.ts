@@ -10,6 +10,11 @@ export interface BatchLogWriterOptions {
   maxDelayMs?: number;
   /** rows held in memory at most; beyond it write() drops the oldest row and counts it (never blocks) */
   maxBuffered?: number;
+  /**
+   * Whether a row becomes a log row (LogConsumeEnabled turns consume rows off). Rows refused here still
+   * reach `inTransaction`: the rollup counts every call whether or not its log row is kept.
+   */
+  store?: (row: NewLog) => boolean;
   /** more writes inside the batch's transaction (the hourly rollup) */
   inTransaction?: (trx: Transaction<LogDatabase>, rows: NewLog[]) => Promise<void>;
   now?: () => number;
@@ -124,11 +129,13 @@ export class BatchLogWriter implements LogWriter {
   }
 
   private async insert(rows: NewLog[]): Promise<void> {
+    const store = this.opts.store;
+    const kept = store ? rows.filter(store) : rows;
     await this.opts.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      for (let i = 0; i < kept.length; i += ROWS_PER_STATEMENT) {
         await trx
           .insertInto('logs')
-          .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+          .values(kept.slice(i, i + ROWS_PER_STATEMENT))
           .execute();
       }
       if (this.opts.inTransaction) await this.opts.inTransaction(trx, rows);

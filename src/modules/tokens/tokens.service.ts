@@ -48,6 +48,11 @@ export class TokensService {
     return { items: items.map((r) => tokenView(r)), total, page: page.page, page_size: page.pageSize };
   }
 
+  /** The token of a key (without "sk-"), for `/api/log/token`. */
+  findByKey(key: string): Promise<TokenRow | undefined> {
+    return this.repo.findByKey(key);
+  }
+
   async search(owner: Owner, keyword: string): Promise<TokenView[]> {
     return (await this.repo.searchOwned(owner.id, keyword)).map((r) => tokenView(r));
   }

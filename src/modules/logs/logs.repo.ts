@@ -1,0 +1,167 @@
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import type { DbHandle } from '../../db/connect.ts';
+import { escapeLike } from '../../db/dialects/types.ts';
+import type { LogDatabase, LogRow } from '../../db/schema.ts';
+import { LogType } from './log-types.ts';
+
+/** One typed filter for every log query; `userId` is forced for user views. */
+export interface LogFilter {
+  userId?: number;
+  type?: number;
+  start?: number;
+  end?: number;
+  tokenName?: string;
+  /** exact, or with `%` wildcards (every other LIKE character is literal) */
+  modelName?: string;
+  group?: string;
+  requestId?: string;
+  channelId?: number;
+  tokenId?: number;
+}
+
+/** Keyset position: rows strictly older than (created_at, id). */
+export interface Cursor {
+  createdAt: number;
+  id: number;
+}
+
+/**
+ * `total` is exact up to this many rows and reported as this number beyond it (`total_capped: true`):
+ * counting stops at the cap, so a page never costs a count of millions of rows. 10,000 rows are 500
+ * pages of 20; deeper rows are reached with `cursor`.
+ */
+export const TOTAL_CAP = 10_000;
+/** Search reads at most the newest this many rows (by id), so a rare keyword never scans the table. */
+export const SEARCH_WINDOW = 200_000;
+export const SEARCH_LIMIT = 100;
+export const TOKEN_LOG_LIMIT = 1000;
+
+type Q = SelectQueryBuilder<LogDatabase, 'logs', object>;
+
+/**
+ * Log reads. Indexes (logs-001, logs-002), each shaped (filter, created_at, id) so a filtered list walks
+ * one index range in `created_at DESC, id DESC` order and stops after a page: logs_created_idx (no
+ * filter), logs_user_idx, logs_type_idx, logs_model_idx, logs_token_name_idx, logs_group_idx,
+ * logs_channel_idx, logs_token_idx (the /token lookup), logs_request_idx.
+ */
+export class LogsRepo {
+  constructor(private readonly h: DbHandle<LogDatabase>) {}
+
+  private get db() {
+    return this.h.db;
+  }
+
+  private filtered(f: LogFilter): Q {
+    let q = this.db.selectFrom('logs') as Q;
+    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+    if (f.type) q = q.where('type', '=', f.type);
+    if (f.start !== undefined) q = q.where('created_at', '>=', f.start);
+    if (f.end !== undefined) q = q.where('created_at', '<=', f.end);
+    if (f.tokenName) q = q.where('token_name', '=', f.tokenName);
+    if (f.modelName) {
+      if (f.modelName.includes('%')) {
+        const pattern = f.modelName.split('%').map(escapeLike).join('%');
+        q = q.where(sql<boolean>`${sql.ref('model_name')} LIKE ${pattern} ESCAPE '!'`);
+      } else q = q.where('model_name', '=', f.modelName);
+    }
+    if (f.group) q = q.where('group', '=', f.group);
+    if (f.requestId) q = q.where('request_id', '=', f.requestId);
+    if (f.channelId !== undefined) q = q.where('channel_id', '=', f.channelId);
+    if (f.tokenId !== undefined) q = q.where('token_id', '=', f.tokenId);
+    return q;
+  }
+
+  /** One page, newest first; OFFSET for `p`, or keyset after `cursor` (constant cost at any depth). */
+  page(f: LogFilter, limit: number, offset: number, cursor?: Cursor): Promise<LogRow[]> {
+    let q = this.filtered(f);
+    if (cursor) q = afterCursor(q, cursor);
+    else if (offset > 0) q = q.offset(offset);
+    return q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  /** Exact up to TOTAL_CAP (reads at most that many index entries), else TOTAL_CAP. */
+  async cappedCount(f: LogFilter): Promise<{ total: number; capped: boolean }> {
+    const inner = this.filtered(f)
+      .select(sql<number>`1`.as('one'))
+      .limit(TOTAL_CAP + 1);
+    const row = await this.db
+      .selectFrom(inner.as('t'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const n = Number(row.n);
+    return n > TOTAL_CAP ? { total: TOTAL_CAP, capped: true } : { total: n, capped: false };
+  }
+
+  /** Sum of quota, request count and tokens of consume logs matching `f` (range included). */
+  async consumeSums(f: LogFilter): Promise<{ quota: number; count: number; tokens: number }> {
+    const row = await this.filtered({ ...f, type: LogType.Consume })
+      .select((eb) => [
+        eb.fn.coalesce(eb.fn.sum<number>('quota'), sql<number>`0`).as('quota'),
+        eb.fn.countAll<number>().as('count'),
+        eb.fn
+          .coalesce(
+            eb.fn.sum<number>(sql`${sql.ref('prompt_tokens')} + ${sql.ref('completion_tokens')}`),
+            sql<number>`0`,
+          )
+          .as('tokens'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { quota: Number(row.quota), count: Number(row.count), tokens: Number(row.tokens) };
+  }
+
+  /** Type equals the keyword (1–5) or content/model/token/username contains it; newest rows only. */
+  async search(keyword: string, userId?: number): Promise<LogRow[]> {
+    const top = await this.db
+      .selectFrom('logs')
+      .select((eb) => eb.fn.max<number>('id').as('m'))
+      .executeTakeFirst();
+    const floor = Number(top?.m ?? 0) - SEARCH_WINDOW;
+    const pattern = `%${escapeLike(keyword)}%`;
+    const { ilike } = this.h.dialect;
+    const type = /^[1-5]$/.test(keyword) ? Number(keyword) : null;
+    return this.filtered({ userId })
+      .where('id', '>', floor)
+      .where((eb: ExpressionBuilder<LogDatabase, 'logs'>) =>
+        eb.or([
+          ...(type !== null ? [eb('type', '=', type)] : []),
+          ilike('content', pattern),
+          ilike('model_name', pattern),
+          ilike('token_name', pattern),
+          ilike('username', pattern),
+        ]),
+      )
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(SEARCH_LIMIT)
+      .execute();
+  }
+
+  /** Every row matching `f`, newest first, read in keyset pages: for CSV export (bounded memory). */
+  async *stream(f: LogFilter, pageSize = 1000): AsyncGenerator<LogRow[]> {
+    let cursor: Cursor | undefined;
+    for (;;) {
+      const rows = await this.page(f, pageSize, 0, cursor);
+      if (rows.length > 0) yield rows;
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      cursor = { createdAt: last.created_at, id: last.id };
+    }
+  }
+
+  /** One bounded batch of the oldest rows before `before`; how many went. */
+  deleteBatch(before: number, limit: number): Promise<number> {
+    return this.h.dialect.deleteOlderBatch(this.db, 'logs', 'created_at', before, limit);
+  }
+
+  reclaim(): Promise<void> {
+    return this.h.dialect.reclaim(this.db);
+  }
+}
+
+/** `created_at <= c AND (created_at < c OR id < i)`: the first term bounds the index range on every engine. */
+function afterCursor(q: Q, c: Cursor): Q {
+  return q
+    .where('created_at', '<=', c.createdAt)
+    .where((eb) => eb.or([eb('created_at', '<', c.createdAt), eb('id', '<', c.id)]));
+}

@@ -1,0 +1,158 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { ok } from '../../http/envelope.ts';
+import { badRequest, notFound } from '../../http/errors.ts';
+import { pageOf, parse } from '../../http/params.ts';
+import { rateLimit } from '../../http/rate-limit.ts';
+import { parseKey } from '../../relay/token-auth.ts';
+import type { Cursor, LogFilter } from './logs.repo.ts';
+import {
+  adminExportQuery,
+  adminListQuery,
+  adminStatQuery,
+  deleteQuery,
+  searchQuery,
+  selfExportQuery,
+  selfListQuery,
+  selfStatQuery,
+  tokenLogsQuery,
+} from './logs.schema.ts';
+import type { LogsService, View } from './logs.service.ts';
+
+interface FilterQuery {
+  type?: number;
+  start_timestamp?: number;
+  end_timestamp?: number;
+  token_name?: string;
+  model_name?: string;
+  group?: string;
+  request_id?: string;
+  username?: string;
+  channel?: number;
+}
+
+const cursorOf = (c: string | undefined): Cursor | undefined => {
+  if (!c) return undefined;
+  const [createdAt, id] = c.split('_').map(Number);
+  return { createdAt, id };
+};
+
+/** SPEC §3.2: the eight log endpoints, plus CSV export. */
+export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const logs: LogsService = ctx.logs;
+  const admin = { auth: 'admin' } as const;
+  const user = { auth: 'user' } as const;
+  const pub = { auth: 'public' } as const;
+
+  /** Query → filter. An admin's `username` becomes its user id (deleted users included); unknown → no rows. */
+  async function filterOf(q: FilterQuery, forcedUser?: number): Promise<LogFilter> {
+    let userId = forcedUser;
+    if (userId === undefined && q.username) userId = (await ctx.usersRepo.idByUsername(q.username)) ?? -1;
+    return {
+      userId,
+      type: q.type || undefined,
+      start: q.start_timestamp,
+      end: q.end_timestamp,
+      tokenName: q.token_name || undefined,
+      modelName: q.model_name || undefined,
+      group: q.group || undefined,
+      requestId: q.request_id || undefined,
+      channelId: forcedUser === undefined ? q.channel : undefined,
+    };
+  }
+
+  app.get('/api/log/', { config: admin }, async (request) => {
+    const q = parse(adminListQuery, request.query, 'query');
+    return ok(await logs.list(await filterOf(q), { ...pageOf(q), cursor: cursorOf(q.cursor) }, 'admin'));
+  });
+
+  app.get('/api/log/self', { config: user }, async (request) => {
+    const q = parse(selfListQuery, request.query, 'query');
+    const f = await filterOf(q, request.user!.id);
+    return ok(await logs.list(f, { ...pageOf(q), cursor: cursorOf(q.cursor) }, 'user'));
+  });
+
+  app.get('/api/log/stat', { config: admin }, async (request) => {
+    const q = parse(adminStatQuery, request.query, 'query');
+    return ok(await logs.stat(await filterOf(q)));
+  });
+
+  app.get('/api/log/self/stat', { config: user }, async (request) => {
+    const q = parse(selfStatQuery, request.query, 'query');
+    return ok(await logs.stat(await filterOf(q, request.user!.id)));
+  });
+
+  app.get('/api/log/search', { config: admin }, async (request) => {
+    const { keyword } = parse(searchQuery, request.query, 'query');
+    return ok(await logs.search(keyword, undefined, 'admin'));
+  });
+
+  const perUserSearch = rateLimit(ctx.rateLimits, {
+    name: 'log-self-search',
+    max: 10,
+    windowSec: 60,
+    key: (request) => `u${request.user?.id ?? request.ip}`,
+  });
+  app.get('/api/log/self/search', { config: user, preHandler: perUserSearch }, async (request) => {
+    const { keyword } = parse(searchQuery, request.query, 'query');
+    return ok(await logs.search(keyword, request.user!.id, 'user'));
+  });
+
+  // Public and called from other origins (a key holder's own page): CORS for any origin, per-IP limit.
+  const cors = async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('Access-Control-Allow-Origin', '*');
+    reply.header('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+    reply.header('Access-Control-Allow-Methods', 'GET, OPTIONS');
+  };
+  app.options('/api/log/token', { config: pub, onRequest: cors }, async (_request, reply) =>
+    reply.code(204).send(),
+  );
+  app.get(
+    '/api/log/token',
+    {
+      config: pub,
+      onRequest: cors,
+      preHandler: rateLimit(ctx.rateLimits, { name: 'log-token', max: 20, windowSec: 60 }),
+    },
+    async (request) => {
+      const q = parse(tokenLogsQuery, request.query, 'query');
+      const parsed = parseKey(q.key || request.headers.authorization, undefined);
+      const token = parsed && parsed.channel === null ? await ctx.tokens.findByKey(parsed.key) : undefined;
+      if (!token) throw notFound('token not found or no permission');
+      const f = { userId: token.user_id, tokenId: token.id };
+      return ok((await logs.list(f, { page: 1, pageSize: 1000, offset: 0 }, 'user')).items);
+    },
+  );
+
+  app.delete('/api/log/', { config: admin }, async (request) => {
+    const q = parse(deleteQuery, request.query, 'query');
+    if (q.target_timestamp === undefined)
+      throw badRequest('target timestamp is required', 'target_timestamp');
+    const deleted = await logs.deleteBefore(q.target_timestamp);
+    request.log.info({ deleted, before: q.target_timestamp, by: request.user!.id }, 'logs deleted');
+    return ok(deleted);
+  });
+
+  const sendCsv = (reply: FastifyReply, rows: AsyncGenerator<string>, who: View) => {
+    const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '-');
+    reply
+      .header('Content-Type', 'text/csv; charset=utf-8')
+      .header(
+        'Content-Disposition',
+        `attachment; filename="tollgate-${who === 'admin' ? 'logs' : 'my-logs'}-${stamp}.csv"`,
+      )
+      .header('Cache-Control', 'no-store');
+    return reply.send(Readable.from(rows));
+  };
+
+  app.get('/api/log/export', { config: admin }, async (request, reply) => {
+    const q = parse(adminExportQuery, request.query, 'query');
+    return sendCsv(reply, logs.csv(await filterOf(q), 'admin', q.bom === '1'), 'admin');
+  });
+
+  app.get('/api/log/self/export', { config: user }, async (request, reply) => {
+    const q = parse(selfExportQuery, request.query, 'query');
+    return sendCsv(reply, logs.csv(await filterOf(q, request.user!.id), 'user', q.bom === '1'), 'user');
+  });
+}

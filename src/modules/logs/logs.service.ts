@@ -1,0 +1,158 @@
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import type { LogRow } from '../../db/schema.ts';
+import type { ChannelsService } from '../channels/channels.service.ts';
+import type { OptionsService } from '../options/options.service.ts';
+import { HOUR } from '../usage-data/rollup.ts';
+import type { UsageDataRepo } from '../usage-data/usage-data.repo.ts';
+import { csvField, csvLine } from './csv.ts';
+import { adminLogView, userLogView } from './log-view.ts';
+import type { Cursor, LogFilter, LogsRepo } from './logs.repo.ts';
+
+/**
+ * Rows per DELETE statement: small enough that a log batch waiting behind it is never held long (the
+ * benchmark in bench/logs.ts measures the longest stall), large enough to move millions of rows a minute.
+ */
+export const DELETE_BATCH = 2000;
+
+export interface PageArgs {
+  page: number;
+  pageSize: number;
+  offset: number;
+  cursor?: Cursor;
+}
+
+export type View = 'admin' | 'user';
+
+const CSV_COLUMNS = [
+  'id',
+  'created_at',
+  'time_utc',
+  'type',
+  'username',
+  'token_name',
+  'model_name',
+  'quota',
+  'prompt_tokens',
+  'completion_tokens',
+  'use_time',
+  'is_stream',
+  'group',
+  'ip',
+  'request_id',
+  'content',
+  'other',
+] as const;
+
+export class LogsService {
+  constructor(
+    private readonly repo: LogsRepo,
+    private readonly rollup: UsageDataRepo,
+    private readonly channels: ChannelsService,
+    private readonly options: OptionsService,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  private async views(rows: LogRow[], view: View) {
+    if (view === 'user') return rows.map(userLogView);
+    const names = await this.channels.names(rows.map((r) => r.channel_id));
+    return rows.map((r) => adminLogView(r, names));
+  }
+
+  async list(f: LogFilter, p: PageArgs, view: View) {
+    const [rows, count] = await Promise.all([
+      this.repo.page(f, p.pageSize, p.offset, p.cursor),
+      this.repo.cappedCount(f),
+    ]);
+    const last = rows[rows.length - 1];
+    return {
+      items: await this.views(rows, view),
+      total: count.total,
+      /** true when more rows match than `total` says (counting stops at 10,000) */
+      total_capped: count.capped,
+      page: p.page,
+      page_size: p.pageSize,
+      /** pass as `cursor` for the next page at any depth; null after the last row */
+      next_cursor: rows.length === p.pageSize && last ? `${last.created_at}_${last.id}` : null,
+    };
+  }
+
+  /**
+   * SPEC §3.2 stat. `quota` over [start, end]: whole UTC hours from the hourly rollup when the filters
+   * are ones it keeps (user, model without wildcard, channel) and the rollup is on, the partial hours at
+   * both ends from the logs; otherwise the logs alone. rpm/tpm: consume logs of the last 60 s.
+   */
+  async stat(f: LogFilter): Promise<{ quota: number; rpm: number; tpm: number }> {
+    const now = this.now();
+    const start = f.start ?? 0;
+    const end = f.end ?? now;
+    const [quota, recent] = await Promise.all([
+      this.rangeQuota({ ...f, start, end }),
+      this.repo.consumeSums({ ...f, start: now - 60, end: undefined }),
+    ]);
+    return { quota, rpm: recent.count, tpm: recent.tokens };
+  }
+
+  private async rangeQuota(f: LogFilter & { start: number; end: number }): Promise<number> {
+    const fromHour = Math.ceil(f.start / HOUR) * HOUR;
+    const toHour = Math.floor((f.end + 1) / HOUR) * HOUR; // exclusive
+    const rollupFits =
+      this.options.bool('DataExportEnabled') &&
+      !f.tokenName &&
+      !f.group &&
+      !f.requestId &&
+      f.tokenId === undefined &&
+      !f.modelName?.includes('%') &&
+      toHour > fromHour;
+    if (!rollupFits) return (await this.repo.consumeSums(f)).quota;
+    const [middle, head, tail] = await Promise.all([
+      this.rollup.sumQuota({
+        userId: f.userId,
+        modelName: f.modelName || undefined,
+        channelId: f.channelId,
+        from: fromHour,
+        to: toHour,
+      }),
+      fromHour > f.start ? this.repo.consumeSums({ ...f, end: fromHour - 1 }) : null,
+      toHour <= f.end ? this.repo.consumeSums({ ...f, start: toHour }) : null,
+    ]);
+    return middle + (head?.quota ?? 0) + (tail?.quota ?? 0);
+  }
+
+  async search(keyword: string, userId: number | undefined, view: View) {
+    return this.views(await this.repo.search(keyword, userId), view);
+  }
+
+  /** Deletes every log before `before` in bounded batches, yielding between them; returns the count. */
+  async deleteBefore(before: number, onBatch?: (deletedSoFar: number) => void): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.repo.deleteBatch(before, DELETE_BATCH);
+      total += n;
+      onBatch?.(total);
+      if (n < DELETE_BATCH) break;
+      await yieldToOthers();
+    }
+    if (total > 0) await this.repo.reclaim();
+    return total;
+  }
+
+  /** The filtered rows as CSV, produced page by page (memory stays at one page of 1000 rows). */
+  async *csv(f: LogFilter, view: View, bom: boolean): AsyncGenerator<string> {
+    const columns = view === 'admin' ? [...CSV_COLUMNS, 'channel', 'channel_name'] : [...CSV_COLUMNS];
+    yield (bom ? '\uFEFF' : '') + csvLine(columns);
+    for await (const rows of this.repo.stream(f)) {
+      const views = (await this.views(rows, view)) as Array<Record<string, unknown>>;
+      let chunk = '';
+      for (const r of views) {
+        chunk += csvLine(
+          columns.map((c) => {
+            if (c === 'time_utc') return new Date(Number(r.created_at) * 1000).toISOString();
+            const v = r[c];
+            return csvField(v, typeof v === 'string');
+          }),
+        );
+      }
+      yield chunk;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import type { Kysely } from 'kysely';
+import type { SqlDialect } from '../../db/dialects/types.ts';
+import type { LogDatabase, NewLog } from '../../db/schema.ts';
+import { LogType } from '../logs/log-types.ts';
+
+export const HOUR = 3600;
+/** The UTC hour a Unix time falls in, as the Unix time of its start. */
+export const hourOf = (t: number) => t - (((t % HOUR) + HOUR) % HOUR);
+
+interface Bucket {
+  user_id: number;
+  username: string;
+  model_name: string;
+  token_id: number;
+  channel_id: number;
+  created_at: number;
+  count: number;
+  quota: number;
+  token_used: number;
+}
+
+/** Consume rows of one batch summed per (user, hour, model, token, channel). */
+export function bucketsOf(rows: readonly NewLog[]): Bucket[] {
+  const map = new Map<string, Bucket>();
+  for (const r of rows) {
+    if (r.type !== LogType.Consume) continue;
+    const hour = hourOf(r.created_at);
+    const key = `${r.user_id}\u0000${hour}\u0000${r.model_name ?? ''}\u0000${r.token_id ?? 0}\u0000${r.channel_id ?? 0}`;
+    let b = map.get(key);
+    if (!b) {
+      b = {
+        user_id: r.user_id,
+        username: r.username,
+        model_name: r.model_name ?? '',
+        token_id: r.token_id ?? 0,
+        channel_id: r.channel_id ?? 0,
+        created_at: hour,
+        count: 0,
+        quota: 0,
+        token_used: 0,
+      };
+      map.set(key, b);
+    }
+    b.count += 1;
+    b.quota += r.quota ?? 0;
+    b.token_used += (r.prompt_tokens ?? 0) + (r.completion_tokens ?? 0);
+  }
+  return [...map.values()];
+}
+
+/** Rows per upsert statement (9 parameters each). */
+const ROWS_PER_STATEMENT = 500;
+
+/**
+ * Adds a batch's consume rows into the hourly rollup with one atomic add per bucket
+ * (`ON CONFLICT … DO UPDATE` / `ON DUPLICATE KEY UPDATE` on quota_data_bucket_uq), inside the log
+ * writer's transaction: logs and sums commit together, and instances writing at once never duplicate a
+ * bucket. Buckets are sorted so concurrent writers take row locks in one order (no deadlocks).
+ */
+export async function addToRollup(
+  db: Kysely<LogDatabase>,
+  dialect: SqlDialect,
+  rows: readonly NewLog[],
+): Promise<void> {
+  const buckets = bucketsOf(rows).sort(
+    (a, b) =>
+      a.user_id - b.user_id ||
+      a.created_at - b.created_at ||
+      (a.model_name < b.model_name ? -1 : a.model_name > b.model_name ? 1 : 0) ||
+      a.token_id - b.token_id ||
+      a.channel_id - b.channel_id,
+  );
+  for (let i = 0; i < buckets.length; i += ROWS_PER_STATEMENT)
+    await dialect.upsertAdd(
+      db,
+      'quota_data',
+      buckets.slice(i, i + ROWS_PER_STATEMENT) as unknown as Record<string, unknown>[],
+      ['user_id', 'created_at', 'model_name', 'token_id', 'channel_id'],
+      ['count', 'quota', 'token_used'],
+    );
+}
