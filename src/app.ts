@@ -30,6 +30,8 @@ import { tokensRoutes } from './modules/tokens/tokens.routes.ts';
 import { TokensService } from './modules/tokens/tokens.service.ts';
 import { addToRollup } from './modules/usage-data/rollup.ts';
 import { UsageDataRepo } from './modules/usage-data/usage-data.repo.ts';
+import { usageDataRoutes } from './modules/usage-data/usage-data.routes.ts';
+import { UsageDataService } from './modules/usage-data/usage-data.service.ts';
 import { UsersRepo } from './modules/users/users.repo.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UsersService } from './modules/users/users.service.ts';
@@ -118,7 +120,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     events,
     log: app.log,
   });
-  const logs = new LogsService(new LogsRepo(dbs.logs), new UsageDataRepo(dbs.logs), channels, options);
+  const usageRepo = new UsageDataRepo(dbs.logs);
+  const logs = new LogsService(new LogsRepo(dbs.logs), usageRepo, channels, options);
   const retention = new RetentionJob({ logs, options, redis, log: app.log });
   const ctx: AppContext = {
     config,
@@ -136,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     channels,
     logs,
     retention,
+    usageData: new UsageDataService(usageRepo),
     relay,
     startTime: Math.floor(Date.now() / 1000),
     version: VERSION,
@@ -198,6 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await mount(tokensRoutes);
   await mount(channelsRoutes);
   await mount(logsRoutes);
+  await mount(usageDataRoutes);
   await mount(relayRoutes);
   await mount(webRoutesFrom(deps.webDist ?? WEB_DIST));
   return { app, ctx };

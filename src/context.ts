@@ -11,6 +11,7 @@ import type { RetentionJob } from './modules/logs/retention.ts';
 import type { OptionsService } from './modules/options/options.service.ts';
 import type { SetupService } from './modules/setup/setup.service.ts';
 import type { TokensService } from './modules/tokens/tokens.service.ts';
+import type { UsageDataService } from './modules/usage-data/usage-data.service.ts';
 import type { UsersRepo } from './modules/users/users.repo.ts';
 import type { UsersService } from './modules/users/users.service.ts';
 import type { RelayService } from './relay/relay.service.ts';
@@ -34,6 +35,8 @@ export interface AppContext {
   logs: LogsService;
   /** RetentionDays: background deletion of old logs */
   retention: RetentionJob;
+  /** hourly usage rollups for charts (SPEC §4) */
+  usageData: UsageDataService;
   /** the /v1 relay (pipeline, settlement, shared upstream Agent) */
   relay: RelayService;
   startTime: number;

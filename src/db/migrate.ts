@@ -3,13 +3,18 @@ import type { Databases } from './connect.ts';
 import type { SqlDialect } from './dialects/types.ts';
 import * as logs001 from './migrations/logs-001-init.ts';
 import * as logs002 from './migrations/logs-002-filter-indexes.ts';
+import * as logs003 from './migrations/logs-003-model-rollup.ts';
 import * as main001 from './migrations/main-001-init.ts';
 
 type Step = { up(db: Kysely<any>, d: SqlDialect): Promise<void> };
 
 /** Migrations per database, in order. Names are never changed once released. */
 const MAIN: Record<string, Step> = { '001-init': main001 };
-const LOGS: Record<string, Step> = { '001-init': logs001, '002-filter-indexes': logs002 };
+const LOGS: Record<string, Step> = {
+  '001-init': logs001,
+  '002-filter-indexes': logs002,
+  '003-model-rollup': logs003,
+};
 
 function provider(steps: Record<string, Step>, d: SqlDialect): MigrationProvider {
   return {

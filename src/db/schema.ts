@@ -112,6 +112,16 @@ export interface QuotaDataTable {
   token_used: number;
 }
 
+/** Site-wide hourly rollup per model (logs-003). */
+export interface QuotaDataModelTable {
+  id: Generated<number>;
+  model_name: string;
+  created_at: number; // UTC hour start
+  count: number;
+  quota: number;
+  token_used: number;
+}
+
 export interface VendorsTable {
   id: Generated<number>;
   name: string;
@@ -157,6 +167,7 @@ export interface MainDatabase {
 export interface LogDatabase {
   logs: LogsTable;
   quota_data: QuotaDataTable;
+  quota_data_model: QuotaDataModelTable;
 }
 
 export type User = Selectable<UsersTable>;

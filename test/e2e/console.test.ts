@@ -153,8 +153,9 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
 
   test('dashboard: the cards and the chart show the calls', async (t) => {
     if (!(await has('GET', '/api/data/self'))) return t.skip('GET /api/data/self has not landed');
+    if (!relayed) return t.skip('no calls to chart (the relay step was skipped)');
     await page.goto(`${server.url}/console`);
-    if (relayed) await expectText(page, 'stat-count', '3');
+    await expectText(page, 'stat-count', '3');
     await page.getByTestId('usage-charts').locator('canvas').first().waitFor();
     await screenshots(page, 'dashboard', () =>
       page.getByTestId('usage-charts').locator('canvas').first().waitFor(),

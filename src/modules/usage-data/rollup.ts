@@ -78,4 +78,41 @@ export async function addToRollup(
       ['user_id', 'created_at', 'model_name', 'token_id', 'channel_id'],
       ['count', 'quota', 'token_used'],
     );
+  const models = byModel(buckets);
+  for (let i = 0; i < models.length; i += ROWS_PER_STATEMENT)
+    await dialect.upsertAdd(
+      db,
+      'quota_data_model',
+      models.slice(i, i + ROWS_PER_STATEMENT) as unknown as Record<string, unknown>[],
+      ['created_at', 'model_name'],
+      ['count', 'quota', 'token_used'],
+    );
+}
+
+/** The same buckets summed per (hour, model), in key order. */
+function byModel(buckets: readonly Bucket[]) {
+  const map = new Map<
+    string,
+    { model_name: string; created_at: number; count: number; quota: number; token_used: number }
+  >();
+  for (const b of buckets) {
+    const key = `${b.created_at}\u0000${b.model_name}`;
+    const m = map.get(key);
+    if (m) {
+      m.count += b.count;
+      m.quota += b.quota;
+      m.token_used += b.token_used;
+    } else
+      map.set(key, {
+        model_name: b.model_name,
+        created_at: b.created_at,
+        count: b.count,
+        quota: b.quota,
+        token_used: b.token_used,
+      });
+  }
+  return [...map.values()].sort(
+    (a, b) =>
+      a.created_at - b.created_at || (a.model_name < b.model_name ? -1 : a.model_name > b.model_name ? 1 : 0),
+  );
 }

@@ -11,9 +11,80 @@ export interface RollupFilter {
   to: number;
 }
 
-/** Reads of the hourly rollup `quota_data`. */
+export interface UsageFilter {
+  userId?: number;
+  tokenId?: number;
+  channelId?: number;
+  /** bucket starts, both inclusive */
+  from: number;
+  to: number;
+}
+
+export interface UsageRow {
+  model_name: string;
+  /** UTC hour start (or local day start once grouped by day) */
+  created_at: number;
+  count: number;
+  quota: number;
+  token_used: number;
+}
+
+const toRow = (r: {
+  model_name: string;
+  created_at: unknown;
+  count: unknown;
+  quota: unknown;
+  token_used: unknown;
+}): UsageRow => ({
+  model_name: r.model_name,
+  created_at: Number(r.created_at),
+  count: Number(r.count),
+  quota: Number(r.quota),
+  token_used: Number(r.token_used),
+});
+
+/** Reads of the hourly rollups `quota_data` (per user, token, channel) and `quota_data_model` (site-wide). */
 export class UsageDataRepo {
   constructor(private readonly h: DbHandle<LogDatabase>) {}
+
+  /**
+   * Sums per (model, hour). Site-wide without filters: quota_data_model_uq (created_at, model_name), at
+   * most hours × models rows. With a user: quota_data_bucket_uq (user_id, created_at, …). Token or
+   * channel alone: a created_at range of quota_data_created_idx, filtered.
+   */
+  async perModelHour(f: UsageFilter): Promise<UsageRow[]> {
+    if (f.userId === undefined && f.tokenId === undefined && f.channelId === undefined) {
+      const rows = await this.h.db
+        .selectFrom('quota_data_model')
+        .select(['model_name', 'created_at', 'count', 'quota', 'token_used'])
+        .where('created_at', '>=', f.from)
+        .where('created_at', '<=', f.to)
+        .orderBy('created_at')
+        .orderBy('model_name')
+        .execute();
+      return rows.map(toRow);
+    }
+    let q = this.h.db
+      .selectFrom('quota_data')
+      .where('created_at', '>=', f.from)
+      .where('created_at', '<=', f.to);
+    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+    if (f.tokenId !== undefined) q = q.where('token_id', '=', f.tokenId);
+    if (f.channelId !== undefined) q = q.where('channel_id', '=', f.channelId);
+    const rows = await q
+      .select((eb) => [
+        'model_name',
+        'created_at',
+        eb.fn.sum<number>('count').as('count'),
+        eb.fn.sum<number>('quota').as('quota'),
+        eb.fn.sum<number>('token_used').as('token_used'),
+      ])
+      .groupBy(['created_at', 'model_name'])
+      .orderBy('created_at')
+      .orderBy('model_name')
+      .execute();
+    return rows.map(toRow);
+  }
 
   /**
    * Sum of quota over buckets in [from, to). Index quota_data_bucket_uq (user_id, created_at, …) with a

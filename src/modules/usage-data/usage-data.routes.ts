@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { ok } from '../../http/envelope.ts';
+import { parse } from '../../http/params.ts';
+import { adminDataQuery, selfDataQuery } from './usage-data.schema.ts';
+
+/** SPEC §4: usage per model and hour (or local day) for charts. */
+export async function usageDataRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { usageData } = ctx;
+
+  app.get('/api/data/self', { config: { auth: 'user' } }, async (request) => {
+    const q = parse(selfDataQuery, request.query, 'query');
+    const me = request.user!;
+    const rows = await usageData.series({ userId: me.id }, q);
+    return ok(rows.map((r) => ({ ...r, user_id: me.id, username: me.username })));
+  });
+
+  app.get('/api/data/', { config: { auth: 'admin' } }, async (request) => {
+    const q = parse(adminDataQuery, request.query, 'query');
+    const filter = { tokenId: q.token_id, channelId: q.channel };
+    if (!q.username) return ok(await usageData.series(filter, q));
+    // an unknown name matches nobody (deleted users keep their statistics)
+    const userId = (await ctx.usersRepo.idByUsername(q.username)) ?? -1;
+    const rows = await usageData.series({ ...filter, userId }, q);
+    return ok(rows.map((r) => ({ ...r, user_id: userId, username: q.username })));
+  });
+}

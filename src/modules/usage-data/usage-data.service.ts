@@ -1,0 +1,61 @@
+import { badRequest } from '../../http/errors.ts';
+import { localDayStart } from './tz.ts';
+import type { UsageDataRepo, UsageFilter, UsageRow } from './usage-data.repo.ts';
+
+export const DAY = 86_400;
+/** SPEC §4: a range longer than this is refused. */
+export const MAX_RANGE = 366 * DAY;
+
+export interface UsageQuery {
+  start_timestamp?: number;
+  end_timestamp?: number;
+  granularity: 'hour' | 'day';
+  tz: string;
+}
+
+export class UsageDataService {
+  constructor(
+    private readonly repo: UsageDataRepo,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  /** Defaults (SPEC §8): end = now, start = end − 7 days; buckets are selected by their start. */
+  range(q: UsageQuery): { from: number; to: number } {
+    const to = q.end_timestamp ?? this.now();
+    const from = q.start_timestamp ?? to - 7 * DAY;
+    if (from > to) throw badRequest('start_timestamp must not be after end_timestamp', 'start_timestamp');
+    if (to - from > MAX_RANGE)
+      throw badRequest('start_timestamp must be at most 366 days before end_timestamp', 'start_timestamp');
+    return { from, to };
+  }
+
+  /** Rows per (model, hour) — or per (model, local day in `tz`) — ordered by time, then model. */
+  async series(f: Omit<UsageFilter, 'from' | 'to'>, q: UsageQuery): Promise<UsageRow[]> {
+    const rows = await this.repo.perModelHour({ ...f, ...this.range(q) });
+    return q.granularity === 'day' ? byLocalDay(rows, q.tz) : rows;
+  }
+}
+
+/** Hour rows summed into local days (each hour goes to the local date its start falls on). */
+export function byLocalDay(rows: readonly UsageRow[], tz: string): UsageRow[] {
+  const dayOfHour = new Map<number, number>();
+  const out = new Map<string, UsageRow>();
+  for (const r of rows) {
+    let day = dayOfHour.get(r.created_at);
+    if (day === undefined) {
+      day = localDayStart(tz, r.created_at);
+      dayOfHour.set(r.created_at, day);
+    }
+    const key = `${day}\u0000${r.model_name}`;
+    const acc = out.get(key);
+    if (acc) {
+      acc.count += r.count;
+      acc.quota += r.quota;
+      acc.token_used += r.token_used;
+    } else out.set(key, { ...r, created_at: day });
+  }
+  return [...out.values()].sort(
+    (a, b) =>
+      a.created_at - b.created_at || (a.model_name < b.model_name ? -1 : a.model_name > b.model_name ? 1 : 0),
+  );
+}
