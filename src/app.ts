@@ -10,6 +10,9 @@ import { EventBus } from './events.ts';
 import { Authenticator } from './http/auth.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { memoryRateLimitStore, rateLimit, redisRateLimitStore } from './http/rate-limit.ts';
+import { CatalogRepo } from './modules/catalog/catalog.repo.ts';
+import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import { CatalogService } from './modules/catalog/catalog.service.ts';
 import { ChannelKeyCipher } from './modules/channels/channel-key.ts';
 import { ChannelsRepo } from './modules/channels/channels.repo.ts';
 import { channelsRoutes } from './modules/channels/channels.routes.ts';
@@ -21,7 +24,12 @@ import { logsRoutes } from './modules/logs/logs.routes.ts';
 import { LogsService } from './modules/logs/logs.service.ts';
 import { RetentionJob } from './modules/logs/retention.ts';
 import { OptionsRepo } from './modules/options/options.repo.ts';
+import { optionsRoutes } from './modules/options/options.routes.ts';
 import { OptionsService } from './modules/options/options.service.ts';
+import { OPTION_VALIDATORS } from './modules/options/options.validators.ts';
+import { OptionsSync } from './modules/options/options-sync.ts';
+import { PricingService } from './modules/public-info/pricing.service.ts';
+import { publicInfoRoutes } from './modules/public-info/public-info.routes.ts';
 import { statusRoutes } from './modules/public-info/status.routes.ts';
 import { setupRoutes } from './modules/setup/setup.routes.ts';
 import { SetupService } from './modules/setup/setup.service.ts';
@@ -81,8 +89,14 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
 
   const events = new EventBus();
   const optionsRepo = new OptionsRepo(dbs.main);
-  const options = new OptionsService(optionsRepo);
+  const options = new OptionsService(optionsRepo, OPTION_VALIDATORS);
   await options.load();
+  const optionsSync = new OptionsSync({ options, events, redis: deps.redis ?? null, log: app.log });
+  options.onChange((key) => {
+    events.emit('option', key);
+    optionsSync.publish(key);
+  });
+  await optionsSync.start();
   const logWriter = new BatchLogWriter({
     db: dbs.logs.db,
     store: (row) => row.type !== LogType.Consume || options.bool('LogConsumeEnabled'),
@@ -99,8 +113,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   const tokensRepo = new TokensRepo(dbs.main);
   // the channel test goes through the relay's upstream client; the relay is built just below
   let relay: RelayService | undefined;
+  const channelsRepo = new ChannelsRepo(dbs.main);
+  const catalogRepo = new CatalogRepo(dbs.main);
   const channels = new ChannelsService({
-    repo: new ChannelsRepo(dbs.main),
+    repo: channelsRepo,
     cipher: new ChannelKeyCipher(config.channelKeySecret || secret),
     events,
     probe: (c, model) => relay!.probe(c, model),
@@ -140,6 +156,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     logs,
     retention,
     usageData: new UsageDataService(usageRepo),
+    catalog: new CatalogService(catalogRepo, events),
+    pricing: new PricingService(channelsRepo, catalogRepo, options, events),
     relay,
     startTime: Math.floor(Date.now() / 1000),
     version: VERSION,
@@ -189,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   retention.start();
   app.addHook('onClose', async () => {
     await retention.stop();
+    await optionsSync.stop();
     await ctx.relay.close();
     await logWriter.close();
   });
@@ -198,7 +217,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     app.register(async (scope) => routes(scope, ctx));
   await mount(setupRoutes);
   await mount(statusRoutes);
+  await mount(publicInfoRoutes);
+  await mount(catalogRoutes);
   await mount(usersRoutes);
+  await mount(optionsRoutes);
   await mount(tokensRoutes);
   await mount(channelsRoutes);
   await mount(logsRoutes);

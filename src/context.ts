@@ -4,11 +4,13 @@ import type { Databases } from './db/connect.ts';
 import type { EventBus } from './events.ts';
 import type { Authenticator, AuthLevel } from './http/auth.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
+import type { CatalogService } from './modules/catalog/catalog.service.ts';
 import type { ChannelsService } from './modules/channels/channels.service.ts';
 import type { LogWriter } from './modules/logs/log-types.ts';
 import type { LogsService } from './modules/logs/logs.service.ts';
 import type { RetentionJob } from './modules/logs/retention.ts';
 import type { OptionsService } from './modules/options/options.service.ts';
+import type { PricingService } from './modules/public-info/pricing.service.ts';
 import type { SetupService } from './modules/setup/setup.service.ts';
 import type { TokensService } from './modules/tokens/tokens.service.ts';
 import type { UsageDataService } from './modules/usage-data/usage-data.service.ts';
@@ -37,6 +39,10 @@ export interface AppContext {
   retention: RetentionJob;
   /** hourly usage rollups for charts (SPEC §4) */
   usageData: UsageDataService;
+  /** vendors and model metadata (admin CRUD) */
+  catalog: CatalogService;
+  /** /api/pricing and /api/ratio_config, cached until an option, channel or metadata change */
+  pricing: PricingService;
   /** the /v1 relay (pipeline, settlement, shared upstream Agent) */
   relay: RelayService;
   startTime: number;

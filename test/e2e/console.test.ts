@@ -136,6 +136,17 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await screenshots(page, 'tokens');
   });
 
+  test('users: root adds quota to itself through the quota dialog', async () => {
+    await page.goto(`${server.url}/admin/users`);
+    const row = page.getByRole('row').filter({ hasText: ROOT_USER });
+    await row.getByRole('button', { name: 'Quota' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Amount (USD)').fill('10');
+    await dialog.getByLabel('Reason').fill('e2e top-up');
+    await dialog.locator('button[aria-label=confirm]').click();
+    await row.getByText(/\$10(\.0+)?$/).waitFor();
+  });
+
   test('relay: a few chat completions with the token', async (t) => {
     if (!key) return t.skip('no token (the token API has not landed)');
     // the models are priced in the settings step

@@ -77,6 +77,44 @@ export class ChannelsRepo {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
+  /**
+   * Every (model, group) an enabled channel serves: what /api/pricing lists.
+   * Reads the serving table whole (models × groups × channels rows; cached by the caller).
+   */
+  served(): Promise<Array<{ model: string; group: string }>> {
+    return this.db
+      .selectFrom('abilities as a')
+      .innerJoin('channels as c', 'c.id', 'a.channel_id')
+      .select(['a.model', 'a.group'])
+      .where('a.enabled', '=', 1)
+      .where('c.status', '=', 1)
+      .distinct()
+      .execute();
+  }
+
+  /** Enabled channels serving any of these groups → their models (/api/models). abilities_pk starts with group. */
+  async modelsByChannel(groups: string[]): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    if (groups.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('abilities as a')
+      .innerJoin('channels as c', 'c.id', 'a.channel_id')
+      .select(['a.channel_id', 'a.model'])
+      .where('a.group', 'in', groups)
+      .where('a.enabled', '=', 1)
+      .where('c.status', '=', 1)
+      .distinct()
+      .orderBy('a.channel_id')
+      .orderBy('a.model')
+      .execute();
+    for (const r of rows) {
+      const list = out.get(r.channel_id) ?? [];
+      list.push(r.model);
+      out.set(r.channel_id, list);
+    }
+    return out;
+  }
+
   /** With the stored key: for the channel test and the service's own updates, never for answers. */
   findWithKey(id: number): Promise<ChannelRow | undefined> {
     return this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();

@@ -47,6 +47,11 @@ export class ChannelsService implements ChannelSource {
     return this.d.repo.namesByIds([...new Set(ids)].filter((id) => id > 0));
   }
 
+  /** Enabled channels serving any of these groups → their models (/api/models). */
+  modelsByChannel(groups: string[]): Promise<Map<number, string[]>> {
+    return this.d.repo.modelsByChannel(groups);
+  }
+
   async get(id: number): Promise<PublicChannel> {
     const row = await this.d.repo.findById(id);
     if (!row) throw notFound('channel not found');

@@ -1,3 +1,5 @@
+import { DEFAULT_COMPLETION_RATIO, DEFAULT_MODEL_RATIO } from './model-ratios.ts';
+
 /**
  * Every option key the contract names, with its default (stored form: a string, as in New API).
  * A key missing from the database reads as its default.
@@ -20,8 +22,8 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   RetentionDays: '0',
   RetryTimes: '2',
   TokenLimitPerUser: '1000',
-  ModelRatio: '{}',
-  CompletionRatio: '{}',
+  ModelRatio: JSON.stringify(DEFAULT_MODEL_RATIO),
+  CompletionRatio: JSON.stringify(DEFAULT_COMPLETION_RATIO),
   ModelPrice: '{}',
   GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
   UserUsableGroups: JSON.stringify({ default: 'Default group', vip: 'VIP group' }),

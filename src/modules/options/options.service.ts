@@ -22,6 +22,19 @@ export class OptionsService {
     this.values = await this.repo.all();
   }
 
+  /**
+   * Re-reads every option (another instance may have changed one) and returns the keys whose value
+   * changed. Does not call onChange listeners: those announce this instance's own writes.
+   */
+  async reload(): Promise<string[]> {
+    const fresh = await this.repo.all();
+    const changed: string[] = [];
+    for (const key of new Set([...fresh.keys(), ...this.values.keys()]))
+      if (fresh.get(key) !== this.values.get(key)) changed.push(key);
+    this.values = fresh;
+    return changed;
+  }
+
   get(key: string): string {
     return this.values.get(key) ?? OPTION_DEFAULTS[key] ?? '';
   }

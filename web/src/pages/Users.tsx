@@ -63,7 +63,14 @@ export default function Users() {
       title: '',
       dataIndex: 'id',
       render: (id: number, u: User) =>
-        u.role >= (me?.role ?? 0) ? null : (
+        // root may adjust its own quota (it starts at 0); nobody manages an equal or higher role otherwise
+        u.role >= (me?.role ?? 0) ? (
+          me?.role === 100 && u.id === me.id ? (
+            <Button size="small" onClick={() => setQuotaFor(u)}>
+              {t('Quota')}
+            </Button>
+          ) : null
+        ) : (
           <span style={{ display: 'flex', gap: 4, flexWrap: 'wrap' }}>
             <Button size="small" onClick={() => setQuotaFor(u)}>
               {t('Quota')}
