@@ -155,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     channels,
     logs,
     retention,
+    optionsSync,
     usageData: new UsageDataService(usageRepo),
     catalog: new CatalogService(catalogRepo, events),
     pricing: new PricingService(channelsRepo, catalogRepo, options, events),

@@ -50,7 +50,8 @@ const isEmbedding = (model: string) => /embed/i.test(model);
  */
 export class PricingService {
   private base: Promise<Base> | null = null;
-  private readonly views = new Map<string, Promise<PricingAnswer>>();
+  /** serialised answers by group set: a cached answer costs no JSON work at all */
+  private readonly views = new Map<string, Promise<string>>();
   private ratio: { model_ratio: unknown; completion_ratio: unknown; model_price: unknown } | null = null;
 
   constructor(
@@ -80,13 +81,13 @@ export class PricingService {
     return this.ratio;
   }
 
-  /** The answer for a caller whose usable groups are these (anonymous: the public ones). */
-  pricing(userGroup: string | null): Promise<PricingAnswer> {
+  /** The answer (JSON text) for a caller whose usable groups are these (anonymous: the public ones). */
+  pricingJson(userGroup: string | null): Promise<string> {
     const groups = usableGroups(this.options, userGroup);
     const key = Object.keys(groups).sort().join('\u0000');
     let view = this.views.get(key);
     if (!view) {
-      view = this.view(groups);
+      view = this.view(groups).then((answer) => JSON.stringify(answer));
       this.views.set(key, view);
       view.catch(() => this.views.delete(key));
     }
