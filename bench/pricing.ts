@@ -25,8 +25,14 @@ for (let c = 0; c < CHANNELS; c++)
       group: groups.slice(0, 1 + (c % 3)).join(','),
     }),
   );
-await t.ctx.options.set('ModelRatio', JSON.stringify(Object.fromEntries(models.map((m, i) => [m, 0.1 + i / 100]))));
-await t.ctx.options.set('ModelPrice', JSON.stringify(Object.fromEntries(models.slice(0, 50).map((m) => [m, 0.01]))));
+await t.ctx.options.set(
+  'ModelRatio',
+  JSON.stringify(Object.fromEntries(models.map((m, i) => [m, 0.1 + i / 100]))),
+);
+await t.ctx.options.set(
+  'ModelPrice',
+  JSON.stringify(Object.fromEntries(models.slice(0, 50).map((m) => [m, 0.01]))),
+);
 
 async function measure(label: string, headers: Record<string, string>, before?: () => void, n = 300) {
   const ms: number[] = [];

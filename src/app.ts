@@ -3,6 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySecureSession from '@fastify/secure-session';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RedisClientType } from 'redis';
+import { ClusterSync } from './cluster-sync.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import type { Databases } from './db/connect.ts';
@@ -27,7 +28,6 @@ import { OptionsRepo } from './modules/options/options.repo.ts';
 import { optionsRoutes } from './modules/options/options.routes.ts';
 import { OptionsService } from './modules/options/options.service.ts';
 import { OPTION_VALIDATORS } from './modules/options/options.validators.ts';
-import { OptionsSync } from './modules/options/options-sync.ts';
 import { PricingService } from './modules/public-info/pricing.service.ts';
 import { publicInfoRoutes } from './modules/public-info/public-info.routes.ts';
 import { statusRoutes } from './modules/public-info/status.routes.ts';
@@ -91,12 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   const optionsRepo = new OptionsRepo(dbs.main);
   const options = new OptionsService(optionsRepo, OPTION_VALIDATORS);
   await options.load();
-  const optionsSync = new OptionsSync({ options, events, redis: deps.redis ?? null, log: app.log });
-  options.onChange((key) => {
-    events.emit('option', key);
-    optionsSync.publish(key);
-  });
-  await optionsSync.start();
+  const sync = new ClusterSync({ options, events, redis: deps.redis ?? null, log: app.log });
+  await sync.start();
   const logWriter = new BatchLogWriter({
     db: dbs.logs.db,
     store: (row) => row.type !== LogType.Consume || options.bool('LogConsumeEnabled'),
@@ -155,7 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     channels,
     logs,
     retention,
-    optionsSync,
+    sync,
     usageData: new UsageDataService(usageRepo),
     catalog: new CatalogService(catalogRepo, events),
     pricing: new PricingService(channelsRepo, catalogRepo, options, events),
@@ -208,7 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   retention.start();
   app.addHook('onClose', async () => {
     await retention.stop();
-    await optionsSync.stop();
+    await sync.stop();
     await ctx.relay.close();
     await logWriter.close();
   });

@@ -1,4 +1,5 @@
 import type { RedisClientType } from 'redis';
+import type { ClusterSync } from './cluster-sync.ts';
 import type { Config } from './config.ts';
 import type { Databases } from './db/connect.ts';
 import type { EventBus } from './events.ts';
@@ -9,7 +10,6 @@ import type { ChannelsService } from './modules/channels/channels.service.ts';
 import type { LogWriter } from './modules/logs/log-types.ts';
 import type { LogsService } from './modules/logs/logs.service.ts';
 import type { RetentionJob } from './modules/logs/retention.ts';
-import type { OptionsSync } from './modules/options/options-sync.ts';
 import type { OptionsService } from './modules/options/options.service.ts';
 import type { PricingService } from './modules/public-info/pricing.service.ts';
 import type { SetupService } from './modules/setup/setup.service.ts';
@@ -38,8 +38,8 @@ export interface AppContext {
   logs: LogsService;
   /** RetentionDays: background deletion of old logs */
   retention: RetentionJob;
-  /** keeps options current across instances (Redis pub/sub or periodic reload) */
-  optionsSync: OptionsSync;
+  /** keeps options and caches current across instances (Redis pub/sub or periodic reload) */
+  sync: ClusterSync;
   /** hourly usage rollups for charts (SPEC §4) */
   usageData: UsageDataService;
   /** vendors and model metadata (admin CRUD) */

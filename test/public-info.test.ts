@@ -4,6 +4,7 @@ import { createClient } from 'redis';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabases } from '../src/db/connect.ts';
+import { createChannelBody } from '../src/modules/channels/channels.schema.ts';
 import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
 import { engines, openTestDatabases } from './support/engines.ts';
 
@@ -238,7 +239,7 @@ for (const engine of engines()) {
       try {
         await setOption('Notice', 'from instance one');
         assert.notEqual(other.ctx.options.get('Notice'), 'from instance one');
-        await other.ctx.optionsSync.reload();
+        await other.ctx.sync.reload();
         assert.equal(other.ctx.options.get('Notice'), 'from instance one');
       } finally {
         await other.app.close();
@@ -271,6 +272,22 @@ describe('options across instances through Redis', {
       const ms = await Promise.race([seen, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);
       assert.ok(ms >= 0, 'instance two was not told within 5 s');
       assert.equal(b.ctx.options.get('Notice'), a.ctx.options.get('Notice'));
+
+      // a channel created on one instance drops the other's cached pricing at once
+      const before = JSON.parse((await b.app.inject({ method: 'GET', url: '/api/pricing' })).body).data;
+      const heard = new Promise<void>((resolve) => b.ctx.events.on('channel', () => resolve()));
+      await a.ctx.channels.create(
+        createChannelBody.parse({
+          name: 'x',
+          key: 'k-0123456789',
+          base_url: 'http://127.0.0.1:9',
+          models: 'cross-instance-model',
+        }),
+      );
+      await Promise.race([heard, new Promise((r) => setTimeout(r, 5000))]);
+      const after = JSON.parse((await b.app.inject({ method: 'GET', url: '/api/pricing' })).body).data;
+      assert.equal(after.length, before.length + 1);
+      assert.ok(after.some((m: any) => m.model_name === 'cross-instance-model'));
     } finally {
       await a.app.close();
       await b.app.close();

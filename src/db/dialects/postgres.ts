@@ -12,9 +12,11 @@ export const postgresDialect: SqlDialect = {
   kind: 'postgres',
 
   open(dsn) {
-    return new Kysely({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: dsn, max: 10 }) }),
-    });
+    const pool = new pg.Pool({ connectionString: dsn, max: 10 });
+    // An idle connection the server closes (restart, failover, pg_terminate_backend) is dropped from the
+    // pool by pg and replaced on the next query; without a listener its 'error' would end the process.
+    pool.on('error', () => {});
+    return new Kysely({ dialect: new PostgresDialect({ pool }) });
   },
 
   addId(tb, name = 'id') {

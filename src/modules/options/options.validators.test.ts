@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inferVendor, INFERRED_VENDORS } from '../catalog/vendor-infer.ts';
+import { INFERRED_VENDORS, inferVendor } from '../catalog/vendor-infer.ts';
 import { OPTION_DEFAULTS, SECRET_OPTION_KEYS } from './options.defaults.ts';
 import { OPTION_VALIDATORS } from './options.validators.ts';
 

@@ -35,6 +35,9 @@ export interface PricingAnswer {
   auto_groups: string[];
 }
 
+/** A cached answer is recomputed after this long even without a change event (multi-instance without Redis). */
+const MAX_AGE_MS = 10_000;
+
 interface Base {
   /** every served model, all groups */
   items: PricingItem[];
@@ -50,6 +53,7 @@ const isEmbedding = (model: string) => /embed/i.test(model);
  */
 export class PricingService {
   private base: Promise<Base> | null = null;
+  private baseAt = 0;
   /** serialised answers by group set: a cached answer costs no JSON work at all */
   private readonly views = new Map<string, Promise<string>>();
   private ratio: { model_ratio: unknown; completion_ratio: unknown; model_price: unknown } | null = null;
@@ -66,6 +70,7 @@ export class PricingService {
     events.on('modelMeta', drop);
   }
 
+  /** Drops everything cached (any option, channel or metadata change). */
   invalidate(): void {
     this.base = null;
     this.views.clear();
@@ -83,6 +88,8 @@ export class PricingService {
 
   /** The answer (JSON text) for a caller whose usable groups are these (anonymous: the public ones). */
   pricingJson(userGroup: string | null): Promise<string> {
+    // without Redis, another instance's channel change reaches this one only by expiry
+    if (this.base && Date.now() - this.baseAt > MAX_AGE_MS) this.invalidate();
     const groups = usableGroups(this.options, userGroup);
     const key = Object.keys(groups).sort().join('\u0000');
     let view = this.views.get(key);
@@ -117,6 +124,7 @@ export class PricingService {
 
   private loadBase(): Promise<Base> {
     if (!this.base) {
+      this.baseAt = Date.now();
       this.base = this.computeBase();
       this.base.catch(() => {
         this.base = null;

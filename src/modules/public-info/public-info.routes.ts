@@ -20,7 +20,9 @@ export async function publicInfoRoutes(app: FastifyInstance, ctx: AppContext): P
 
   // Public; a signed-in caller (cookie or access token) sees the groups it may use.
   app.get('/api/pricing', { config: { auth: 'optional' } }, async (request, reply) =>
-    reply.type('application/json; charset=utf-8').send(await ctx.pricing.pricingJson(request.user?.group ?? null)),
+    reply
+      .type('application/json; charset=utf-8')
+      .send(await ctx.pricing.pricingJson(request.user?.group ?? null)),
   );
 
   app.get('/api/models', { config: { auth: 'user' } }, async (request) => {

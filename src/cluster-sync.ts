@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RedisClientType } from 'redis';
+import type { AppEvents, EventBus } from './events.ts';
+import type { OptionsService } from './modules/options/options.service.ts';
+
+const CHANNEL = 'tg:changes';
+/** Events repeated to the other instances. Token events are not: their value is a key (a secret), and
+ * the relay's token cache expires after 5 s anyway. */
+const SHARED = ['channel', 'user', 'modelMeta'] as const;
+type Shared = (typeof SHARED)[number];
+
+export interface ClusterSyncDeps {
+  options: OptionsService;
+  events: EventBus;
+  redis: RedisClientType<any, any, any, any, any> | null;
+  log: FastifyBaseLogger;
+  /** periodic full options reload: the only path without Redis, a safety net with it */
+  intervalMs?: number;
+}
+
+/**
+ * Keeps every instance's caches current. With Redis, a change on one instance (an option, a channel, a
+ * user, model metadata) is published and the others reload the options or re-emit the event on their own
+ * bus within milliseconds. Without Redis, each instance re-reads the options every 10 s and caches that
+ * depend on channels expire by themselves (pricing 10 s, routing 5 s).
+ */
+export class ClusterSync {
+  private readonly id = randomBytes(6).toString('hex');
+  private sub: RedisClientType<any, any, any, any, any> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private reloading: Promise<void> | null = null;
+  /** true while re-emitting a change that came from another instance (so it is not published back) */
+  private relaying = false;
+
+  constructor(private readonly d: ClusterSyncDeps) {
+    d.options.onChange((key) => {
+      d.events.emit('option', key);
+      this.publish('option', key);
+    });
+    for (const kind of SHARED)
+      d.events.on(kind, (value) => {
+        if (!this.relaying) this.publish(kind, String(value));
+      });
+  }
+
+  async start(): Promise<void> {
+    if (this.d.redis) {
+      this.sub = this.d.redis.duplicate();
+      this.sub.on('error', (err) => this.d.log.warn({ err }, 'change subscriber error'));
+      await this.sub.connect();
+      await this.sub.subscribe(CHANNEL, (message) => this.receive(message));
+    }
+    this.timer = setInterval(() => void this.reload(), this.d.intervalMs ?? (this.d.redis ? 60_000 : 10_000));
+    this.timer.unref();
+  }
+
+  private publish(kind: 'option' | Shared, value: string): void {
+    this.d.redis
+      ?.publish(CHANNEL, `${this.id}|${kind}|${value}`)
+      .catch((err) => this.d.log.warn({ err }, 'change publish failed'));
+  }
+
+  private receive(message: string): void {
+    const [origin, kind, value = ''] = message.split('|');
+    if (origin === this.id) return;
+    if (kind === 'option') {
+      void this.reload();
+      return;
+    }
+    if (!(SHARED as readonly string[]).includes(kind)) return;
+    this.relaying = true;
+    try {
+      const v = kind === 'user' || kind === 'channel' || kind === 'modelMeta' ? Number(value) : value;
+      this.d.events.emit(kind as Shared, v as AppEvents[Shared]);
+    } finally {
+      this.relaying = false;
+    }
+  }
+
+  /** One options reload at a time; changed keys are announced on the bus. */
+  reload(): Promise<void> {
+    if (!this.reloading)
+      this.reloading = this.d.options
+        .reload()
+        .then((changed) => {
+          for (const key of changed) this.d.events.emit('option', key);
+        })
+        .catch((err) => this.d.log.warn({ err }, 'options reload failed'))
+        .finally(() => {
+          this.reloading = null;
+        });
+    return this.reloading;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.sub) await this.sub.quit().catch(() => {});
+    await this.reloading;
+  }
+}
