@@ -95,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await sync.start();
   const logWriter = new BatchLogWriter({
     db: dbs.logs.db,
+    dialect: dbs.logs.dialect,
     store: (row) => row.type !== LogType.Consume || options.bool('LogConsumeEnabled'),
     inTransaction: async (trx, rows) => {
       if (options.bool('DataExportEnabled')) await addToRollup(trx, dbs.logs.dialect, rows);

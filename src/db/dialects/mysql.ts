@@ -1,6 +1,10 @@
 import { Kysely, MysqlDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
+import { bulkInserter } from './bulk-insert.ts';
 import type { SqlDialect } from './types.ts';
+
+const q = (id: string) => `\`${id}\``;
+const insert = bulkInserter(q, () => '?');
 
 export const mysqlDialect: SqlDialect = {
   kind: 'mysql',
@@ -30,6 +34,8 @@ export const mysqlDialect: SqlDialect = {
 
   longText: sql`mediumtext`,
 
+  insertRows: insert,
+
   async insertId(db, table, values) {
     // MySQL has no RETURNING.
     const result = await db.insertInto(table).values(values).executeTakeFirstOrThrow();
@@ -38,13 +44,8 @@ export const mysqlDialect: SqlDialect = {
 
   async upsertAdd(db, table, rows, _uniqueColumns, addColumns) {
     if (rows.length === 0) return;
-    await db
-      .insertInto(table)
-      .values(rows)
-      .onDuplicateKeyUpdate(
-        Object.fromEntries(addColumns.map((c) => [c, sql`${sql.ref(c)} + VALUES(${sql.ref(c)})`])),
-      )
-      .execute();
+    const set = addColumns.map((c) => `${q(c)} = ${q(c)} + VALUES(${q(c)})`).join(', ');
+    await insert(db, table, Object.keys(rows[0]), rows, ` ON DUPLICATE KEY UPDATE ${set}`);
   },
 
   async upsertReplace(db, table, row, _uniqueColumns, setColumns) {

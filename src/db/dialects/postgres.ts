@@ -1,12 +1,16 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { onConflictAdd, onConflictReplace, returningInsertId } from './shared-sql.ts';
+import { bulkInserter } from './bulk-insert.ts';
+import { onConflictReplace, returningInsertId } from './shared-sql.ts';
 import type { SqlDialect } from './types.ts';
 
 // pg returns int8 (bigint, COUNT) and numeric (SUM of bigint) as strings; every such value here is a
 // count or a quota well inside 2^53.
 pg.types.setTypeParser(20, Number);
 pg.types.setTypeParser(1700, Number);
+
+const q = (id: string) => `"${id}"`;
+const insert = bulkInserter(q, (i) => `$${i}`);
 
 export const postgresDialect: SqlDialect = {
   kind: 'postgres',
@@ -26,9 +30,21 @@ export const postgresDialect: SqlDialect = {
 
   longText: 'text',
 
+  insertRows: insert,
+
   insertId: returningInsertId,
 
-  upsertAdd: onConflictAdd,
+  async upsertAdd(db, table, rows, uniqueColumns, addColumns) {
+    if (rows.length === 0) return;
+    const set = addColumns.map((c) => `${q(c)} = ${q(table)}.${q(c)} + excluded.${q(c)}`).join(', ');
+    await insert(
+      db,
+      table,
+      Object.keys(rows[0]),
+      rows,
+      ` ON CONFLICT (${uniqueColumns.map(q).join(', ')}) DO UPDATE SET ${set}`,
+    );
+  },
 
   upsertReplace: onConflictReplace,
 

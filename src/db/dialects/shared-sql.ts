@@ -11,29 +11,6 @@ export async function returningInsertId(
   return Number(row.id);
 }
 
-export async function onConflictAdd(
-  db: Kysely<any>,
-  table: string,
-  rows: Record<string, unknown>[],
-  uniqueColumns: string[],
-  addColumns: string[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await db
-    .insertInto(table)
-    .values(rows)
-    .onConflict((oc) =>
-      oc
-        .columns(uniqueColumns as any)
-        .doUpdateSet(
-          Object.fromEntries(
-            addColumns.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`]),
-          ),
-        ),
-    )
-    .execute();
-}
-
 export async function onConflictReplace(
   db: Kysely<any>,
   table: string,

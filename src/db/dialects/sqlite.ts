@@ -2,8 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { onConflictAdd, onConflictReplace, returningInsertId } from './shared-sql.ts';
+import { bulkInserter } from './bulk-insert.ts';
+import { onConflictReplace, returningInsertId } from './shared-sql.ts';
 import type { SqlDialect } from './types.ts';
+
+const q = (id: string) => `"${id}"`;
+const insert = bulkInserter(q, () => '?');
 
 export const sqliteDialect: SqlDialect = {
   kind: 'sqlite',
@@ -27,9 +31,21 @@ export const sqliteDialect: SqlDialect = {
 
   longText: 'text',
 
+  insertRows: insert,
+
   insertId: returningInsertId,
 
-  upsertAdd: onConflictAdd,
+  async upsertAdd(db, table, rows, uniqueColumns, addColumns) {
+    if (rows.length === 0) return;
+    const set = addColumns.map((c) => `${q(c)} = ${q(table)}.${q(c)} + excluded.${q(c)}`).join(', ');
+    await insert(
+      db,
+      table,
+      Object.keys(rows[0]),
+      rows,
+      ` ON CONFLICT (${uniqueColumns.map(q).join(', ')}) DO UPDATE SET ${set}`,
+    );
+  },
 
   upsertReplace: onConflictReplace,
 

@@ -14,6 +14,14 @@ export interface SqlDialect {
   addId<T extends string>(tb: CreateTableBuilder<T, any>, name?: string): CreateTableBuilder<T, any>;
   /** Unbounded text (MySQL TEXT caps at 64 KiB, so it gets MEDIUMTEXT). */
   readonly longText: ColumnDataType | RawBuilder<unknown>;
+  /** Inserts many rows with one cached statement text (hot paths: the log writer). */
+  insertRows(
+    db: Kysely<any>,
+    table: string,
+    columns: readonly string[],
+    rows: readonly Record<string, unknown>[],
+    suffix?: string,
+  ): Promise<void>;
   /** Inserts one row and returns its generated id (RETURNING where it exists, insertId on MySQL). */
   insertId(db: Kysely<any>, table: string, values: Record<string, unknown>): Promise<number>;
   /**

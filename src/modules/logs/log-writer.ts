@@ -1,9 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { SqlDialect } from '../../db/dialects/types.ts';
 import type { LogDatabase, NewLog } from '../../db/schema.ts';
 import type { LogEntry, LogWriter } from './log-types.ts';
 
 export interface BatchLogWriterOptions {
   db: Kysely<LogDatabase>;
+  /** the log database's dialect: rows go in through its cached multi-row INSERT (else Kysely's builder) */
+  dialect?: SqlDialect;
   /** flush when this many rows wait */
   batchSize?: number;
   /** or when the oldest waiting row is this old (ms) */
@@ -20,6 +23,28 @@ export interface BatchLogWriterOptions {
   now?: () => number;
   onError?: (err: unknown, attempt: number) => void;
 }
+
+/** Every column a log row is written with (toRow fills them all). */
+const LOG_COLUMNS = [
+  'user_id',
+  'username',
+  'created_at',
+  'type',
+  'content',
+  'token_id',
+  'token_name',
+  'model_name',
+  'quota',
+  'prompt_tokens',
+  'completion_tokens',
+  'use_time',
+  'is_stream',
+  'channel_id',
+  'group',
+  'ip',
+  'request_id',
+  'other',
+] as const;
 
 /** Rows per INSERT statement: keeps bound parameters under every engine's limit (19 columns). */
 const ROWS_PER_STATEMENT = 500;
@@ -133,10 +158,9 @@ export class BatchLogWriter implements LogWriter {
     const kept = store ? rows.filter(store) : rows;
     await this.opts.db.transaction().execute(async (trx) => {
       for (let i = 0; i < kept.length; i += ROWS_PER_STATEMENT) {
-        await trx
-          .insertInto('logs')
-          .values(kept.slice(i, i + ROWS_PER_STATEMENT))
-          .execute();
+        const chunk = kept.slice(i, i + ROWS_PER_STATEMENT);
+        if (this.opts.dialect) await this.opts.dialect.insertRows(trx, 'logs', LOG_COLUMNS, chunk);
+        else await trx.insertInto('logs').values(chunk).execute();
       }
       if (this.opts.inTransaction) await this.opts.inTransaction(trx, rows);
     });

@@ -41,8 +41,8 @@ type Q = SelectQueryBuilder<LogDatabase, 'logs', object>;
 /**
  * Log reads. Indexes (logs-001, logs-002), each shaped (filter, created_at, id) so a filtered list walks
  * one index range in `created_at DESC, id DESC` order and stops after a page: logs_created_idx (no
- * filter), logs_user_idx, logs_type_idx, logs_model_idx, logs_token_name_idx, logs_group_idx,
- * logs_channel_idx, logs_token_idx (the /token lookup), logs_request_idx.
+ * filter), logs_user_idx (also the /token lookup: user, then token), logs_type_idx, logs_model_idx,
+ * logs_token_name_idx, logs_channel_idx, logs_request_idx. `group` walks the created_at range.
  */
 export class LogsRepo {
   constructor(private readonly h: DbHandle<LogDatabase>) {}
