@@ -146,7 +146,7 @@ const filters: Array<[string, string]> = [
   ['model_name (common)', 'model_name=model-1'],
   ['model_name (rare)', 'model_name=model-29'],
   ['model_name prefix %', 'model_name=model-2%25'],
-  ['token_name', 'token_name=token-100'],
+  ['token_name (of user 1)', 'token_name=token-3'],
   ['group=vip', 'group=vip'],
   ['username (heavy user)', 'username=root'],
   ['channel (rare)', 'channel=19'],

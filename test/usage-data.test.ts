@@ -214,7 +214,16 @@ for (const engine of engines()) {
       const days: number[] = [];
       await rebuildRollup(t.ctx.dbs.logs, FROM, TO, (d) => days.push(d.daysDone));
       assert.equal(days.length, 6);
+      t.ctx.usageData.invalidate();
       assert.deepEqual((await get(`/api/data/?${range}`)).body.data, before);
+      const bobs = await get(`/api/data/?${range}&username=bob`);
+      assert.deepEqual(
+        asMap(bobs.body.data, (r) => `${r.created_at}|${r.model_name}`),
+        expected(
+          seeded.filter((r) => r.user_id === bob.id),
+          (r) => `${hourOf(r.created_at)}|${r.model_name}`,
+        ),
+      );
       await t.call({ method: 'DELETE', url: `/api/log/?target_timestamp=${TO}`, headers: root.headers });
       assert.deepEqual((await get(`/api/data/?${range}`)).body.data, before);
     });

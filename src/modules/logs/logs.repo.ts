@@ -32,7 +32,7 @@ export interface Cursor {
  */
 export const TOTAL_CAP = 10_000;
 /** Search reads at most the newest this many rows (by id), so a rare keyword never scans the table. */
-export const SEARCH_WINDOW = 200_000;
+export const SEARCH_WINDOW = 50_000;
 export const SEARCH_LIMIT = 100;
 export const TOKEN_LOG_LIMIT = 1000;
 

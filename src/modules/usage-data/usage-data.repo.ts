@@ -87,10 +87,21 @@ export class UsageDataRepo {
   }
 
   /**
-   * Sum of quota over buckets in [from, to). Index quota_data_bucket_uq (user_id, created_at, …) with a
-   * user, quota_data_created_idx (created_at, model_name) without.
+   * Sum of quota over buckets in [from, to): from quota_data_model without user/channel/token filters,
+   * else quota_data (quota_data_bucket_uq (user_id, created_at, …) with a user; a created_at range of
+   * quota_data_created_idx with a channel alone).
    */
   async sumQuota(f: RollupFilter): Promise<number> {
+    if (f.userId === undefined && f.channelId === undefined && f.tokenId === undefined) {
+      // site-wide: at most hours × models rows (quota_data_model_uq: created_at first)
+      let m = this.h.db
+        .selectFrom('quota_data_model')
+        .where('created_at', '>=', f.from)
+        .where('created_at', '<', f.to);
+      if (f.modelName !== undefined) m = m.where('model_name', '=', f.modelName);
+      const row = await m.select((eb) => eb.fn.sum<number>('quota').as('q')).executeTakeFirst();
+      return Number(row?.q ?? 0);
+    }
     let q = this.h.db
       .selectFrom('quota_data')
       .where('created_at', '>=', f.from)

@@ -1,4 +1,5 @@
 import { badRequest } from '../../http/errors.ts';
+import { SettledHours } from './hour-cache.ts';
 import { localDayStart } from './tz.ts';
 import type { UsageDataRepo, UsageFilter, UsageRow } from './usage-data.repo.ts';
 
@@ -14,6 +15,8 @@ export interface UsageQuery {
 }
 
 export class UsageDataService {
+  private readonly settled = new SettledHours();
+
   constructor(
     private readonly repo: UsageDataRepo,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
@@ -31,8 +34,17 @@ export class UsageDataService {
 
   /** Rows per (model, hour) — or per (model, local day in `tz`) — ordered by time, then model. */
   async series(f: Omit<UsageFilter, 'from' | 'to'>, q: UsageQuery): Promise<UsageRow[]> {
-    const rows = await this.repo.perModelHour({ ...f, ...this.range(q) });
+    const { from, to } = this.range(q);
+    const siteWide = f.userId === undefined && f.tokenId === undefined && f.channelId === undefined;
+    const rows = siteWide
+      ? await this.settled.get(from, to, (a, b) => this.repo.perModelHour({ from: a, to: b }))
+      : await this.repo.perModelHour({ ...f, from, to });
     return q.granularity === 'day' ? byLocalDay(rows, q.tz) : rows;
+  }
+
+  /** Forget cached hours (after a rollup rebuild in this process). */
+  invalidate(): void {
+    this.settled.clear();
   }
 }
 

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SettledHours } from './hour-cache.ts';
+import type { UsageRow } from './usage-data.repo.ts';
+
+const H = 3600;
+const row = (h: number, model = 'm'): UsageRow => ({
+  model_name: model,
+  created_at: h,
+  count: 1,
+  quota: h,
+  token_used: 1,
+});
+
+test('settled hours are read once; the current and previous hour every time', async () => {
+  const now = 1_000 * H + 1234; // inside hour 1000
+  const cache = new SettledHours(() => now * 1000);
+  const reads: Array<[number, number]> = [];
+  const read = async (a: number, b: number) => {
+    reads.push([a / H, b / H]);
+    const out: UsageRow[] = [];
+    for (let h = a; h <= b; h += H) out.push(row(h, 'a'), row(h, 'b'));
+    return out.filter((r) => r.created_at <= b);
+  };
+  const first = await cache.get(990 * H - 5, now, read);
+  assert.deepEqual(reads, [
+    [990, 998],
+    [999, now / H],
+  ]);
+  assert.deepEqual(
+    first.map((r) => r.created_at / H),
+    [
+      990, 990, 991, 991, 992, 992, 993, 993, 994, 994, 995, 995, 996, 996, 997, 997, 998, 998, 999, 999,
+      1000, 1000,
+    ],
+  );
+  reads.length = 0;
+  const again = await cache.get(990 * H - 5, now, read);
+  assert.deepEqual(reads, [[999, now / H]], 'only the unsettled hours are read again');
+  assert.deepEqual(again, first);
+  reads.length = 0;
+  await cache.get(985 * H, 992 * H, read);
+  assert.deepEqual(reads, [[985, 989]], 'only the missing settled hours');
+});

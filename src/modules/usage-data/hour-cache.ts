@@ -1,0 +1,69 @@
+import { HOUR, hourOf } from './rollup.ts';
+import type { UsageRow } from './usage-data.repo.ts';
+
+/** How long a settled hour is trusted (a rebuild run from the CLI shows after at most this). */
+const TTL_MS = 10 * 60_000;
+const MAX_HOURS = 24 * 400;
+
+/**
+ * The site-wide chart (`/api/data/` without filters) re-reads the same hours on every visit: 30 days by
+ * hour are 720 × models rows. An hour is settled once the next one has begun plus one more hour (the
+ * writer stamps rows with the time it writes them, so only the current and, for a batch flushed at the
+ * turn of the hour, the previous hour still change). Settled hours are kept in memory per hour; the
+ * recent ones are always read from the database.
+ */
+export class SettledHours {
+  private readonly hours = new Map<number, { rows: UsageRow[]; at: number }>();
+
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
+  /** Hour rows in [from, to] (bucket starts), with `read` called for the spans not cached. */
+  async get(
+    from: number,
+    to: number,
+    read: (from: number, to: number) => Promise<UsageRow[]>,
+  ): Promise<UsageRow[]> {
+    const now = this.nowMs();
+    const settledBefore = hourOf(Math.floor(now / 1000)) - HOUR; // hours starting before this are settled
+    const firstHour = Math.ceil(from / HOUR) * HOUR;
+    const lastSettled = Math.min(to, settledBefore - 1);
+    const out: UsageRow[] = [];
+    if (firstHour <= lastSettled) {
+      let missingFrom = Number.POSITIVE_INFINITY;
+      let missingTo = Number.NEGATIVE_INFINITY;
+      for (let h = firstHour; h <= lastSettled; h += HOUR) {
+        const hit = this.hours.get(h);
+        if (!hit || now - hit.at > TTL_MS) {
+          missingFrom = Math.min(missingFrom, h);
+          missingTo = Math.max(missingTo, h);
+        }
+      }
+      if (missingFrom <= missingTo) {
+        const fresh = await read(missingFrom, missingTo);
+        const byHour = new Map<number, UsageRow[]>();
+        for (const r of fresh) {
+          const list = byHour.get(r.created_at);
+          if (list) list.push(r);
+          else byHour.set(r.created_at, [r]);
+        }
+        for (let h = missingFrom; h <= missingTo; h += HOUR)
+          this.hours.set(h, { rows: byHour.get(h) ?? [], at: now });
+        this.trim();
+      }
+      for (let h = firstHour; h <= lastSettled; h += HOUR) out.push(...(this.hours.get(h)?.rows ?? []));
+    }
+    const recentFrom = Math.max(from, lastSettled + 1);
+    if (recentFrom <= to) out.push(...(await read(recentFrom, to)));
+    return out;
+  }
+
+  clear(): void {
+    this.hours.clear();
+  }
+
+  private trim(): void {
+    if (this.hours.size <= MAX_HOURS) return;
+    const oldest = [...this.hours.keys()].sort((a, b) => a - b);
+    for (const h of oldest.slice(0, this.hours.size - MAX_HOURS)) this.hours.delete(h);
+  }
+}
