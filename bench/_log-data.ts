@@ -60,12 +60,18 @@ export async function generateLogs(
   const indexes =
     kind === 'sqlite'
       ? (
-          await sql<{ name: string; sql: string }>`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logs' AND sql IS NOT NULL`.execute(
+          await sql<{
+            name: string;
+            sql: string;
+          }>`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logs' AND sql IS NOT NULL`.execute(
             db,
           )
         ).rows
       : (
-          await sql<{ name: string; sql: string }>`SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = 'logs' AND indexname <> 'logs_pkey'`.execute(
+          await sql<{
+            name: string;
+            sql: string;
+          }>`SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = 'logs' AND indexname <> 'logs_pkey'`.execute(
             db,
           )
         ).rows;

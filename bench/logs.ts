@@ -37,13 +37,18 @@ const ROWS = Number(values.rows);
 const ENGINE = values.engine as 'sqlite' | 'postgres';
 const say = (s: string) => console.log(s);
 const ms = (t0: number) => performance.now() - t0;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
-say(`# logs benchmark: ${ENGINE}, ${ROWS.toLocaleString()} rows, ${cpus().length}× ${cpus()[0]?.model}, load ${loadavg()[0].toFixed(2)}`);
+say(
+  `# logs benchmark: ${ENGINE}, ${ROWS.toLocaleString()} rows, ${cpus().length}× ${cpus()[0]?.model}, load ${loadavg()[0].toFixed(2)}`,
+);
 
 // 1. ingest through the writer
 if (!values['skip-ingest']) {
-  const tmp = await freshDatabase(ENGINE === 'sqlite' ? { name: 'sqlite' } : { name: 'postgres', url: process.env.TEST_PG_URL });
+  const tmp = await freshDatabase(
+    ENGINE === 'sqlite' ? { name: 'sqlite' } : { name: 'postgres', url: process.env.TEST_PG_URL },
+  );
   const dbs = openDatabases({ sqlDsn: tmp.dsn, sqlitePath: tmp.sqlitePath, logSqlDsn: '' });
   await migrate(dbs);
   const writer = new BatchLogWriter({
@@ -76,7 +81,9 @@ if (!values['skip-ingest']) {
   }
   await writer.close();
   const secs = ms(t0) / 1000;
-  say(`\n## ingest through the writer\n\n${N.toLocaleString()} rows (9 indexes, rollup upserts) in ${secs.toFixed(2)} s: **${Math.round(N / secs).toLocaleString()} rows/s**`);
+  say(
+    `\n## ingest through the writer\n\n${N.toLocaleString()} rows (7 log indexes, rollup upserts) in ${secs.toFixed(2)} s: **${Math.round(N / secs).toLocaleString()} rows/s**`,
+  );
   await dbs.close();
   await tmp.drop();
 }
@@ -103,7 +110,14 @@ if (ENGINE === 'sqlite') {
 const fresh = ENGINE === 'sqlite' ? !existsSync(sqlitePath) : true;
 const dbs = openDatabases({ sqlDsn, sqlitePath, logSqlDsn: '' });
 await migrate(dbs);
-const have = Number((await dbs.logs.db.selectFrom('logs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+const have = Number(
+  (
+    await dbs.logs.db
+      .selectFrom('logs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow()
+  ).n,
+);
 let END = Math.floor(Date.now() / 1000);
 if (have !== ROWS) {
   if (have > 0) throw new Error(`the bench database holds ${have} rows, not ${ROWS}: remove it first`);
@@ -112,20 +126,45 @@ if (have !== ROWS) {
   await generateLogs(dbs.logs, ROWS, END, say);
   say(`  done in ${(ms(t0) / 1000).toFixed(0)} s`);
 } else {
-  const newest = await dbs.logs.db.selectFrom('logs').select((eb) => eb.fn.max('created_at').as('m')).executeTakeFirstOrThrow();
+  const newest = await dbs.logs.db
+    .selectFrom('logs')
+    .select((eb) => eb.fn.max('created_at').as('m'))
+    .executeTakeFirstOrThrow();
   END = Number(newest.m);
-  say(`\n(reusing the ${ROWS.toLocaleString()}-row database; newest row at ${new Date(END * 1000).toISOString()})`);
+  say(
+    `\n(reusing the ${ROWS.toLocaleString()}-row database; newest row at ${new Date(END * 1000).toISOString()})`,
+  );
 }
 
-const config = loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'bench-session-secret-0123456789', SQL_DSN: sqlDsn, SQLITE_PATH: sqlitePath || './unused.db' });
+const config = loadConfig({
+  LOG_LEVEL: 'silent',
+  SESSION_SECRET: 'bench-session-secret-0123456789',
+  SQL_DSN: sqlDsn,
+  SQLITE_PATH: sqlitePath || './unused.db',
+});
 const { app, ctx } = await buildApp({ config, dbs });
 await app.ready();
-const t = { app, ctx, call: async (o: any) => { const r = await app.inject(o); return { status: r.statusCode, body: r.json(), headers: r.headers }; } } as any;
+const t = {
+  app,
+  ctx,
+  call: async (o: any) => {
+    const r = await app.inject(o);
+    return { status: r.statusCode, body: r.json(), headers: r.headers };
+  },
+} as any;
 if (!(await ctx.setup.status()).status)
-  await app.inject({ method: 'POST', url: '/api/setup', payload: { username: 'root', password: 'bench-password', confirmPassword: 'bench-password' } });
+  await app.inject({
+    method: 'POST',
+    url: '/api/setup',
+    payload: { username: 'root', password: 'bench-password', confirmPassword: 'bench-password' },
+  });
 const root = await loginActor(t, 'root', 'bench-password');
 
-async function time(url: string, headers: Record<string, string>, n = 40): Promise<{ p50: number; p95: number; total?: number }> {
+async function time(
+  url: string,
+  headers: Record<string, string>,
+  n = 40,
+): Promise<{ p50: number; p95: number; total?: number }> {
   let total: number | undefined;
   const xs: number[] = [];
   for (let i = 0; i < n + 5; i++) {
@@ -153,20 +192,36 @@ const filters: Array<[string, string]> = [
   ['request_id', `request_id=req-${Math.floor(ROWS / 2)}`],
 ];
 say('\n## /api/log/ and /api/log/self: page 1 (20 rows) + total\n');
-say('| filter | admin, all time p50 / p95 ms | admin, 7 days p50 / p95 ms | self (user 1), 7 days p50 / p95 ms | total (7 days) |');
+say(
+  '| filter | admin, all time p50 / p95 ms | admin, 7 days p50 / p95 ms | self (user 1), 7 days p50 / p95 ms | total (7 days) |',
+);
 say('|---|---|---|---|---|');
 const f2 = (x: number) => x.toFixed(1);
 for (const [label, q] of filters) {
   const all = await time(`/api/log/?${q}`, root.headers);
   const wk = await time(`/api/log/?${q}&${week}`, root.headers);
   const self = label.startsWith('username') ? null : await time(`/api/log/self?${q}&${week}`, root.headers);
-  say(`| ${label} | ${f2(all.p50)} / ${f2(all.p95)} | ${f2(wk.p50)} / ${f2(wk.p95)} | ${self ? `${f2(self.p50)} / ${f2(self.p95)}` : '—'} | ${wk.total} |`);
+  say(
+    `| ${label} | ${f2(all.p50)} / ${f2(all.p95)} | ${f2(wk.p50)} / ${f2(wk.p95)} | ${self ? `${f2(self.p50)} / ${f2(self.p95)}` : '—'} | ${wk.total} |`,
+  );
 }
 const deep = await time(`/api/log/?p=400&${week}`, root.headers, 20);
 say(`\nDeep page (p=400, 7 days): ${f2(deep.p50)} / ${f2(deep.p95)} ms.`);
-const first = JSON.parse((await app.inject({ method: 'GET', url: `/api/log/?p=1&page_size=100&${week}`, headers: root.headers })).body).data;
+const first = JSON.parse(
+  (await app.inject({ method: 'GET', url: `/api/log/?p=1&page_size=100&${week}`, headers: root.headers }))
+    .body,
+).data;
 let cursor = first.next_cursor;
-for (let i = 0; i < 50; i++) cursor = JSON.parse((await app.inject({ method: 'GET', url: `/api/log/?page_size=100&cursor=${cursor}&${week}`, headers: root.headers })).body).data.next_cursor;
+for (let i = 0; i < 50; i++)
+  cursor = JSON.parse(
+    (
+      await app.inject({
+        method: 'GET',
+        url: `/api/log/?page_size=100&cursor=${cursor}&${week}`,
+        headers: root.headers,
+      })
+    ).body,
+  ).data.next_cursor;
 const cur = await time(`/api/log/?page_size=100&cursor=${cursor}&${week}`, root.headers, 20);
 say(`Cursor page 52 of 100 rows (7 days): ${f2(cur.p50)} / ${f2(cur.p95)} ms.`);
 
@@ -181,8 +236,14 @@ for (const [label, url] of [
   ['self stat, 7 days', `/api/log/self/stat?${week}`],
   ['search "model-29"', '/api/log/search?keyword=model-29'],
   ['/api/data/, 30 days, by hour', `/api/data/?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}`],
-  ['/api/data/, 30 days, by day (Asia/Tokyo)', `/api/data/?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}&granularity=day&tz=Asia/Tokyo`],
-  ['/api/data/self, 30 days (user 1)', `/api/data/self?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}`],
+  [
+    '/api/data/, 30 days, by day (Asia/Tokyo)',
+    `/api/data/?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}&granularity=day&tz=Asia/Tokyo`,
+  ],
+  [
+    '/api/data/self, 30 days (user 1)',
+    `/api/data/self?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}`,
+  ],
 ] as const) {
   const r = await time(url, root.headers, 20);
   say(`| ${label} | ${f2(r.p50)} | ${f2(r.p95)} |`);
@@ -198,7 +259,12 @@ if (!values['skip-delete']) {
     while (writing) {
       const tick = performance.now();
       for (let k = 0; k < 100; k++)
-        ctx.logWriter.write({ type: LogType.Error, user_id: 1, username: 'root', content: `concurrent ${i++}` });
+        ctx.logWriter.write({
+          type: LogType.Error,
+          user_id: 1,
+          username: 'root',
+          content: `concurrent ${i++}`,
+        });
       const t0 = performance.now();
       await ctx.logWriter.flush();
       stalls.push(ms(t0));
@@ -207,14 +273,22 @@ if (!values['skip-delete']) {
     }
   })();
   const t0 = performance.now();
-  const res = await app.inject({ method: 'DELETE', url: `/api/log/?target_timestamp=${target}`, headers: root.headers });
+  const res = await app.inject({
+    method: 'DELETE',
+    url: `/api/log/?target_timestamp=${target}`,
+    headers: root.headers,
+  });
   const secs = ms(t0) / 1000;
   writing = false;
   await writer;
   const deleted = res.json().data as number;
-  say(`\n## delete while writing\n\nDELETE /api/log/ before day 45: ${deleted.toLocaleString()} rows in ${secs.toFixed(1)} s (${Math.round(deleted / secs).toLocaleString()} rows/s), while a writer flushed 100 rows every 100 ms (1,000 rows/s): ${stalls.length} writer batches, p50 ${f2(pct(stalls, 0.5))} ms, p99 ${f2(pct(stalls, 0.99))} ms, **longest ${f2(Math.max(...stalls))} ms**.`);
+  say(
+    `\n## delete while writing\n\nDELETE /api/log/ before day 45: ${deleted.toLocaleString()} rows in ${secs.toFixed(1)} s (${Math.round(deleted / secs).toLocaleString()} rows/s), while a writer flushed 100 rows every 100 ms (1,000 rows/s): ${stalls.length} writer batches, p50 ${f2(pct(stalls, 0.5))} ms, p99 ${f2(pct(stalls, 0.99))} ms, **longest ${f2(Math.max(...stalls))} ms**.`,
+  );
 }
 await app.close();
 await dbs.close();
-if (!values['skip-delete'] && ENGINE === 'sqlite') for (const f of ['', '-wal', '-shm']) rmSync(sqlitePath + f, { force: true });
-if (!values['skip-delete'] && ENGINE === 'postgres') say('(the PostgreSQL bench database now holds half the rows: drop it before the next run)');
+if (!values['skip-delete'] && ENGINE === 'sqlite')
+  for (const f of ['', '-wal', '-shm']) rmSync(sqlitePath + f, { force: true });
+if (!values['skip-delete'] && ENGINE === 'postgres')
+  say('(the PostgreSQL bench database now holds half the rows: drop it before the next run)');

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { bulkInserter } from './bulk-insert.ts';
-import { onConflictReplace, returningInsertId } from './shared-sql.ts';
+import { onConflictAdder, onConflictReplace, returningInsertId } from './shared-sql.ts';
 import type { SqlDialect } from './types.ts';
 
 // pg returns int8 (bigint, COUNT) and numeric (SUM of bigint) as strings; every such value here is a
@@ -34,17 +34,7 @@ export const postgresDialect: SqlDialect = {
 
   insertId: returningInsertId,
 
-  async upsertAdd(db, table, rows, uniqueColumns, addColumns) {
-    if (rows.length === 0) return;
-    const set = addColumns.map((c) => `${q(c)} = ${q(table)}.${q(c)} + excluded.${q(c)}`).join(', ');
-    await insert(
-      db,
-      table,
-      Object.keys(rows[0]),
-      rows,
-      ` ON CONFLICT (${uniqueColumns.map(q).join(', ')}) DO UPDATE SET ${set}`,
-    );
-  },
+  upsertAdd: onConflictAdder(insert, q),
 
   upsertReplace: onConflictReplace,
 

@@ -28,3 +28,32 @@ export async function onConflictReplace(
     )
     .execute();
 }
+
+type RowsInserter = (
+  db: Kysely<any>,
+  table: string,
+  columns: readonly string[],
+  rows: readonly Record<string, unknown>[],
+  suffix?: string,
+) => Promise<void>;
+
+/** `INSERT … ON CONFLICT (unique) DO UPDATE SET c = table.c + excluded.c` (SQLite and PostgreSQL). */
+export function onConflictAdder(insert: RowsInserter, q: (id: string) => string) {
+  return async (
+    db: Kysely<any>,
+    table: string,
+    rows: Record<string, unknown>[],
+    uniqueColumns: string[],
+    addColumns: string[],
+  ): Promise<void> => {
+    if (rows.length === 0) return;
+    const set = addColumns.map((c) => `${q(c)} = ${q(table)}.${q(c)} + excluded.${q(c)}`).join(', ');
+    await insert(
+      db,
+      table,
+      Object.keys(rows[0]),
+      rows,
+      ` ON CONFLICT (${uniqueColumns.map(q).join(', ')}) DO UPDATE SET ${set}`,
+    );
+  };
+}

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { bulkInserter } from './bulk-insert.ts';
-import { onConflictReplace, returningInsertId } from './shared-sql.ts';
+import { onConflictAdder, onConflictReplace, returningInsertId } from './shared-sql.ts';
 import type { SqlDialect } from './types.ts';
 
 const q = (id: string) => `"${id}"`;
@@ -35,17 +35,7 @@ export const sqliteDialect: SqlDialect = {
 
   insertId: returningInsertId,
 
-  async upsertAdd(db, table, rows, uniqueColumns, addColumns) {
-    if (rows.length === 0) return;
-    const set = addColumns.map((c) => `${q(c)} = ${q(table)}.${q(c)} + excluded.${q(c)}`).join(', ');
-    await insert(
-      db,
-      table,
-      Object.keys(rows[0]),
-      rows,
-      ` ON CONFLICT (${uniqueColumns.map(q).join(', ')}) DO UPDATE SET ${set}`,
-    );
-  },
+  upsertAdd: onConflictAdder(insert, q),
 
   upsertReplace: onConflictReplace,
 

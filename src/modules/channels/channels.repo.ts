@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DbHandle } from '../../db/connect.ts';
 import { escapeLike } from '../../db/dialects/types.ts';
 import type { ChannelsTable, MainDatabase } from '../../db/schema.ts';
+import type { Candidate } from '../../relay/relay-context.ts';
 
 export type ChannelRow = Selectable<ChannelsTable>;
 /** A channel as every answer shows it: the `key` column is never selected for answers. */
@@ -37,17 +38,8 @@ export interface ChannelListFilter {
   limit: number;
 }
 
-/** What the relay reads to route one (group, model): the stored (encrypted) key included. */
-export interface RouteRow {
-  id: number;
-  name: string;
-  type: number;
-  base_url: string;
-  key: string;
-  model_mapping: string;
-  priority: number;
-  weight: number;
-}
+/** What the relay reads to route one (group, model): a candidate with its stored (encrypted) key. */
+export type RouteRow = Candidate;
 
 /** Rows per INSERT into abilities: 6 bound parameters each stays far under every engine's limit. */
 const ABILITY_ROWS_PER_STATEMENT = 500;

@@ -53,8 +53,14 @@ export class LogsRepo {
 
   private filtered(f: LogFilter): Q {
     let q = this.db.selectFrom('logs') as Q;
-    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
-    if (f.type) q = q.where('type', '=', f.type);
+    // With a user, walk logs_user_idx (user_id, created_at, id) and filter the rest: wrapping a column
+    // (`type + 0`, `COALESCE(model_name, '')`) keeps every engine's planner off that column's index, which
+    // for a common model or type would scan other users' rows to fill one user's page.
+    const byUser = f.userId !== undefined;
+    const col = (c: 'type' | 'model_name' | 'group') =>
+      byUser ? (c === 'type' ? sql`${sql.ref(c)} + 0` : sql`COALESCE(${sql.ref(c)}, '')`) : sql.ref(c);
+    if (byUser) q = q.where('user_id', '=', f.userId!);
+    if (f.type) q = q.where(sql<boolean>`${col('type')} = ${f.type}`);
     if (f.start !== undefined) q = q.where('created_at', '>=', f.start);
     if (f.end !== undefined) q = q.where('created_at', '<=', f.end);
     if (f.tokenName) q = q.where('token_name', '=', f.tokenName);
@@ -62,9 +68,9 @@ export class LogsRepo {
       if (f.modelName.includes('%')) {
         const pattern = f.modelName.split('%').map(escapeLike).join('%');
         q = q.where(sql<boolean>`${sql.ref('model_name')} LIKE ${pattern} ESCAPE '!'`);
-      } else q = q.where('model_name', '=', f.modelName);
+      } else q = q.where(sql<boolean>`${col('model_name')} = ${f.modelName}`);
     }
-    if (f.group) q = q.where('group', '=', f.group);
+    if (f.group) q = q.where(sql<boolean>`${col('group')} = ${f.group}`);
     if (f.requestId) q = q.where('request_id', '=', f.requestId);
     if (f.channelId !== undefined) q = q.where('channel_id', '=', f.channelId);
     if (f.tokenId !== undefined) q = q.where('token_id', '=', f.tokenId);
@@ -116,10 +122,18 @@ export class LogsRepo {
       .select((eb) => eb.fn.max<number>('id').as('m'))
       .executeTakeFirst();
     const floor = Number(top?.m ?? 0) - SEARCH_WINDOW;
+    // the window's time too, so the planner walks logs_created_idx over just the window
+    const edge = await this.db
+      .selectFrom('logs')
+      .select('created_at')
+      .where('id', '<=', floor)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     const pattern = `%${escapeLike(keyword)}%`;
     const { ilike } = this.h.dialect;
     const type = /^[1-5]$/.test(keyword) ? Number(keyword) : null;
-    return this.filtered({ userId })
+    return this.filtered({ userId, start: edge ? Number(edge.created_at) : undefined })
       .where('id', '>', floor)
       .where((eb: ExpressionBuilder<LogDatabase, 'logs'>) =>
         eb.or([

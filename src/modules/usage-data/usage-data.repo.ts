@@ -47,6 +47,19 @@ const toRow = (r: {
 export class UsageDataRepo {
   constructor(private readonly h: DbHandle<LogDatabase>) {}
 
+  /** quota_data rows with bucket start in [from, toExclusive) matching the filter. */
+  private buckets(f: UsageFilter & { modelName?: string }, toExclusive: number) {
+    let q = this.h.db
+      .selectFrom('quota_data')
+      .where('created_at', '>=', f.from)
+      .where('created_at', '<', toExclusive);
+    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+    if (f.modelName !== undefined) q = q.where('model_name', '=', f.modelName);
+    if (f.tokenId !== undefined) q = q.where('token_id', '=', f.tokenId);
+    if (f.channelId !== undefined) q = q.where('channel_id', '=', f.channelId);
+    return q;
+  }
+
   /**
    * Sums per (model, hour). Site-wide without filters: quota_data_model_uq (created_at, model_name), at
    * most hours × models rows. With a user: quota_data_bucket_uq (user_id, created_at, …). Token or
@@ -64,14 +77,7 @@ export class UsageDataRepo {
         .execute();
       return rows.map(toRow);
     }
-    let q = this.h.db
-      .selectFrom('quota_data')
-      .where('created_at', '>=', f.from)
-      .where('created_at', '<=', f.to);
-    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
-    if (f.tokenId !== undefined) q = q.where('token_id', '=', f.tokenId);
-    if (f.channelId !== undefined) q = q.where('channel_id', '=', f.channelId);
-    const rows = await q
+    const rows = await this.buckets(f, f.to + 1)
       .select((eb) => [
         'model_name',
         'created_at',
@@ -102,15 +108,9 @@ export class UsageDataRepo {
       const row = await m.select((eb) => eb.fn.sum<number>('quota').as('q')).executeTakeFirst();
       return Number(row?.q ?? 0);
     }
-    let q = this.h.db
-      .selectFrom('quota_data')
-      .where('created_at', '>=', f.from)
-      .where('created_at', '<', f.to);
-    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
-    if (f.modelName !== undefined) q = q.where('model_name', '=', f.modelName);
-    if (f.channelId !== undefined) q = q.where('channel_id', '=', f.channelId);
-    if (f.tokenId !== undefined) q = q.where('token_id', '=', f.tokenId);
-    const row = await q.select((eb) => eb.fn.sum<number>('quota').as('q')).executeTakeFirst();
+    const row = await this.buckets(f, f.to)
+      .select((eb) => eb.fn.sum<number>('quota').as('q'))
+      .executeTakeFirst();
     return Number(row?.q ?? 0);
   }
 }
