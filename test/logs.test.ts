@@ -120,6 +120,14 @@ for (const engine of engines()) {
       assert.deepEqual(byCursor, byPage);
       assert.equal(byCursor.length, seeded.length);
       assert.equal((await get('/api/log/?cursor=abc')).status, 400);
+      const oldest = await get('/api/log/?page_size=3&order=asc');
+      const expectOldest = [...seeded].sort((a, b) => a.created_at - b.created_at).slice(0, 3);
+      assert.deepEqual(
+        oldest.body.data.items.map((r: any) => r.request_id),
+        expectOldest.map((r) => r.request_id),
+      );
+      assert.equal(oldest.body.data.next_cursor, null);
+      assert.equal((await get('/api/log/?order=up')).status, 400);
     });
 
     test('filters: each one alone equals the matching seeded rows', async () => {

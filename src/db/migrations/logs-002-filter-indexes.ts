@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
  * index range newest first and stops after the page (and the capped count after 10,001 entries):
  * model_name, token_name, channel_id (admin `channel`). Not indexed, on purpose: `group` (a handful of
  * values, so the created_at range with a filter is as good) and token_id (`/api/log/token` narrows by the
- * token's user first). Every index costs the writer: with 9 indexes SQLite took 50k rows/s, with 4 148k
+ * token's user first), and the user index widens to cover user views' filters. Every index costs the writer: with 9 indexes SQLite took 50k rows/s, with 4 148k
  * (docs/PERFORMANCE.md).
  */
 export async function up(db: Kysely<any>): Promise<void> {

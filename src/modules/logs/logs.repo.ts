@@ -41,8 +41,10 @@ type Q = SelectQueryBuilder<LogDatabase, 'logs', object>;
 /**
  * Log reads. Indexes (logs-001, logs-002), each shaped (filter, created_at, id) so a filtered list walks
  * one index range in `created_at DESC, id DESC` order and stops after a page: logs_created_idx (no
- * filter), logs_user_idx (also the /token lookup: user, then token), logs_type_idx, logs_model_idx,
- * logs_token_name_idx, logs_channel_idx, logs_request_idx. `group` walks the created_at range.
+ * filter), logs_user_filters_idx (user views: user_id, created_at, then the columns user views filter
+ * on, so a heavy user's filtered page and count never leave the index; also the /token lookup),
+ * logs_type_idx, logs_model_idx, logs_token_name_idx, logs_channel_idx, logs_request_idx. An admin `group`
+ * filter walks the created_at range.
  */
 export class LogsRepo {
   constructor(private readonly h: DbHandle<LogDatabase>) {}
@@ -53,14 +55,8 @@ export class LogsRepo {
 
   private filtered(f: LogFilter): Q {
     let q = this.db.selectFrom('logs') as Q;
-    // With a user, walk logs_user_idx (user_id, created_at, id) and filter the rest: wrapping a column
-    // (`type + 0`, `COALESCE(model_name, '')`) keeps every engine's planner off that column's index, which
-    // for a common model or type would scan other users' rows to fill one user's page.
-    const byUser = f.userId !== undefined;
-    const col = (c: 'type' | 'model_name' | 'group') =>
-      byUser ? (c === 'type' ? sql`${sql.ref(c)} + 0` : sql`COALESCE(${sql.ref(c)}, '')`) : sql.ref(c);
-    if (byUser) q = q.where('user_id', '=', f.userId!);
-    if (f.type) q = q.where(sql<boolean>`${col('type')} = ${f.type}`);
+    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+    if (f.type) q = q.where('type', '=', f.type);
     if (f.start !== undefined) q = q.where('created_at', '>=', f.start);
     if (f.end !== undefined) q = q.where('created_at', '<=', f.end);
     if (f.tokenName) q = q.where('token_name', '=', f.tokenName);
@@ -68,9 +64,9 @@ export class LogsRepo {
       if (f.modelName.includes('%')) {
         const pattern = f.modelName.split('%').map(escapeLike).join('%');
         q = q.where(sql<boolean>`${sql.ref('model_name')} LIKE ${pattern} ESCAPE '!'`);
-      } else q = q.where(sql<boolean>`${col('model_name')} = ${f.modelName}`);
+      } else q = q.where('model_name', '=', f.modelName);
     }
-    if (f.group) q = q.where(sql<boolean>`${col('group')} = ${f.group}`);
+    if (f.group) q = q.where('group', '=', f.group);
     if (f.requestId) q = q.where('request_id', '=', f.requestId);
     if (f.channelId !== undefined) q = q.where('channel_id', '=', f.channelId);
     if (f.tokenId !== undefined) q = q.where('token_id', '=', f.tokenId);
@@ -78,11 +74,12 @@ export class LogsRepo {
   }
 
   /** One page, newest first; OFFSET for `p`, or keyset after `cursor` (constant cost at any depth). */
-  page(f: LogFilter, limit: number, offset: number, cursor?: Cursor): Promise<LogRow[]> {
+  page(f: LogFilter, limit: number, offset: number, cursor?: Cursor, ascending = false): Promise<LogRow[]> {
     let q = this.filtered(f);
-    if (cursor) q = afterCursor(q, cursor);
+    if (cursor && !ascending) q = afterCursor(q, cursor);
     else if (offset > 0) q = q.offset(offset);
-    return q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    const dir = ascending ? 'asc' : 'desc';
+    return q.selectAll().orderBy('created_at', dir).orderBy('id', dir).limit(limit).execute();
   }
 
   /** Exact up to TOTAL_CAP (reads at most that many index entries), else TOTAL_CAP. */

@@ -64,7 +64,8 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.get('/api/log/', { config: admin }, async (request) => {
     const q = parse(adminListQuery, request.query, 'query');
-    return ok(await logs.list(await filterOf(q), { ...pageOf(q), cursor: cursorOf(q.cursor) }, 'admin'));
+    const page = { ...pageOf(q), cursor: cursorOf(q.cursor), ascending: q.order === 'asc' };
+    return ok(await logs.list(await filterOf(q), page, 'admin'));
   });
 
   app.get('/api/log/self', { config: user }, async (request) => {

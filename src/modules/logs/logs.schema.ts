@@ -23,7 +23,9 @@ const cursor = z
   .regex(/^\d{1,15}_\d{1,15}$/, { message: 'must be a next_cursor value from a previous page' })
   .optional();
 
-export const adminListQuery = z.object({ ...filterFields, ...adminFields, ...pageQuery, cursor });
+/** `order=asc`: oldest first (the console finds the oldest log this way); `cursor` pages newest first only. */
+const order = z.enum(['desc', 'asc']).optional();
+export const adminListQuery = z.object({ ...filterFields, ...adminFields, ...pageQuery, cursor, order });
 export const selfListQuery = z.object({ ...filterFields, ...pageQuery, cursor });
 export const adminStatQuery = z.object({ ...filterFields, ...adminFields });
 export const selfStatQuery = z.object(filterFields);

@@ -19,6 +19,8 @@ export interface PageArgs {
   pageSize: number;
   offset: number;
   cursor?: Cursor;
+  /** oldest first (no cursor then) */
+  ascending?: boolean;
 }
 
 export type View = 'admin' | 'user';
@@ -60,7 +62,7 @@ export class LogsService {
 
   async list(f: LogFilter, p: PageArgs, view: View) {
     const [rows, count] = await Promise.all([
-      this.repo.page(f, p.pageSize, p.offset, p.cursor),
+      this.repo.page(f, p.pageSize, p.offset, p.cursor, p.ascending),
       this.repo.cappedCount(f),
     ]);
     const last = rows[rows.length - 1];
@@ -72,7 +74,8 @@ export class LogsService {
       page: p.page,
       page_size: p.pageSize,
       /** pass as `cursor` for the next page at any depth; null after the last row */
-      next_cursor: rows.length === p.pageSize && last ? `${last.created_at}_${last.id}` : null,
+      next_cursor:
+        !p.ascending && rows.length === p.pageSize && last ? `${last.created_at}_${last.id}` : null,
     };
   }
 

@@ -28,12 +28,14 @@ export function DeleteLogs({ onDone }: { onDone(): void }) {
         page_size: 1,
         end_timestamp: targetSec - 1,
       });
+      // the oldest row (totals stop counting at 10,000, so its page number is not known)
       const oldest =
         first.total > 0
           ? ((
               await api.get<Page<LogRow>>('/api/log/', {
-                p: first.total,
+                p: 1,
                 page_size: 1,
+                order: 'asc',
                 end_timestamp: targetSec - 1,
               })
             ).items[0]?.created_at ?? targetSec)
