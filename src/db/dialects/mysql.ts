@@ -69,6 +69,10 @@ export const mysqlDialect: SqlDialect = {
     return sql<boolean>`${sql.ref(column)} LIKE ${pattern} ESCAPE '!'`;
   },
 
+  async dropIndex(db, table, name) {
+    await db.schema.dropIndex(name).ifExists().on(table).execute();
+  },
+
   async reclaim() {
     // InnoDB reuses freed pages.
   },

@@ -51,6 +51,10 @@ export const postgresDialect: SqlDialect = {
     return sql<boolean>`${sql.ref(column)} ILIKE ${pattern} ESCAPE '!'`;
   },
 
+  async dropIndex(db, _table, name) {
+    await db.schema.dropIndex(name).ifExists().execute();
+  },
+
   async reclaim() {
     // autovacuum reclaims dead tuples.
   },

@@ -52,6 +52,10 @@ export const sqliteDialect: SqlDialect = {
     return sql<boolean>`${sql.ref(column)} LIKE ${pattern} ESCAPE '!'`;
   },
 
+  async dropIndex(db, _table, name) {
+    await db.schema.dropIndex(name).ifExists().execute();
+  },
+
   async reclaim(db) {
     await sql`PRAGMA incremental_vacuum(2000)`.execute(db);
   },

@@ -53,6 +53,8 @@ export interface SqlDialect {
   ): Promise<number>;
   /** Case-insensitive (ASCII) `LIKE pattern ESCAPE '!'` on a column. Pattern must be escaped with escapeLike. */
   ilike(column: string, pattern: string): Expression<SqlBool>;
+  /** Drops an index if it exists (MySQL names the table; the others must not). */
+  dropIndex(db: Kysely<any>, table: string, name: string): Promise<void>;
   /** Space reclaim after large deletes where the engine needs it (SQLite incremental vacuum). */
   reclaim(db: Kysely<any>): Promise<void>;
 }
