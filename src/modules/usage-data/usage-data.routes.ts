@@ -15,9 +15,16 @@ export async function usageDataRoutes(app: FastifyInstance, ctx: AppContext): Pr
     return ok(rows.map((r) => ({ ...r, user_id: me.id, username: me.username })));
   });
 
-  app.get('/api/data/', { config: { auth: 'admin' } }, async (request) => {
+  app.get('/api/data/', { config: { auth: 'admin' } }, async (request, reply) => {
     const q = parse(adminDataQuery, request.query, 'query');
     const filter = { tokenId: q.token_id, channelId: q.channel };
+    if (!q.username && q.granularity === 'hour' && q.token_id === undefined && q.channel === undefined) {
+      // the site-wide hourly chart: pre-serialised settled hours
+      const rows = await usageData.siteHoursJson(q);
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(`{"success":true,"message":"","data":[${rows}]}`);
+    }
     if (!q.username) return ok(await usageData.series(filter, q));
     // an unknown name matches nobody (deleted users keep their statistics)
     const userId = (await ctx.usersRepo.idByUsername(q.username)) ?? -1;

@@ -42,6 +42,12 @@ export class UsageDataService {
     return q.granularity === 'day' ? byLocalDay(rows, q.tz) : rows;
   }
 
+  /** The site-wide hourly series as the inside of a JSON array (see SettledHours.json). */
+  async siteHoursJson(q: UsageQuery): Promise<string> {
+    const { from, to } = this.range(q);
+    return this.settled.json(from, to, (a, b) => this.repo.perModelHour({ from: a, to: b }));
+  }
+
   /** Forget cached hours (after a rollup rebuild in this process). */
   invalidate(): void {
     this.settled.clear();
