@@ -1,4 +1,5 @@
-import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogRow } from '../../db/schema.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { OptionsService } from '../options/options.service.ts';
@@ -125,15 +126,20 @@ export class LogsService {
     return this.views(await this.repo.search(keyword, userId), view);
   }
 
-  /** Deletes every log before `before` in bounded batches, yielding between them; returns the count. */
+  /**
+   * Deletes every log before `before` in bounded batches; between two batches it pauses for a quarter of
+   * the last batch's time (at most 50 ms), so log writes queued behind a batch — on a lock, or behind its
+   * WAL flush — go first. Returns the count.
+   */
   async deleteBefore(before: number, onBatch?: (deletedSoFar: number) => void): Promise<number> {
     let total = 0;
     for (;;) {
+      const t0 = performance.now();
       const n = await this.repo.deleteBatch(before, DELETE_BATCH);
       total += n;
       onBatch?.(total);
       if (n < DELETE_BATCH) break;
-      await yieldToOthers();
+      await sleep(Math.min(50, (performance.now() - t0) / 4));
     }
     if (total > 0) await this.repo.reclaim();
     return total;
