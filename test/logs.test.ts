@@ -206,6 +206,8 @@ for (const engine of engines()) {
           bobs.body.data.quota,
           sum(seeded.filter((r) => inRange(r) && r.user_id === bob.id && r.model_name === 'gpt-4o')),
         );
+        const vip = await get(`/api/log/stat?${qs}&group=vip`);
+        assert.equal(vip.body.data.quota, sum(seeded.filter((r) => inRange(r) && r.group === 'vip')));
         const mine = await get(`/api/log/self/stat?${qs}&group=vip`, alice);
         assert.equal(
           mine.body.data.quota,

@@ -106,6 +106,7 @@ export interface QuotaDataTable {
   model_name: string;
   token_id: number;
   channel_id: number;
+  group: string;
   created_at: number; // UTC hour start
   count: number;
   quota: number;
@@ -116,6 +117,7 @@ export interface QuotaDataTable {
 export interface QuotaDataModelTable {
   id: Generated<number>;
   model_name: string;
+  group: string;
   created_at: number; // UTC hour start
   count: number;
   quota: number;

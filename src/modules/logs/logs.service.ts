@@ -82,7 +82,7 @@ export class LogsService {
 
   /**
    * SPEC §3.2 stat. `quota` over [start, end]: whole UTC hours from the hourly rollup when the filters
-   * are ones it keeps (user, model without wildcard, channel) and the rollup is on, the partial hours at
+   * are ones it keeps (user, model without wildcard, channel, group) and the rollup is on, the partial hours at
    * both ends from the logs; otherwise the logs alone. rpm/tpm: consume logs of the last 60 s.
    */
   async stat(f: LogFilter): Promise<{ quota: number; rpm: number; tpm: number }> {
@@ -102,7 +102,6 @@ export class LogsService {
     const rollupFits =
       this.options.bool('DataExportEnabled') &&
       !f.tokenName &&
-      !f.group &&
       !f.requestId &&
       f.tokenId === undefined &&
       !f.modelName?.includes('%') &&
@@ -112,6 +111,7 @@ export class LogsService {
       this.rollup.sumQuota({
         userId: f.userId,
         modelName: f.modelName || undefined,
+        group: f.group || undefined,
         channelId: f.channelId,
         from: fromHour,
         to: toHour,

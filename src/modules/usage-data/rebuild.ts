@@ -47,6 +47,7 @@ export async function rebuildRollup(
           'model_name',
           'token_id',
           'channel_id',
+          'group',
           'created_at',
           'count',
           'quota',
@@ -60,17 +61,18 @@ export async function rebuildRollup(
               'model_name',
               'token_id',
               'channel_id',
+              'group',
               hourExpr.as('hour'),
               eb.fn.countAll().as('count'),
               eb.fn.sum('quota').as('quota'),
               eb.fn.sum(sql`${sql.ref('prompt_tokens')} + ${sql.ref('completion_tokens')}`).as('token_used'),
             ])
-            .groupBy(['user_id', 'model_name', 'token_id', 'channel_id', hourExpr]),
+            .groupBy(['user_id', 'model_name', 'token_id', 'channel_id', 'group', hourExpr]),
         )
         .execute();
       await trx
         .insertInto('quota_data_model')
-        .columns(['model_name', 'created_at', 'count', 'quota', 'token_used'])
+        .columns(['model_name', 'group', 'created_at', 'count', 'quota', 'token_used'])
         .expression(
           trx
             .selectFrom('quota_data')
@@ -78,12 +80,13 @@ export async function rebuildRollup(
             .where('created_at', '<', b)
             .select((eb) => [
               'model_name',
+              'group',
               'created_at',
               eb.fn.sum('count').as('count'),
               eb.fn.sum('quota').as('quota'),
               eb.fn.sum('token_used').as('token_used'),
             ])
-            .groupBy(['created_at', 'model_name']),
+            .groupBy(['created_at', 'model_name', 'group']),
         )
         .execute();
       const row = await trx

@@ -13,19 +13,20 @@ interface Bucket {
   model_name: string;
   token_id: number;
   channel_id: number;
+  group: string;
   created_at: number;
   count: number;
   quota: number;
   token_used: number;
 }
 
-/** Consume rows of one batch summed per (user, hour, model, token, channel). */
+/** Consume rows of one batch summed per (user, hour, model, token, channel, group). */
 export function bucketsOf(rows: readonly NewLog[]): Bucket[] {
   const map = new Map<string, Bucket>();
   for (const r of rows) {
     if (r.type !== LogType.Consume) continue;
     const hour = hourOf(r.created_at);
-    const key = `${r.user_id}\u0000${hour}\u0000${r.model_name ?? ''}\u0000${r.token_id ?? 0}\u0000${r.channel_id ?? 0}`;
+    const key = `${r.user_id}\u0000${hour}\u0000${r.model_name ?? ''}\u0000${r.token_id ?? 0}\u0000${r.channel_id ?? 0}\u0000${r.group ?? ''}`;
     let b = map.get(key);
     if (!b) {
       b = {
@@ -34,6 +35,7 @@ export function bucketsOf(rows: readonly NewLog[]): Bucket[] {
         model_name: r.model_name ?? '',
         token_id: r.token_id ?? 0,
         channel_id: r.channel_id ?? 0,
+        group: r.group ?? '',
         created_at: hour,
         count: 0,
         quota: 0,
@@ -66,16 +68,17 @@ export async function addToRollup(
     (a, b) =>
       a.user_id - b.user_id ||
       a.created_at - b.created_at ||
-      (a.model_name < b.model_name ? -1 : a.model_name > b.model_name ? 1 : 0) ||
+      cmp(a.model_name, b.model_name) ||
       a.token_id - b.token_id ||
-      a.channel_id - b.channel_id,
+      a.channel_id - b.channel_id ||
+      cmp(a.group, b.group),
   );
   for (let i = 0; i < buckets.length; i += ROWS_PER_STATEMENT)
     await dialect.upsertAdd(
       db,
       'quota_data',
       buckets.slice(i, i + ROWS_PER_STATEMENT) as unknown as Record<string, unknown>[],
-      ['user_id', 'created_at', 'model_name', 'token_id', 'channel_id'],
+      ['user_id', 'created_at', 'model_name', 'token_id', 'channel_id', 'group'],
       ['count', 'quota', 'token_used'],
     );
   const models = byModel(buckets);
@@ -84,35 +87,30 @@ export async function addToRollup(
       db,
       'quota_data_model',
       models.slice(i, i + ROWS_PER_STATEMENT) as unknown as Record<string, unknown>[],
-      ['created_at', 'model_name'],
+      ['created_at', 'model_name', 'group'],
       ['count', 'quota', 'token_used'],
     );
 }
 
-/** The same buckets summed per (hour, model), in key order. */
+/** The same buckets summed per (hour, model, group), in key order. */
 function byModel(buckets: readonly Bucket[]) {
-  const map = new Map<
-    string,
-    { model_name: string; created_at: number; count: number; quota: number; token_used: number }
-  >();
+  type Site = Pick<Bucket, 'model_name' | 'group' | 'created_at' | 'count' | 'quota' | 'token_used'>;
+  const map = new Map<string, Site>();
   for (const b of buckets) {
-    const key = `${b.created_at}\u0000${b.model_name}`;
+    const key = `${b.created_at}\u0000${b.model_name}\u0000${b.group}`;
     const m = map.get(key);
     if (m) {
       m.count += b.count;
       m.quota += b.quota;
       m.token_used += b.token_used;
-    } else
-      map.set(key, {
-        model_name: b.model_name,
-        created_at: b.created_at,
-        count: b.count,
-        quota: b.quota,
-        token_used: b.token_used,
-      });
+    } else {
+      const { model_name, group, created_at, count, quota, token_used } = b;
+      map.set(key, { model_name, group, created_at, count, quota, token_used });
+    }
   }
   return [...map.values()].sort(
-    (a, b) =>
-      a.created_at - b.created_at || (a.model_name < b.model_name ? -1 : a.model_name > b.model_name ? 1 : 0),
+    (a, b) => a.created_at - b.created_at || cmp(a.model_name, b.model_name) || cmp(a.group, b.group),
   );
 }
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -4,6 +4,7 @@ import type { LogDatabase } from '../../db/schema.ts';
 export interface RollupFilter {
   userId?: number;
   modelName?: string;
+  group?: string;
   channelId?: number;
   tokenId?: number;
   /** bucket starts: from (inclusive) … to (exclusive) */
@@ -48,13 +49,14 @@ export class UsageDataRepo {
   constructor(private readonly h: DbHandle<LogDatabase>) {}
 
   /** quota_data rows with bucket start in [from, toExclusive) matching the filter. */
-  private buckets(f: UsageFilter & { modelName?: string }, toExclusive: number) {
+  private buckets(f: UsageFilter & { modelName?: string; group?: string }, toExclusive: number) {
     let q = this.h.db
       .selectFrom('quota_data')
       .where('created_at', '>=', f.from)
       .where('created_at', '<', toExclusive);
     if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
     if (f.modelName !== undefined) q = q.where('model_name', '=', f.modelName);
+    if (f.group !== undefined) q = q.where('group', '=', f.group);
     if (f.tokenId !== undefined) q = q.where('token_id', '=', f.tokenId);
     if (f.channelId !== undefined) q = q.where('channel_id', '=', f.channelId);
     return q;
@@ -69,9 +71,16 @@ export class UsageDataRepo {
     if (f.userId === undefined && f.tokenId === undefined && f.channelId === undefined) {
       const rows = await this.h.db
         .selectFrom('quota_data_model')
-        .select(['model_name', 'created_at', 'count', 'quota', 'token_used'])
         .where('created_at', '>=', f.from)
         .where('created_at', '<=', f.to)
+        .select((eb) => [
+          'model_name',
+          'created_at',
+          eb.fn.sum<number>('count').as('count'),
+          eb.fn.sum<number>('quota').as('quota'),
+          eb.fn.sum<number>('token_used').as('token_used'),
+        ])
+        .groupBy(['created_at', 'model_name'])
         .orderBy('created_at')
         .orderBy('model_name')
         .execute();
@@ -105,6 +114,7 @@ export class UsageDataRepo {
         .where('created_at', '>=', f.from)
         .where('created_at', '<', f.to);
       if (f.modelName !== undefined) m = m.where('model_name', '=', f.modelName);
+      if (f.group !== undefined) m = m.where('group', '=', f.group);
       const row = await m.select((eb) => eb.fn.sum<number>('quota').as('q')).executeTakeFirst();
       return Number(row?.q ?? 0);
     }

@@ -43,7 +43,7 @@ export class UsageDataService {
   }
 
   /** The site-wide hourly series as the inside of a JSON array (see SettledHours.json). */
-  async siteHoursJson(q: UsageQuery): Promise<string> {
+  async siteHoursJson(q: UsageQuery): Promise<Buffer> {
     const { from, to } = this.range(q);
     return this.settled.json(from, to, (a, b) => this.repo.perModelHour({ from: a, to: b }));
   }
