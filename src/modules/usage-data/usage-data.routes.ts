@@ -24,9 +24,7 @@ export async function usageDataRoutes(app: FastifyInstance, ctx: AppContext): Pr
     if (!q.username && q.granularity === 'hour' && q.token_id === undefined && q.channel === undefined) {
       // the site-wide hourly chart: pre-serialised settled hours
       const rows = await usageData.siteHoursJson(q);
-      return reply
-        .type('application/json; charset=utf-8')
-        .send(`{"success":true,"message":"","data":[${rows}]}`);
+      return reply.type('application/json; charset=utf-8').send(Buffer.concat([OPEN, rows, CLOSE]));
     }
     if (!q.username) return ok(await usageData.series(filter, q));
     // an unknown name matches nobody (deleted users keep their statistics)
