@@ -237,7 +237,7 @@ for (const [label, url] of [
   ['stat, 7 days', `/api/log/stat?${week}`],
   ['stat, 7 days, username', `/api/log/stat?${week}&username=root`],
   ['stat, 7 days, model', `/api/log/stat?${week}&model_name=model-3`],
-  ['stat, 7 days, group (logs only)', `/api/log/stat?${week}&group=vip`],
+  ['stat, 7 days, group', `/api/log/stat?${week}&group=vip`],
   ['self stat, 7 days', `/api/log/self/stat?${week}`],
   ['search "model-29"', '/api/log/search?keyword=model-29'],
   ['/api/data/, 30 days, by hour', `/api/data/?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}`],
