@@ -97,9 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     db: dbs.logs.db,
     dialect: dbs.logs.dialect,
     store: (row) => row.type !== LogType.Consume || options.bool('LogConsumeEnabled'),
-    inTransaction: async (trx, rows) => {
-      if (options.bool('DataExportEnabled')) await addToRollup(trx, dbs.logs.dialect, rows);
-    },
+    rollup: () => options.bool('DataExportEnabled'),
+    inTransaction: (trx, rows) => addToRollup(trx, dbs.logs.dialect, rows),
     onError: (err, attempt) => app.log.error({ err, attempt }, 'log batch failed; retrying'),
   });
   const usersRepo = new UsersRepo(dbs.main);

@@ -106,7 +106,7 @@ describe('relay refusals and failures (sqlite)', () => {
     expectError(await post(base, '/chat/completions', ipBad.key, chat), 403);
     const pinned = await seedToken(t, { user_id: user.id });
     expectError(await post(base, '/chat/completions', `${pinned.key}-1`, chat), 403);
-    await t.ctx.dbs.main.db.updateTable('users').set({ quota: 1000 }).where('id', '=', root.id).execute();
+    await t.ctx.dbs.main.db.updateTable('users').set({ quota: 100_000 }).where('id', '=', root.id).execute();
     const rootTok = await seedToken(t, { user_id: root.id });
     assert.equal((await post(base, '/chat/completions', `${rootTok.key}-1`, chat)).status, 200);
     const gone = await createActor(t, root, 'gone', { quota: 1000 });

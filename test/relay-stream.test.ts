@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { countPrompt, countText } from '../src/relay/tokenizer.ts';
+import { countPrompt, TokenCounter } from '../src/relay/tokenizer.ts';
 import type { Actor, TestApp } from './support/app.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
 import {
@@ -16,6 +16,9 @@ import {
 } from './support/relay-fixtures.ts';
 
 const messages = [{ role: 'user' as const, content: 'Tell me a story' }];
+const counter = new TokenCounter();
+after(() => counter.close());
+const countText = (model: string, text: string) => counter.count(model, [text]);
 
 describe('relay streams: estimates, client abort, Anthropic upstream (sqlite)', () => {
   let w: RelayWorld;
@@ -58,7 +61,7 @@ describe('relay streams: estimates, client abort, Anthropic upstream (sqlite)', 
     const log = (await logRows(t, 2)).find((l) => l.token_id === tok.id)!;
     const other = JSON.parse(log.other);
     assert.equal(other.usage_source, 'estimated');
-    assert.equal(log.prompt_tokens, await countPrompt('chat', { messages }, 'gpt-4o-mini'));
+    assert.equal(log.prompt_tokens, await countPrompt(counter, 'chat', { messages }, 'gpt-4o-mini'));
     assert.equal(log.completion_tokens, await countText('gpt-4o-mini', 'Hello from the fake upstream'));
     assert.equal(log.quota, log.prompt_tokens + log.completion_tokens);
   });

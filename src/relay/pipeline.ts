@@ -9,7 +9,7 @@ import type { Endpoint } from './providers/types.ts';
 import type { QuotaRepo } from './quota.repo.ts';
 import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay-context.ts';
 import { RelayError, type TokenAuth } from './token-auth.ts';
-import { reservePromptTokens } from './tokenizer.ts';
+import { reservePromptTokens, type TokenCounter } from './tokenizer.ts';
 import { TtlCache } from './ttl-cache.ts';
 import { ChannelHealth, type UpstreamClient } from './upstream.ts';
 
@@ -21,6 +21,17 @@ export interface RelayDeps {
   logWriter: LogWriter;
   upstream: UpstreamClient;
   events: EventBus;
+  counter: TokenCounter;
+}
+
+/**
+ * Completion tokens a call reserves (SPEC §10): the client's `max_tokens` (or `max_completion_tokens`),
+ * else `fallback` (option DefaultCompletionReserve); nothing for embeddings, which generate no text.
+ */
+export function completionToReserve(endpoint: Endpoint, body: Record<string, any>, fallback: number): number {
+  if (endpoint === 'embeddings') return 0;
+  const asked = Number(body.max_completion_tokens ?? body.max_tokens ?? 0);
+  return Number.isSafeInteger(asked) && asked > 0 ? asked : Math.max(0, fallback);
 }
 
 export interface IncomingCall {
@@ -80,12 +91,20 @@ export class RelayPipeline {
         'model_not_available',
       );
 
+    const record = {
+      log: this.deps.options.bool('LogConsumeEnabled'),
+      rollup: this.deps.options.bool('DataExportEnabled'),
+    };
     const stream = call.body.stream === true && call.endpoint !== 'embeddings';
-    const promptEstimate = reservePromptTokens(call.endpoint, call.body, model);
-    const maxTokens = Number(call.body.max_tokens ?? call.body.max_completion_tokens ?? 0) || 0;
+    const promptEstimate = await reservePromptTokens(this.deps.counter, call.endpoint, call.body, model);
+    const completionReserve = completionToReserve(
+      call.endpoint,
+      call.body,
+      this.deps.options.int('DefaultCompletionReserve'),
+    );
     const amount = isPriceBilled(pricing)
       ? computeQuota(pricing, { prompt: 0, completion: 0 })
-      : computeQuota(pricing, { prompt: promptEstimate, completion: maxTokens });
+      : computeQuota(pricing, { prompt: promptEstimate, completion: completionReserve });
     const reservation = {
       userId: auth.user.id,
       tokenId: auth.token.id,
@@ -116,6 +135,8 @@ export class RelayPipeline {
       pricing,
       candidates,
       promptEstimate,
+      completionReserve,
+      record,
       reservation,
     };
   }

@@ -88,6 +88,54 @@ export class QuotaRepo {
     return 'user';
   }
 
+  /**
+   * Reserves `n` more for a call under way (a stream past its reservation): the same conditional updates
+   * as `reserve`, without counting another request. On success `r.amount` grows by `n`.
+   */
+  async extend(r: Reservation, n: number, now: number): Promise<boolean> {
+    if (n <= 0) return true;
+    if (r.limitedToken) {
+      const res = await this.db
+        .updateTable('tokens')
+        .set((eb) => ({ remain_quota: eb('remain_quota', '-', n), used_quota: eb('used_quota', '+', n) }))
+        .where('id', '=', r.tokenId)
+        .where('remain_quota', '>=', n)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+    }
+    const res = await this.db
+      .updateTable('users')
+      .set((eb) => ({ quota: eb('quota', '-', n), used_quota: eb('used_quota', '+', n) }))
+      .where('id', '=', r.userId)
+      .where('quota', '>=', n)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 1) {
+      r.amount += n;
+      return true;
+    }
+    if (r.limitedToken) await this.adjustToken(r.tokenId, -n, now);
+    return false;
+  }
+
+  /** What the user (and the limited token) still has: the most a call under way could be extended by. */
+  async available(r: Reservation): Promise<number> {
+    const user = await this.db
+      .selectFrom('users')
+      .select('quota')
+      .where('id', '=', r.userId)
+      .executeTakeFirst();
+    let left = Number(user?.quota ?? 0);
+    if (r.limitedToken) {
+      const t = await this.db
+        .selectFrom('tokens')
+        .select('remain_quota')
+        .where('id', '=', r.tokenId)
+        .executeTakeFirst();
+      left = Math.min(left, Number(t?.remain_quota ?? 0));
+    }
+    return Math.max(0, left);
+  }
+
   /** Gives a failed call's reservation back (and uncounts the call). */
   async refund(r: Reservation, now: number): Promise<void> {
     const n = r.amount;

@@ -50,6 +50,10 @@ export interface RelayContext {
   candidates: Candidate[];
   /** prompt tokens as estimated for the reservation */
   promptEstimate: number;
+  /** completion tokens the reservation covers (`max_tokens`, else option DefaultCompletionReserve) */
+  completionReserve: number;
+  /** LogConsumeEnabled and DataExportEnabled as they were when the call was made (SPEC §8) */
+  record: { log: boolean; rollup: boolean };
   reservation: Reservation;
 }
 

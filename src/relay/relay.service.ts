@@ -15,7 +15,9 @@ import { parseRelayBody } from './relay.schema.ts';
 import type { Candidate, ChannelSource } from './relay-context.ts';
 import { respondJson, respondStream } from './respond.ts';
 import { Settlement } from './settle.ts';
+import { StreamBudget } from './stream-budget.ts';
 import { RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
+import { TokenCounter } from './tokenizer.ts';
 import { readLimited, UpstreamClient, type UpstreamOptions } from './upstream.ts';
 
 export interface RelayServiceDeps {
@@ -37,6 +39,7 @@ export class RelayService {
   private readonly quota: QuotaRepo;
   private readonly upstream: UpstreamClient;
   private readonly tokenAuth: TokenAuth;
+  private readonly counter = new TokenCounter();
 
   constructor(d: RelayServiceDeps) {
     this.quota = new QuotaRepo(d.main);
@@ -54,6 +57,7 @@ export class RelayService {
       logWriter: d.logWriter,
       upstream: this.upstream,
       events: d.events,
+      counter: this.counter,
     };
     this.pipeline = new RelayPipeline(deps);
     this.settlement = new Settlement(deps, (err) => d.log.error({ err }, 'relay settlement failed'));
@@ -86,7 +90,10 @@ export class RelayService {
       const why = left ? 'client closed the connection' : 'the relay failed before the upstream answered';
       throw this.settlement.fail(rc, new UpstreamFailure(left ? 499 : 502, why, [], undefined));
     }
-    if (abort) return respondStream(rc, d, reply, this.settlement, abort.signal);
+    if (abort) {
+      const budget = (takeText: () => string) => new StreamBudget(rc, this.counter, this.quota, takeText);
+      return respondStream(rc, d, reply, this.settlement, abort.signal, budget);
+    }
     return respondJson(rc, d, reply, this.settlement);
   }
 
@@ -146,6 +153,7 @@ export class RelayService {
   async close(): Promise<void> {
     await this.idle();
     await this.upstream.close();
+    await this.counter.close();
   }
 }
 

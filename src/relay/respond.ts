@@ -4,6 +4,23 @@ import type { FastifyReply } from 'fastify';
 import type { Dispatched, RelayContext } from './relay-context.ts';
 import type { Settlement } from './settle.ts';
 import { SseParser, sseFrame } from './stream.ts';
+import type { StreamBudget } from './stream-budget.ts';
+
+/** The last chunk of a stream ended for quota (SPEC §10): `finish_reason: "length"`, in the client's shape. */
+function cutChunk(rc: RelayContext): string {
+  const choice =
+    rc.endpoint === 'completions'
+      ? { index: 0, text: '', finish_reason: 'length' }
+      : { index: 0, delta: {}, finish_reason: 'length' };
+  const object = rc.endpoint === 'completions' ? 'text_completion' : 'chat.completion.chunk';
+  return JSON.stringify({
+    id: `chatcmpl-${rc.requestId}`,
+    object,
+    created: Math.floor(Date.now() / 1000),
+    model: rc.model,
+    choices: [choice],
+  });
+}
 
 /** Non-stream: read the whole (small) upstream answer, map it, send it, settle after. */
 export async function respondJson(rc: RelayContext, d: Dispatched, reply: FastifyReply, s: Settlement) {
@@ -45,6 +62,7 @@ export async function respondStream(
   reply: FastifyReply,
   s: Settlement,
   abort: AbortSignal,
+  budgetFor: (takeText: () => string) => StreamBudget,
 ) {
   const raw = reply.raw;
   reply.hijack();
@@ -59,21 +77,32 @@ export async function respondStream(
     clientWantsUsage: rc.clientWantsUsage,
     model: rc.model,
   });
+  const budget = budgetFor(() => t.takeText());
   const parser = new SseParser();
   const decoder = new TextDecoder();
   let frt = 0;
   let extra: Record<string, unknown> | undefined;
   try {
+    let cut = false;
     for await (const chunk of d.res.body) {
       if (frt === 0) frt = Date.now() - rc.startedAt;
       let out = '';
       for (const ev of parser.push(decoder.decode(chunk as Buffer, { stream: true })))
         out += sseFrame(t.onEvent(ev));
       if (out && !raw.write(out)) await drained(raw);
+      if (!(await budget.admit((chunk as Buffer).length))) {
+        cut = true;
+        break; // leaving the loop destroys the upstream body: the upstream request is cancelled
+      }
     }
-    let tail = '';
-    for (const ev of parser.flush()) tail += sseFrame(t.onEvent(ev));
-    raw.end(tail + sseFrame(t.end()));
+    if (cut) {
+      extra = { stream_cut: 'quota' };
+      raw.end(sseFrame([cutChunk(rc), '[DONE]']));
+    } else {
+      let tail = '';
+      for (const ev of parser.flush()) tail += sseFrame(t.onEvent(ev));
+      raw.end(tail + sseFrame(t.end()));
+    }
   } catch (err) {
     if (abort.aborted) extra = { client_aborted: true };
     else {

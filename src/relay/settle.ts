@@ -6,7 +6,7 @@ import type { RelayDeps } from './pipeline.ts';
 import type { Usage } from './providers/types.ts';
 import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
 import { RelayError } from './token-auth.ts';
-import { countPrompt, countText } from './tokenizer.ts';
+import { countPrompt } from './tokenizer.ts';
 
 export interface Outcome {
   channel: Candidate;
@@ -143,8 +143,9 @@ export class Settlement {
       prompt = o.usage.prompt_tokens;
       completion = o.usage.completion_tokens;
     } else {
-      prompt = await countPrompt(rc.endpoint, rc.body, rc.model);
-      completion = rc.endpoint === 'embeddings' ? 0 : await countText(rc.model, o.text());
+      const counter = this.deps.counter;
+      prompt = await countPrompt(counter, rc.endpoint, rc.body, rc.model);
+      completion = rc.endpoint === 'embeddings' ? 0 : await counter.count(rc.model, [o.text()]);
     }
     const quota = computeQuota(rc.pricing, { prompt, completion });
     const now = Math.floor(Date.now() / 1000);
@@ -159,6 +160,8 @@ export class Settlement {
       completion_tokens: completion,
       channel_id: o.channel.id,
       other: other(rc, o.frt, source, o.attempts, o.extra),
+      keep: rc.record.log,
+      rollup: rc.record.rollup,
     });
   }
 

@@ -1,38 +1,133 @@
 /**
- * Token counting for estimates (reservations, and billing when an upstream reports no usage) with a
- * real BPE tokenizer: o200k_base for the gpt-4o / gpt-4.1 / gpt-5 / o-series family, cl100k_base
- * otherwise. Rank files ship inside js-tiktoken (nothing is fetched); each loads on first use.
- * Message overhead follows OpenAI's cookbook: 3 tokens per message, 1 per name, 3 to prime the reply.
+ * Token counting for estimates (reservations, stream budgets, and billing when an upstream reports no
+ * usage) with a real BPE tokenizer: o200k_base for the gpt-4o / gpt-4.1 / gpt-5 / o-series family,
+ * cl100k_base otherwise. Rank files ship inside js-tiktoken (nothing is fetched).
+ *
+ * The counting runs on a worker thread (tokenizer-worker.ts) with bounded work per call (token-count.ts):
+ * BPE on one client's text cannot hold the event loop. Message overhead follows OpenAI's cookbook:
+ * 3 tokens per message, 1 per name, 3 to prime the reply.
  */
-import { Tiktoken } from 'js-tiktoken/lite';
+import { Worker } from 'node:worker_threads';
 import type { Endpoint } from './providers/types.ts';
+import { estimateTokens } from './token-count.ts';
 
 type EncodingName = 'o200k_base' | 'cl100k_base';
-const encoders = new Map<EncodingName, Promise<Tiktoken>>();
-const ready = new Map<EncodingName, Tiktoken>();
 
 export function encodingFor(model: string): EncodingName {
   return /^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d)/.test(model) ? 'o200k_base' : 'cl100k_base';
 }
 
-function load(name: EncodingName): Promise<Tiktoken> {
-  let p = encoders.get(name);
-  if (!p) {
-    p = (
-      name === 'o200k_base' ? import('js-tiktoken/ranks/o200k_base') : import('js-tiktoken/ranks/cl100k_base')
-    ).then((m) => {
-      const enc = new Tiktoken(m.default);
-      ready.set(name, enc);
-      return enc;
-    });
-    encoders.set(name, p);
-  }
-  return p;
+export interface CounterOptions {
+  /** an answer slower than this (a long queue) is replaced by the bytes / 4 estimate */
+  timeoutMs?: number;
+  /** characters queued on the worker beyond which new calls get the estimate at once */
+  maxQueuedChars?: number;
 }
 
-export async function countText(model: string, text: string): Promise<number> {
-  if (!text) return 0;
-  return (await load(encodingFor(model))).encode(text, 'all').length;
+/**
+ * A worker thread on a TypeScript file. Node 20 does not hand the parent's `--import tsx` loader to
+ * workers, so the thread registers tsx itself before importing the file.
+ */
+function startWorker(file: URL): Worker {
+  if (!file.pathname.endsWith('.ts')) return new Worker(file);
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(file.href)}))`;
+  return new Worker(boot, { eval: true });
+}
+
+interface Waiting {
+  resolve: (n: number) => void;
+  chars: number;
+  fallback: number;
+  encoding: EncodingName;
+  timer: NodeJS.Timeout;
+}
+
+/** One per process: a lazily started worker thread and the calls waiting on it. */
+export class TokenCounter {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiting>();
+  private queuedChars = 0;
+  private readonly loaded = new Set<EncodingName>();
+  private readonly timeoutMs: number;
+  private readonly maxQueuedChars: number;
+
+  constructor(opts: CounterOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.maxQueuedChars = opts.maxQueuedChars ?? 2_000_000;
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const w = startWorker(new URL('./tokenizer-worker.ts', import.meta.url));
+    w.unref();
+    w.on('message', (m: { id?: number; tokens?: number }) => {
+      if (m.id === undefined) return;
+      const entry = this.waiting.get(m.id);
+      if (!entry) return;
+      if (typeof m.tokens === 'number') this.loaded.add(entry.encoding);
+      this.settle(m.id, entry, typeof m.tokens === 'number' ? m.tokens : entry.fallback);
+    });
+    const fail = () => {
+      // a dead worker answers nobody: every waiting call gets its estimate; the next call starts a new one
+      this.worker = null;
+      this.loaded.clear();
+      for (const [id, entry] of this.waiting) this.settle(id, entry, entry.fallback);
+    };
+    w.on('error', fail);
+    w.on('exit', fail);
+    this.worker = w;
+    return w;
+  }
+
+  private settle(id: number, entry: Waiting, tokens: number): void {
+    clearTimeout(entry.timer);
+    this.waiting.delete(id);
+    this.queuedChars -= entry.chars;
+    entry.resolve(tokens);
+  }
+
+  /** Tokens of `texts` together, counted on the worker (bounded work; bytes / 4 if it is swamped). */
+  count(model: string, texts: readonly string[]): Promise<number> {
+    let chars = 0;
+    let fallback = 0;
+    for (const t of texts) {
+      chars += t.length;
+      fallback += estimateTokens(t);
+    }
+    if (chars === 0) return Promise.resolve(0);
+    if (this.queuedChars + chars > this.maxQueuedChars) return Promise.resolve(fallback);
+    const encoding = encodingFor(model);
+    const id = this.nextId++;
+    const w = this.start();
+    this.queuedChars += chars;
+    return new Promise<number>((resolve) => {
+      const timer = setTimeout(() => {
+        const entry = this.waiting.get(id);
+        if (entry) this.settle(id, entry, fallback);
+      }, this.timeoutMs);
+      timer.unref();
+      this.waiting.set(id, { resolve, chars, fallback, encoding, timer });
+      w.postMessage({ id, encoding, texts });
+    });
+  }
+
+  /**
+   * For the reservation: the real count once the model's encoder has answered once; before that (the
+   * first calls after a start, while the rank file loads, about a second) bytes / 4 without waiting.
+   */
+  quick(model: string, texts: readonly string[]): Promise<number> {
+    if (this.loaded.has(encodingFor(model))) return this.count(model, texts);
+    void this.count(model, ['warm up']);
+    return Promise.resolve(texts.reduce((n, t) => n + estimateTokens(t), 0));
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
 }
 
 function contentText(content: unknown): string {
@@ -43,46 +138,51 @@ function contentText(content: unknown): string {
   return out;
 }
 
-function inputText(input: unknown): string {
-  if (typeof input === 'string') return input;
-  if (Array.isArray(input)) return input.filter((x) => typeof x === 'string').join('\n');
-  return '';
+function inputTexts(input: unknown): string[] {
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input)) return input.filter((x): x is string => typeof x === 'string');
+  return [];
 }
 
-/** Counts tokens of one string. */
-type Counter = (text: string) => number;
+/** The texts of a request body to count, and the fixed per-message overhead in tokens. */
+export function promptParts(
+  endpoint: Endpoint,
+  body: Record<string, any>,
+): { texts: string[]; overhead: number } {
+  if (endpoint === 'completions') return { texts: inputTexts(body.prompt), overhead: 0 };
+  if (endpoint === 'embeddings') return { texts: inputTexts(body.input), overhead: 0 };
+  const texts: string[] = [];
+  let overhead = 3;
+  for (const m of (body.messages as any[]) ?? []) {
+    overhead += 3;
+    texts.push(contentText(m?.content));
+    if (typeof m?.name === 'string') {
+      overhead += 1;
+      texts.push(m.name);
+    }
+    if (Array.isArray(m?.tool_calls)) texts.push(JSON.stringify(m.tool_calls));
+  }
+  return { texts, overhead };
+}
 
 /** Prompt tokens of a request body, estimated the way OpenAI counts them. */
 export async function countPrompt(
+  counter: TokenCounter,
   endpoint: Endpoint,
   body: Record<string, any>,
   model: string,
 ): Promise<number> {
-  const enc = await load(encodingFor(model));
-  return promptTokens(endpoint, body, (s) => enc.encode(s, 'all').length);
+  const { texts, overhead } = promptParts(endpoint, body);
+  return overhead + (await counter.count(model, texts));
 }
 
-/**
- * For the reservation: the real count once the model's encoder is loaded; before that (the first calls
- * after a start, while the rank file loads, about a second) UTF-8 bytes / 4, without waiting for it.
- */
-export function reservePromptTokens(endpoint: Endpoint, body: Record<string, any>, model: string): number {
-  const name = encodingFor(model);
-  const enc = ready.get(name);
-  if (enc) return promptTokens(endpoint, body, (s) => enc.encode(s, 'all').length);
-  void load(name);
-  return promptTokens(endpoint, body, (s) => Math.ceil(Buffer.byteLength(s) / 4));
-}
-
-function promptTokens(endpoint: Endpoint, body: Record<string, any>, tokens: Counter): number {
-  const count = (s: string) => (s ? tokens(s) : 0);
-  if (endpoint === 'completions') return count(inputText(body.prompt));
-  if (endpoint === 'embeddings') return count(inputText(body.input));
-  let n = 3;
-  for (const m of (body.messages as any[]) ?? []) {
-    n += 3 + count(contentText(m?.content));
-    if (typeof m?.name === 'string') n += 1 + count(m.name);
-    if (Array.isArray(m?.tool_calls)) n += count(JSON.stringify(m.tool_calls));
-  }
-  return n;
+/** The same for the reservation: no wait for an encoder that is still loading. */
+export async function reservePromptTokens(
+  counter: TokenCounter,
+  endpoint: Endpoint,
+  body: Record<string, any>,
+  model: string,
+): Promise<number> {
+  const { texts, overhead } = promptParts(endpoint, body);
+  return overhead + (await counter.quick(model, texts));
 }

@@ -29,6 +29,13 @@ export interface LogEntry {
   request_id?: string;
   /** serialised into the `other` JSON string column */
   other?: Record<string, unknown>;
+  /**
+   * Whether the row is stored, and whether it counts in the hourly rollup, decided by the caller when
+   * the event happened (a relay call captures LogConsumeEnabled / DataExportEnabled as it starts).
+   * Absent: the writer's `store` / `rollup` rules at write() time.
+   */
+  keep?: boolean;
+  rollup?: boolean;
 }
 
 /** Every part of the system writes logs through this. */

@@ -14,11 +14,14 @@ export interface BatchLogWriterOptions {
   /** rows held in memory at most; beyond it write() drops the oldest row and counts it (never blocks) */
   maxBuffered?: number;
   /**
-   * Whether a row becomes a log row (LogConsumeEnabled turns consume rows off). Rows refused here still
-   * reach `inTransaction`: the rollup counts every call whether or not its log row is kept.
+   * Whether a row becomes a log row (LogConsumeEnabled turns consume rows off), asked at write() when the
+   * entry does not say (`keep`). Rows refused here still reach `inTransaction`: the rollup counts every
+   * call whether or not its log row is kept.
    */
   store?: (row: NewLog) => boolean;
-  /** more writes inside the batch's transaction (the hourly rollup) */
+  /** whether rows count in the rollup (DataExportEnabled), asked at write() when the entry does not say */
+  rollup?: () => boolean;
+  /** more writes inside the batch's transaction (the hourly rollup), given the rows that count in it */
   inTransaction?: (trx: Transaction<LogDatabase>, rows: NewLog[]) => Promise<void>;
   now?: () => number;
   onError?: (err: unknown, attempt: number) => void;
@@ -77,8 +80,15 @@ export function toRow(entry: LogEntry, now: number): NewLog {
  * (SQLite: 12k rows/s per-row commits vs 380k rows/s batched). A failed batch rolls back whole and is
  * retried as a whole, so rows are neither lost nor duplicated.
  */
+/** A row waiting in the buffer, with what was decided for it when it was written. */
+interface Pending {
+  row: NewLog;
+  keep: boolean;
+  rollup: boolean;
+}
+
 export class BatchLogWriter implements LogWriter {
-  private buffer: NewLog[] = [];
+  private buffer: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inflight: Promise<void> = Promise.resolve();
   private closed = false;
@@ -104,7 +114,12 @@ export class BatchLogWriter implements LogWriter {
       this.buffer.shift();
       this.dropped += 1;
     }
-    this.buffer.push(toRow(entry, this.now()));
+    const row = toRow(entry, this.now());
+    this.buffer.push({
+      row,
+      keep: entry.keep ?? this.opts.store?.(row) ?? true,
+      rollup: entry.rollup ?? this.opts.rollup?.() ?? true,
+    });
     if (this.buffer.length >= this.batchSize) this.schedule(0);
     else if (!this.timer) this.schedule(this.maxDelayMs);
   }
@@ -153,16 +168,18 @@ export class BatchLogWriter implements LogWriter {
     }
   }
 
-  private async insert(rows: NewLog[]): Promise<void> {
-    const store = this.opts.store;
-    const kept = store ? rows.filter(store) : rows;
+  private async insert(batch: Pending[]): Promise<void> {
+    const kept = batch.filter((p) => p.keep).map((p) => p.row);
     await this.opts.db.transaction().execute(async (trx) => {
       for (let i = 0; i < kept.length; i += ROWS_PER_STATEMENT) {
         const chunk = kept.slice(i, i + ROWS_PER_STATEMENT);
         if (this.opts.dialect) await this.opts.dialect.insertRows(trx, 'logs', LOG_COLUMNS, chunk);
         else await trx.insertInto('logs').values(chunk).execute();
       }
-      if (this.opts.inTransaction) await this.opts.inTransaction(trx, rows);
+      if (this.opts.inTransaction) {
+        const counted = batch.filter((p) => p.rollup).map((p) => p.row);
+        if (counted.length > 0) await this.opts.inTransaction(trx, counted);
+      }
     });
   }
 }

@@ -21,6 +21,8 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   DataExportEnabled: 'true',
   RetentionDays: '0',
   RetryTimes: '2',
+  // completion tokens a call reserves when it sets no max_tokens (SPEC §10)
+  DefaultCompletionReserve: '4096',
   TokenLimitPerUser: '1000',
   ModelRatio: JSON.stringify(DEFAULT_MODEL_RATIO),
   CompletionRatio: JSON.stringify(DEFAULT_COMPLETION_RATIO),

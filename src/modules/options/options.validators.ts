@@ -79,6 +79,7 @@ export const OPTION_VALIDATORS: Record<string, OptionValidator> = {
   DataExportEnabled: bool,
   RetentionDays: int(0, 36_500),
   RetryTimes: int(0, 10),
+  DefaultCompletionReserve: int(0, 1_000_000),
   TokenLimitPerUser: int(0, 1_000_000),
   ModelRatio: numberMap,
   CompletionRatio: numberMap,

@@ -53,6 +53,8 @@ export interface StreamTransformer {
   readonly usage: Usage | undefined;
   /** the text produced so far, for estimation (client abort, or an upstream without usage) */
   producedText(): string;
+  /** the text produced since the last call (the running cost of a stream is counted from it) */
+  takeText(): string;
 }
 
 export interface StreamOptions {

@@ -14,6 +14,7 @@ export class AnthropicStream implements StreamTransformer {
   private readonly created = Math.floor(Date.now() / 1000);
   private input = 0;
   private readonly texts: string[] = [];
+  private taken = 0;
   private done = false;
 
   constructor(private readonly opts: StreamOptions) {}
@@ -88,6 +89,12 @@ export class AnthropicStream implements StreamTransformer {
 
   end(): string[] {
     return this.finish();
+  }
+
+  takeText(): string {
+    const out = this.texts.slice(this.taken).join('');
+    this.taken = this.texts.length;
+    return out;
   }
 
   producedText(): string {

@@ -70,6 +70,7 @@ const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 export class OpenAiStream implements StreamTransformer {
   usage: Usage | undefined;
   private readonly seen: string[] = [];
+  private taken = 0;
   private done = false;
 
   constructor(private readonly opts: StreamOptions) {}
@@ -100,16 +101,26 @@ export class OpenAiStream implements StreamTransformer {
   }
 
   producedText(): string {
-    let out = '';
-    for (const data of this.seen) {
-      try {
-        out += choicesText(JSON.parse(data));
-      } catch {
-        // a non-JSON event carries no text
-      }
-    }
+    return textOf(this.seen, 0);
+  }
+
+  takeText(): string {
+    const out = textOf(this.seen, this.taken);
+    this.taken = this.seen.length;
     return out;
   }
+}
+
+function textOf(events: readonly string[], from: number): string {
+  let out = '';
+  for (let i = from; i < events.length; i++) {
+    try {
+      out += choicesText(JSON.parse(events[i]));
+    } catch {
+      // a non-JSON event carries no text
+    }
+  }
+  return out;
 }
 
 /** `{"error": {"message"}}` of an OpenAI-style error body, else a generic line. */

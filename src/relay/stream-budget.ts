@@ -1,0 +1,62 @@
+import { isPriceBilled } from './billing.ts';
+import type { QuotaRepo } from './quota.repo.ts';
+import type { RelayContext } from './relay-context.ts';
+import type { TokenCounter } from './tokenizer.ts';
+
+/**
+ * SPEC §10: a stream may not spend past what its user has. The reservation covers `completionReserve`
+ * tokens; when the stream's counted output reaches what is covered, the reservation is extended (another
+ * `completionReserve`, else whatever the user and token have left, both by the same conditional UPDATEs
+ * as the reservation, so concurrent streams cannot share the last quota). When nothing more can be
+ * reserved the stream is ended.
+ *
+ * Counting is lazy: a token is at least one byte, so while the upstream bytes received since the last
+ * count stay below the tokens still covered, no count is needed. The text is counted once, in pieces,
+ * on the tokenizer thread.
+ */
+export class StreamBudget {
+  /** completion tokens the reservation covers */
+  private covered: number;
+  /** completion tokens counted so far */
+  private used = 0;
+  /** upstream bytes received since the last count */
+  private uncounted = 0;
+  private readonly perToken: number;
+
+  constructor(
+    private readonly rc: RelayContext,
+    private readonly counter: TokenCounter,
+    private readonly quota: QuotaRepo,
+    private readonly takeText: () => string,
+  ) {
+    this.covered = rc.completionReserve;
+    const p = rc.pricing;
+    this.perToken = isPriceBilled(p) ? 0 : p.completionRatio * p.modelRatio * p.groupRatio;
+  }
+
+  /** Called per upstream chunk; false when the stream must end (the user has nothing left for it). */
+  async admit(bytes: number): Promise<boolean> {
+    if (this.perToken <= 0) return true;
+    this.uncounted += bytes;
+    if (this.used + this.uncounted <= this.covered) return true;
+    this.used += await this.counter.count(this.rc.model, [this.takeText()]);
+    this.uncounted = 0;
+    if (this.used <= this.covered) return true;
+    return this.extend();
+  }
+
+  private async extend(): Promise<boolean> {
+    const now = Math.floor(Date.now() / 1000);
+    const r = this.rc.reservation;
+    const step = Math.max(this.rc.completionReserve, 256);
+    if (await this.quota.extend(r, Math.ceil(step * this.perToken), now)) {
+      this.covered += step;
+      return this.used <= this.covered || this.extend();
+    }
+    const left = await this.quota.available(r);
+    const tokens = Math.floor(left / this.perToken);
+    if (tokens < 1 || !(await this.quota.extend(r, Math.ceil(tokens * this.perToken), now))) return false;
+    this.covered += tokens;
+    return this.used <= this.covered;
+  }
+}
