@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { ok } from '../../http/envelope.ts';
-import { badRequest, notFound } from '../../http/errors.ts';
+import { badRequest, notFound, tooManyRequests } from '../../http/errors.ts';
 import { pageOf, parse } from '../../http/params.ts';
 import { rateLimit } from '../../http/rate-limit.ts';
 import { parseKey } from '../../relay/token-auth.ts';
@@ -135,7 +135,34 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return ok(deleted);
   });
 
-  const sendCsv = (reply: FastifyReply, rows: AsyncGenerator<string>, who: View) => {
+  // Exports are long: one at a time per user, a few per instance (429 otherwise, before any work).
+  const running = new Set<number>();
+  const MAX_EXPORTS = 4;
+  const exportSlot = (request: FastifyRequest): (() => void) => {
+    const id = request.user!.id;
+    if (running.has(id))
+      throw tooManyRequests('an export of yours is still running: wait for it to finish');
+    if (running.size >= MAX_EXPORTS) throw tooManyRequests('too many exports are running: try again shortly');
+    running.add(id);
+    return () => running.delete(id);
+  };
+
+  const sendCsv = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    rows: () => AsyncGenerator<string>,
+    who: View,
+  ) => {
+    const release = exportSlot(request);
+    async function* guarded() {
+      try {
+        yield* rows();
+      } finally {
+        release();
+      }
+    }
+    const body = Readable.from(guarded(), { highWaterMark: 1 });
+    body.once('close', release); // a client that leaves early: the generator is never resumed
     const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '-');
     reply
       .header('Content-Type', 'text/csv; charset=utf-8')
@@ -144,16 +171,18 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
         `attachment; filename="tollgate-${who === 'admin' ? 'logs' : 'my-logs'}-${stamp}.csv"`,
       )
       .header('Cache-Control', 'no-store');
-    return reply.send(Readable.from(rows));
+    return reply.send(body);
   };
 
   app.get('/api/log/export', { config: admin }, async (request, reply) => {
     const q = parse(adminExportQuery, request.query, 'query');
-    return sendCsv(reply, logs.csv(await filterOf(q), 'admin', q.bom === '1'), 'admin');
+    const f = await filterOf(q);
+    return sendCsv(request, reply, () => logs.csv(f, 'admin', q.bom === '1'), 'admin');
   });
 
   app.get('/api/log/self/export', { config: user }, async (request, reply) => {
     const q = parse(selfExportQuery, request.query, 'query');
-    return sendCsv(reply, logs.csv(await filterOf(q, request.user!.id), 'user', q.bom === '1'), 'user');
+    const f = await filterOf(q, request.user!.id);
+    return sendCsv(request, reply, () => logs.csv(f, 'user', q.bom === '1'), 'user');
   });
 }

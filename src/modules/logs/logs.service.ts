@@ -1,19 +1,23 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogRow } from '../../db/schema.ts';
+import { badRequest } from '../../http/errors.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { OptionsService } from '../options/options.service.ts';
 import { HOUR } from '../usage-data/rollup.ts';
 import type { UsageDataRepo } from '../usage-data/usage-data.repo.ts';
 import { csvField, csvLine } from './csv.ts';
 import { adminLogView, userLogView } from './log-view.ts';
-import type { Cursor, LogFilter, LogsRepo } from './logs.repo.ts';
+import { type Cursor, type LogFilter, type LogsRepo, TOTAL_CAP } from './logs.repo.ts';
 
 /**
  * Rows per DELETE statement: small enough that a log batch waiting behind it is never held long (the
  * benchmark in bench/logs.ts measures the longest stall), large enough to move millions of rows a minute.
  */
 export const DELETE_BATCH = 2000;
+/** rows per CSV export page (one event-loop turn each) */
+const EXPORT_PAGE = 500;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface PageArgs {
   page: number;
@@ -62,6 +66,12 @@ export class LogsService {
   }
 
   async list(f: LogFilter, p: PageArgs, view: View) {
+    // OFFSET reads and drops every row before the page: past the counted rows it is cursor-only
+    if (!p.cursor && p.offset >= TOTAL_CAP)
+      throw badRequest(
+        `p is too deep: numbered pages reach the first ${TOTAL_CAP} rows; go further with cursor (next_cursor)`,
+        'p',
+      );
     const [rows, count] = await Promise.all([
       this.repo.page(f, p.pageSize, p.offset, p.cursor, p.ascending),
       this.repo.cappedCount(f),
@@ -145,11 +155,16 @@ export class LogsService {
     return total;
   }
 
-  /** The filtered rows as CSV, produced page by page (memory stays at one page of 1000 rows). */
+  /**
+   * The filtered rows as CSV, produced page by page (memory stays at one page). Each page is its own
+   * turn of the event loop (SQLite reads are synchronous, and a stream pulls ahead while the socket takes
+   * data): one export of a million rows never holds the loop for more than one page (~5 ms).
+   */
   async *csv(f: LogFilter, view: View, bom: boolean): AsyncGenerator<string> {
     const columns = view === 'admin' ? [...CSV_COLUMNS, 'channel', 'channel_name'] : [...CSV_COLUMNS];
     yield (bom ? '\uFEFF' : '') + csvLine(columns);
-    for await (const rows of this.repo.stream(f)) {
+    for await (const rows of this.repo.stream(f, EXPORT_PAGE)) {
+      await nextTurn();
       const views = (await this.views(rows, view)) as Array<Record<string, unknown>>;
       let chunk = '';
       for (const r of views) {
