@@ -33,6 +33,7 @@ import { publicInfoRoutes } from './modules/public-info/public-info.routes.ts';
 import { statusRoutes } from './modules/public-info/status.routes.ts';
 import { setupRoutes } from './modules/setup/setup.routes.ts';
 import { SetupService } from './modules/setup/setup.service.ts';
+import { TokenKeys } from './modules/tokens/token-keys.ts';
 import { TokensRepo } from './modules/tokens/tokens.repo.ts';
 import { tokensRoutes } from './modules/tokens/tokens.routes.ts';
 import { TokensService } from './modules/tokens/tokens.service.ts';
@@ -60,11 +61,6 @@ export interface AppDeps {
 /** Strips secrets that may ride in a query string (`/api/log/token?key=sk-…`) before a URL is logged. */
 export function redactUrl(url: string): string {
   return url.replace(/([?&](?:key|token|access_token)=)[^&]*/gi, '$1[redacted]');
-}
-
-/** SESSION_SECRET, or one generated on first run and kept in the main database (shared by instances). */
-async function serverSecret(config: Config, repo: OptionsRepo): Promise<string> {
-  return config.sessionSecret || (await repo.setIfAbsent('SessionSecret', randomBytes(32).toString('hex')));
 }
 
 /** Builds the whole app on open, migrated databases. Tests call it without a port. */
@@ -105,7 +101,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   const users = new UsersService(usersRepo, options, logWriter, events);
   const setup = new SetupService(dbs.main.db, dbs.main.dialect.kind, usersRepo, users, VERSION);
   const redis = deps.redis ?? null;
-  const secret = await serverSecret(config, optionsRepo);
+  // resolved by main.ts (secret.ts): from the environment or a file, never from the database
+  const secret = config.sessionSecret;
+  if (secret.length < 16) throw new Error('buildApp needs config.sessionSecret (see resolveSecret)');
   const tokensRepo = new TokensRepo(dbs.main);
   // the channel test goes through the relay's upstream client; the relay is built just below
   let relay: RelayService | undefined;
@@ -122,9 +120,17 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
         'channel key cannot be decrypted (was CHANNEL_KEY_SECRET changed?); channel skipped',
       ),
   });
+  const tokens = new TokensService(
+    tokensRepo,
+    options,
+    events,
+    new TokenKeys(config.channelKeySecret || secret),
+  );
+  const sealed = await tokens.sealPlainKeys();
+  if (sealed > 0) app.log.info({ sealed }, 'token keys converted to hashed + encrypted storage');
   relay = new RelayService({
     main: dbs.main,
-    tokens: tokensRepo,
+    tokens,
     users: usersRepo,
     channels,
     options,
@@ -147,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     usersRepo,
     users,
     setup,
-    tokens: new TokensService(tokensRepo, options, events),
+    tokens,
     channels,
     logs,
     retention,

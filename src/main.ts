@@ -3,6 +3,8 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabases } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
+import { OptionsRepo } from './modules/options/options.repo.ts';
+import { resolveSecret } from './secret.ts';
 
 /** Process entry: config → databases → migrate → app → listen; graceful shutdown on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -18,6 +20,18 @@ async function main(): Promise<void> {
   }
   const dbs = openDatabases(config);
   await migrate(dbs);
+  try {
+    config.sessionSecret = await resolveSecret(config, new OptionsRepo(dbs.main), (line) =>
+      console.error(`tollgate: ${line}`),
+    );
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`tollgate: ${err.message}`);
+      await dbs.close();
+      process.exit(1);
+    }
+    throw err;
+  }
   const redis = config.redisUrl ? createClient({ url: config.redisUrl }) : null;
   if (redis) {
     redis.on('error', (err) => console.error(`tollgate: redis: ${err.message}`));

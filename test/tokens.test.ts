@@ -40,12 +40,15 @@ for (const engine of engines()) {
       assert.equal(tok.model_limits, 'gpt-4o,gpt-4o-mini');
       assert.equal(tok.allow_ips, '10.0.0.0/8\n2001:db8::/32\n192.168.1.7');
 
+      // SPEC §10: the row holds a keyed hash and an encrypted copy, never the key
       const stored = await t.ctx.dbs.main.db
         .selectFrom('tokens')
-        .select('key')
+        .selectAll()
         .where('id', '=', tok.id)
         .executeTakeFirstOrThrow();
-      assert.equal(`sk-${stored.key}`, tok.key, 'stored without the sk- prefix');
+      assert.ok(!JSON.stringify(stored).includes(tok.key.slice(3)), 'the key is not stored in clear');
+      assert.match(stored.key, /^[0-9a-f]{64}$/);
+      assert.equal(stored.key, t.ctx.tokens.hashKey(tok.key.slice(3)));
 
       const masked = `sk-${tok.key.slice(3, 7)}****${tok.key.slice(-4)}`;
       const list = await t.call({ method: 'GET', url: '/api/token/', headers: alice.headers });
@@ -58,6 +61,44 @@ for (const engine of engines()) {
 
       const full = await t.call({ method: 'POST', url: `/api/token/${tok.id}/key`, headers: alice.headers });
       assert.equal(full.body.data, tok.key);
+    });
+
+    test('plain keys of older rows (or New API imports) are sealed at start and keep working', async () => {
+      const plain = 'LegacyKey0123456789abcdefghijklmnopqrstuvwxyzABCD';
+      const id = await t.ctx.dbs.main.dialect.insertId(t.ctx.dbs.main.db, 'tokens', {
+        user_id: alice.id,
+        key: plain,
+        name: 'legacy',
+        status: 1,
+        created_time: 1,
+        accessed_time: 0,
+        expired_time: -1,
+        remain_quota: 0,
+        unlimited_quota: 1,
+        used_quota: 0,
+        model_limits_enabled: 0,
+        model_limits: '',
+        allow_ips: '',
+        group: '',
+      });
+      assert.equal(await t.ctx.tokens.sealPlainKeys(), 1);
+      assert.equal(await t.ctx.tokens.sealPlainKeys(), 0, 'converted once');
+      const row = await t.ctx.dbs.main.db
+        .selectFrom('tokens')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.notEqual(row.key, plain);
+      assert.equal((await t.ctx.tokens.findByKey(plain))?.id, id);
+      const full = await t.call({ method: 'POST', url: `/api/token/${id}/key`, headers: alice.headers });
+      assert.equal(full.body.data, `sk-${plain}`);
+      const list = await t.call({
+        method: 'GET',
+        url: '/api/token/search?keyword=legacy',
+        headers: alice.headers,
+      });
+      assert.equal(list.body.data[0].key, 'sk-Lega****ABCD');
+      await t.call({ method: 'DELETE', url: `/api/token/${id}`, headers: alice.headers });
     });
 
     test('keys are unique and random across many creations', async () => {

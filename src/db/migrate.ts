@@ -6,11 +6,16 @@ import * as logs002 from './migrations/logs-002-filter-indexes.ts';
 import * as logs003 from './migrations/logs-003-model-rollup.ts';
 import * as main001 from './migrations/main-001-init.ts';
 import * as main002 from './migrations/main-002-default-vendors.ts';
+import * as main003 from './migrations/main-003-security.ts';
 
 type Step = { up(db: Kysely<any>, d: SqlDialect): Promise<void> };
 
 /** Migrations per database, in order. Names are never changed once released. */
-const MAIN: Record<string, Step> = { '001-init': main001, '002-default-vendors': main002 };
+const MAIN: Record<string, Step> = {
+  '001-init': main001,
+  '002-default-vendors': main002,
+  '003-security': main003,
+};
 const LOGS: Record<string, Step> = {
   '001-init': logs001,
   '002-filter-indexes': logs002,

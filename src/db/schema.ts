@@ -19,6 +19,8 @@ export interface UsersTable {
   request_count: number;
   /** sha256 hex of the access token; null until one is generated */
   access_token_hash: string | null;
+  /** bumped to end every session of the user (logout, password change, disable, delete, demote) */
+  session_version: Generated<number>;
   created_at: number;
   /** soft delete: the row (and its name) stays, the user is gone for every other purpose */
   deleted_at: number | null;
@@ -27,7 +29,13 @@ export interface UsersTable {
 export interface TokensTable {
   id: Generated<number>;
   user_id: number;
-  key: string; // 48 chars, stored without "sk-"
+  /** keyed hash (HMAC-SHA256 hex) of the key without "sk-": the relay's lookup; the plain key only in
+   * rows not yet converted (key_enc null), e.g. just imported from New API */
+  key: string;
+  /** the key, encrypted (AES-256-GCM), for `POST /api/token/:id/key`; null until converted */
+  key_enc: string | null;
+  /** masked key for lists: `sk-abcd****wxyz` */
+  key_hint: Generated<string>;
   name: string;
   status: number; // 1 enabled, 2 disabled, 3 expired, 4 exhausted
   created_time: number;

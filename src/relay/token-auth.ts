@@ -5,11 +5,13 @@ import { AppError } from '../http/errors.ts';
 import { compileAllowIps, type IpMatcher } from './ip-allow.ts';
 import { TtlCache } from './ttl-cache.ts';
 
-export type TokenRow = Selectable<TokensTable>;
+export type TokenRow = Omit<Selectable<TokensTable>, 'key_enc'>;
 
-/** The token lookup the tokens module provides (key without "sk-"). */
+/** The token lookup the tokens module provides: keys are stored (and cached) by their keyed hash. */
 export interface TokenSource {
-  findByKey(key: string): Promise<TokenRow | undefined>;
+  /** hash of a key given without "sk-" */
+  hashKey(key: string): string;
+  findByHash(hash: string): Promise<TokenRow | undefined>;
 }
 export interface UserSource {
   findAuthById(id: number): Promise<User | undefined>;
@@ -79,10 +81,11 @@ export class TokenAuth {
     events.on('user', (id) => this.users.delete(id));
   }
 
-  private async token(key: string): Promise<CachedToken | undefined> {
-    const hit = this.tokens.get(key);
+  /** By key hash: the cache and the change events name tokens by it, never by the key itself. */
+  private async token(hash: string): Promise<CachedToken | undefined> {
+    const hit = this.tokens.get(hash);
     if (hit) return hit;
-    const row = await this.tokenSource.findByKey(key);
+    const row = await this.tokenSource.findByHash(hash);
     if (!row) return undefined;
     const limits = row.model_limits_enabled
       ? new Set(
@@ -93,7 +96,7 @@ export class TokenAuth {
         )
       : null;
     const entry = { row, allow: compileAllowIps(row.allow_ips ?? ''), models: limits };
-    this.tokens.set(key, entry);
+    this.tokens.set(hash, entry);
     return entry;
   }
 
@@ -108,19 +111,20 @@ export class TokenAuth {
   async authenticate(headers: Record<string, unknown>, ip: string, nowSec: number): Promise<RelayAuth> {
     const parsed = parseKey(headers.authorization, headers['x-api-key']);
     if (!parsed) throw new RelayError(401, 'missing API key (Authorization: Bearer sk-…)', 'missing_api_key');
-    const entry = await this.token(parsed.key);
+    const hash = this.tokenSource.hashKey(parsed.key);
+    const entry = await this.token(hash);
     if (!entry) throw new RelayError(401, 'invalid API key', 'invalid_api_key');
     const t = entry.row;
     if (t.status === 2) throw new RelayError(401, 'this API key is disabled', 'token_disabled');
     if (t.status === 3) throw new RelayError(401, 'this API key has expired', 'token_expired');
     if (t.expired_time !== -1 && t.expired_time <= nowSec) {
       await this.onFlip(t, 3);
-      this.tokens.delete(parsed.key);
+      this.tokens.delete(hash);
       throw new RelayError(401, 'this API key has expired', 'token_expired');
     }
     if (t.status === 4 || (!t.unlimited_quota && t.remain_quota <= 0)) {
       if (t.status !== 4) await this.onFlip(t, 4);
-      this.tokens.delete(parsed.key);
+      this.tokens.delete(hash);
       throw new RelayError(403, 'this API key has no quota left', 'token_quota_exhausted');
     }
     if (t.status !== 1) throw new RelayError(401, 'this API key is not enabled', 'token_disabled');

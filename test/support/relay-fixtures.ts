@@ -22,12 +22,12 @@ export interface TokenSeed {
   group?: string;
 }
 
-/** Inserts a token; returns its id and full `sk-…` key. */
+/** Inserts a token (its key sealed as the app stores keys); returns its id and full `sk-…` key. */
 export async function seedToken(t: TestApp, s: TokenSeed): Promise<{ id: number; key: string }> {
   const key = randomBytes(24).toString('hex');
   const id = await t.ctx.dbs.main.dialect.insertId(t.ctx.dbs.main.db, 'tokens', {
     user_id: s.user_id,
-    key,
+    ...t.ctx.tokens.keys.seal(key),
     name: s.name ?? 'test-token',
     status: s.status ?? 1,
     created_time: Math.floor(Date.now() / 1000),

@@ -69,6 +69,15 @@ export const mysqlDialect: SqlDialect = {
     return sql<boolean>`${sql.ref(column)} LIKE ${pattern} ESCAPE '!'`;
   },
 
+  sameText(column, value) {
+    // utf8mb4_general_ci (and the other default collations) compare case-insensitively
+    return sql<boolean>`${sql.ref(column)} = ${value}`;
+  },
+
+  async caseInsensitiveUnique() {
+    // the plain unique index on the column already ignores case under the default collations
+  },
+
   async dropIndex(db, table, name) {
     await db.schema.dropIndex(name).ifExists().on(table).execute();
   },

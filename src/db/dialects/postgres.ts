@@ -51,6 +51,16 @@ export const postgresDialect: SqlDialect = {
     return sql<boolean>`${sql.ref(column)} ILIKE ${pattern} ESCAPE '!'`;
   },
 
+  sameText(column, value) {
+    return sql<boolean>`lower(${sql.ref(column)}) = lower(${value})`;
+  },
+
+  async caseInsensitiveUnique(db, table, name, column) {
+    await sql`CREATE UNIQUE INDEX IF NOT EXISTS ${sql.id(name)} ON ${sql.id(table)} (lower(${sql.ref(column)}))`.execute(
+      db,
+    );
+  },
+
   async dropIndex(db, _table, name) {
     await db.schema.dropIndex(name).ifExists().execute();
   },

@@ -52,6 +52,16 @@ export const sqliteDialect: SqlDialect = {
     return sql<boolean>`${sql.ref(column)} LIKE ${pattern} ESCAPE '!'`;
   },
 
+  sameText(column, value) {
+    return sql<boolean>`${sql.ref(column)} = ${value} COLLATE NOCASE`;
+  },
+
+  async caseInsensitiveUnique(db, table, name, column) {
+    await sql`CREATE UNIQUE INDEX IF NOT EXISTS ${sql.id(name)} ON ${sql.id(table)} (${sql.ref(column)} COLLATE NOCASE)`.execute(
+      db,
+    );
+  },
+
   async dropIndex(db, _table, name) {
     await db.schema.dropIndex(name).ifExists().execute();
   },

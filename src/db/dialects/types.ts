@@ -53,6 +53,10 @@ export interface SqlDialect {
   ): Promise<number>;
   /** Case-insensitive (ASCII) `LIKE pattern ESCAPE '!'` on a column. Pattern must be escaped with escapeLike. */
   ilike(column: string, pattern: string): Expression<SqlBool>;
+  /** `column = value`, ignoring case: usernames (SPEC §10). Served by `caseInsensitiveUnique`'s index. */
+  sameText(column: string, value: string): Expression<SqlBool>;
+  /** A unique index on `column` ignoring case (MySQL: its default collations already compare so). */
+  caseInsensitiveUnique(db: Kysely<any>, table: string, name: string, column: string): Promise<void>;
   /** Drops an index if it exists (MySQL names the table; the others must not). */
   dropIndex(db: Kysely<any>, table: string, name: string): Promise<void>;
   /** Space reclaim after large deletes where the engine needs it (SQLite incremental vacuum). */

@@ -12,9 +12,10 @@ const PREFIX = 'enc:v1:';
 export class ChannelKeyCipher {
   private readonly key: Buffer;
 
-  constructor(secret: string) {
+  /** `purpose` separates keys derived from one secret (channel keys, token keys). */
+  constructor(secret: string, purpose = 'channel-key-v1') {
     if (!secret) throw new Error('channel key secret is empty');
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'tollgate', 'channel-key-v1', 32));
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'tollgate', purpose, 32));
   }
 
   encrypt(plain: string): string {

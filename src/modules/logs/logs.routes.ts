@@ -140,8 +140,7 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
   const MAX_EXPORTS = 4;
   const exportSlot = (request: FastifyRequest): (() => void) => {
     const id = request.user!.id;
-    if (running.has(id))
-      throw tooManyRequests('an export of yours is still running: wait for it to finish');
+    if (running.has(id)) throw tooManyRequests('an export of yours is still running: wait for it to finish');
     if (running.size >= MAX_EXPORTS) throw tooManyRequests('too many exports are running: try again shortly');
     running.add(id);
     return () => running.delete(id);

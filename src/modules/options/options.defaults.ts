@@ -33,4 +33,4 @@ export const OPTION_DEFAULTS: Record<string, string> = {
 };
 
 /** Options never returned by GET /api/option/ (secrets the server generates for itself). */
-export const SECRET_OPTION_KEYS = new Set(['SessionSecret']);
+export const SECRET_OPTION_KEYS = new Set(['SessionSecret']); // only in databases of older releases (secret.ts moves it out)

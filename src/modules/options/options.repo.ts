@@ -22,13 +22,7 @@ export class OptionsRepo {
     await this.h.dialect.upsertReplace(this.h.db, 'options', { key, value }, ['key'], ['value']);
   }
 
-  /** Inserts only when absent; returns the value that is stored afterwards (first writer wins). */
-  async setIfAbsent(key: string, value: string): Promise<string> {
-    try {
-      await this.h.db.insertInto('options').values({ key, value }).execute();
-    } catch {
-      // another instance stored it first
-    }
-    return (await this.get(key)) ?? value;
+  async remove(key: string): Promise<void> {
+    await this.h.db.deleteFrom('options').where('key', '=', key).execute();
   }
 }

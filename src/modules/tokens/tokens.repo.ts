@@ -3,17 +3,15 @@ import type { DbHandle } from '../../db/connect.ts';
 import { escapeLike } from '../../db/dialects/types.ts';
 import type { MainDatabase, TokensTable } from '../../db/schema.ts';
 
-export type TokenRow = Selectable<TokensTable>;
-export type TokenPatch = Partial<Omit<TokenRow, 'id' | 'user_id' | 'key'>>;
-
 /**
- * Columns of a token answer. `key` is selected so the service can mask it; the service, never the route,
- * decides when a full key is shown (create and `POST /api/token/:id/key` only).
+ * Columns of a token answer. `key` is the lookup hash (events and caches name a token by it); the
+ * encrypted key is read only by `keyEncOwned`, for `POST /api/token/:id/key`.
  */
 const COLUMNS = [
   'id',
   'user_id',
   'key',
+  'key_hint',
   'name',
   'status',
   'created_time',
@@ -28,6 +26,10 @@ const COLUMNS = [
   'group',
 ] as const;
 
+export type TokenRow = Pick<Selectable<TokensTable>, (typeof COLUMNS)[number]>;
+export type TokenPatch = Partial<Omit<TokenRow, 'id' | 'user_id' | 'key' | 'key_hint'>>;
+export type NewTokenRow = Omit<TokenRow, 'id'> & { key_enc: string };
+
 /** Search answers are bounded: a keyword never returns a user's whole table. */
 const SEARCH_LIMIT = 100;
 
@@ -39,9 +41,39 @@ export class TokensRepo {
     return this.h.db;
   }
 
-  /** The relay's lookup, once per request (cached 5 s there). Index tokens_key_uq: one equality probe. */
-  findByKey(key: string): Promise<TokenRow | undefined> {
-    return this.db.selectFrom('tokens').select(COLUMNS).where('key', '=', key).executeTakeFirst();
+  /** The relay's lookup by key hash, once per request (cached 5 s there). Index tokens_key_uq: one probe. */
+  findByHash(hash: string): Promise<TokenRow | undefined> {
+    return this.db.selectFrom('tokens').select(COLUMNS).where('key', '=', hash).executeTakeFirst();
+  }
+
+  async keyEncOwned(userId: number, id: number): Promise<string | null | undefined> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .select('key_enc')
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.key_enc;
+  }
+
+  /** Rows still holding a plain key (older releases, New API imports), a batch at a time. */
+  plainKeys(limit: number): Promise<Array<{ id: number; key: string }>> {
+    return this.db
+      .selectFrom('tokens')
+      .select(['id', 'key'])
+      .where('key_enc', 'is', null)
+      .limit(limit)
+      .execute();
+  }
+
+  /** Replaces a plain key by its sealed form; a row another instance converted first is left alone. */
+  async sealPlain(id: number, sealed: { key: string; key_enc: string; key_hint: string }): Promise<void> {
+    await this.db
+      .updateTable('tokens')
+      .set(sealed)
+      .where('id', '=', id)
+      .where('key_enc', 'is', null)
+      .execute();
   }
 
   /** Primary key, then the owner check in the same statement. */
@@ -92,7 +124,7 @@ export class TokensRepo {
       .execute();
   }
 
-  insert(row: Omit<TokenRow, 'id'>): Promise<number> {
+  insert(row: NewTokenRow): Promise<number> {
     return this.h.dialect.insertId(this.db, 'tokens', row as Record<string, unknown>);
   }
 

@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 import type { User } from '../../db/schema.ts';
 import type { EventBus } from '../../events.ts';
-import { badRequest, forbidden, notFound } from '../../http/errors.ts';
+import { badRequest, forbidden, notFound, unavailable } from '../../http/errors.ts';
 import type { OptionsService } from '../options/options.service.ts';
 import { usableGroups } from '../users/groups.ts';
-import type { TokenPatch, TokenRow, TokensRepo } from './tokens.repo.ts';
+import { maskKey, type TokenKeys } from './token-keys.ts';
+import type { NewTokenRow, TokenPatch, TokenRow, TokensRepo } from './tokens.repo.ts';
 import { type CreateTokenInput, TOKEN_STATUS, type UpdateTokenInput } from './tokens.schema.ts';
 
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -17,16 +18,12 @@ export function generateTokenKey(): string {
   return key;
 }
 
-/** `sk-abcd****wxyz`: enough to tell keys apart, never enough to use one. */
-export function maskKey(key: string): string {
-  return key.length <= 8 ? 'sk-****' : `sk-${key.slice(0, 4)}****${key.slice(-4)}`;
-}
-
-/** A token as answers show it: booleans as booleans, the key masked unless `fullKey`. */
-export function tokenView(row: TokenRow, fullKey = false) {
+/** A token as answers show it: booleans as booleans, the key masked unless a full key is given. */
+export function tokenView(row: TokenRow, fullKey?: string) {
+  const { key_hint, ...rest } = row;
   return {
-    ...row,
-    key: fullKey ? `sk-${row.key}` : maskKey(row.key),
+    ...rest,
+    key: fullKey ? `sk-${fullKey}` : key_hint || maskKey(row.key),
     unlimited_quota: row.unlimited_quota === 1,
     model_limits_enabled: row.model_limits_enabled === 1,
   };
@@ -40,8 +37,33 @@ export class TokensService {
     private readonly repo: TokensRepo,
     private readonly options: OptionsService,
     private readonly events: EventBus,
+    /** hashes and seals keys with the server secret */
+    readonly keys: TokenKeys,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
+
+  /** Lookup hash of a key given without "sk-" (the relay caches tokens by it). */
+  hashKey(key: string): string {
+    return this.keys.hash(key);
+  }
+
+  findByHash(hash: string): Promise<TokenRow | undefined> {
+    return this.repo.findByHash(hash);
+  }
+
+  /**
+   * Converts rows that still hold a plain key (older releases, New API imports) to the sealed form, in
+   * batches; safe to run on several instances at once. Returns how many were converted.
+   */
+  async sealPlainKeys(batch = 500): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const rows = await this.repo.plainKeys(batch);
+      for (const r of rows) await this.repo.sealPlain(r.id, this.keys.seal(r.key));
+      done += rows.length;
+      if (rows.length < batch) return done;
+    }
+  }
 
   async list(owner: Owner, page: { offset: number; pageSize: number; page: number }) {
     const { items, total } = await this.repo.listOwned(owner.id, page.offset, page.pageSize);
@@ -50,7 +72,7 @@ export class TokensService {
 
   /** The token of a key (without "sk-"), for `/api/log/token`. */
   findByKey(key: string): Promise<TokenRow | undefined> {
-    return this.repo.findByKey(key);
+    return this.repo.findByHash(this.keys.hash(key));
   }
 
   async search(owner: Owner, keyword: string): Promise<TokenView[]> {
@@ -62,7 +84,10 @@ export class TokensService {
   }
 
   async revealKey(owner: Owner, id: number): Promise<string> {
-    return `sk-${(await this.owned(owner, id)).key}`;
+    const enc = await this.repo.keyEncOwned(owner.id, id);
+    if (enc === undefined) throw notFound('token not found');
+    if (enc === null) throw unavailable('token keys are being converted: try again in a moment');
+    return `sk-${this.keys.reveal(enc)}`;
   }
 
   async create(owner: Owner, input: CreateTokenInput): Promise<TokenView> {
@@ -73,9 +98,10 @@ export class TokensService {
     const now = this.now();
     if (input.expired_time !== -1 && input.expired_time <= now)
       throw badRequest('expired_time is in the past: use a later time or -1 (never)', 'expired_time');
-    const row: Omit<TokenRow, 'id'> = {
+    const plain = generateTokenKey();
+    const row: NewTokenRow = {
       user_id: owner.id,
-      key: generateTokenKey(),
+      ...this.keys.seal(plain),
       name: input.name,
       status: TOKEN_STATUS.Enabled,
       created_time: now,
@@ -90,7 +116,8 @@ export class TokensService {
       group: input.group,
     };
     const id = await this.repo.insert(row);
-    return tokenView({ ...row, id }, true);
+    const { key_enc: _, ...stored } = row;
+    return tokenView({ ...stored, id }, plain);
   }
 
   /** Fields present replace; `statusOnly` applies the status alone (New API's `?status_only=1`). */
