@@ -99,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   });
   const usersRepo = new UsersRepo(dbs.main);
   const users = new UsersService(usersRepo, options, logWriter, events);
-  const setup = new SetupService(dbs.main.db, dbs.main.dialect.kind, usersRepo, users, VERSION);
+  const setup = new SetupService(dbs.main.db, dbs.main.dialect, usersRepo, VERSION);
   const redis = deps.redis ?? null;
   // resolved by main.ts (secret.ts): from the environment or a file, never from the database
   const secret = config.sessionSecret;
@@ -180,7 +180,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await app.register(fastifySecureSession, {
     key: createHash('sha256').update(`tollgate-session:${secret}`).digest(),
     cookieName: 'session',
-    cookie: { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 30 * 24 * 3600 },
+    // Secure when the request came over HTTPS (directly, or per the trusted proxy's X-Forwarded-Proto)
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 30 * 24 * 3600 },
   });
   installErrorHandler(app);
 

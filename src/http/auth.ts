@@ -22,6 +22,8 @@ declare module 'fastify' {
 declare module '@fastify/secure-session' {
   interface SessionData {
     id: number;
+    /** the user's session_version at login: a bump ends the session (SPEC §10) */
+    v: number;
   }
 }
 
@@ -56,7 +58,7 @@ export class Authenticator {
       sessionId !== undefined
         ? await this.users.findAuthById(sessionId)
         : await this.users.findAuthByAccessTokenHash(hashAccessToken(token!));
-    if (!user)
+    if (!user || (sessionId !== undefined && (request.session.get('v') ?? 0) !== user.session_version))
       throw unauthorized(sessionId !== undefined ? 'session expired, log in again' : 'invalid access token');
     const claimed = headerUserId(request);
     if (claimed === null) throw unauthorized('the New-Api-User header is missing or malformed');

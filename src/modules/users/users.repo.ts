@@ -70,14 +70,14 @@ export class UsersRepo {
       .executeTakeFirst();
   }
 
-  /** Deleted users included: a name stays taken. */
-  async usernameTaken(username: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('users')
-      .select('id')
-      .where('username', '=', username)
-      .executeTakeFirst();
-    return row !== undefined;
+  /**
+   * Deleted users included: a name stays taken. Case is ignored (SPEC §10: "ROOT" is taken while "root"
+   * exists); index users_username_ci_uq. `exceptId`: a user renaming itself (changing only the case).
+   */
+  async usernameTaken(username: string, exceptId?: number): Promise<boolean> {
+    let q = this.db.selectFrom('users').select('id').where(this.h.dialect.sameText('username', username));
+    if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
+    return (await q.executeTakeFirst()) !== undefined;
   }
 
   /** Ids of users with that exact name, deleted ones included (their logs stay). */
@@ -103,11 +103,12 @@ export class UsersRepo {
     return this.h.dialect.insertId(this.db, 'users', user as Record<string, unknown>);
   }
 
-  async update(id: number, patch: UserUpdate): Promise<void> {
-    if (Object.keys(patch).length === 0) return;
+  /** `endSessions`: every session of the user stops working at once, on every instance (SPEC §10). */
+  async update(id: number, patch: UserUpdate, opts: { endSessions?: boolean } = {}): Promise<void> {
+    if (Object.keys(patch).length === 0 && !opts.endSessions) return;
     await this.db
       .updateTable('users')
-      .set(patch)
+      .set((eb) => (opts.endSessions ? { ...patch, session_version: eb('session_version', '+', 1) } : patch))
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .execute();

@@ -31,10 +31,15 @@ export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const body = parse(loginBody, request.body, 'body');
     const u = await users.login(body.username, body.password);
     request.session.set('id', u.id);
+    request.session.set('v', u.session_version);
     return ok(sessionView(u));
   });
 
+  // Logging out ends every session of the user, on every instance (SPEC §10), when the cookie is valid.
   app.get('/api/user/logout', { config: pub }, async (request) => {
+    const id = request.session.get('id');
+    const user = id === undefined ? undefined : await ctx.usersRepo.findAuthById(id);
+    if (user && (request.session.get('v') ?? 0) === user.session_version) await users.endSessions(user.id);
     request.session.delete();
     return ok(null);
   });

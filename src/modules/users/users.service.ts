@@ -5,7 +5,13 @@ import type { Page } from '../../http/envelope.ts';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../http/errors.ts';
 import { LogType, type LogWriter } from '../logs/log-types.ts';
 import type { OptionsService } from '../options/options.service.ts';
-import { hashAccessToken, hashPassword, newAccessToken, verifyPassword } from './password.ts';
+import {
+  hashAccessToken,
+  hashPassword,
+  newAccessToken,
+  verifyAgainstNobody,
+  verifyPassword,
+} from './password.ts';
 import type { PublicUser, UsersRepo } from './users.repo.ts';
 import {
   type createUserBody,
@@ -41,7 +47,7 @@ export class UsersService {
   /** Same message for unknown user and wrong password; "disabled" only once the password is right. */
   async login(username: string, password: string): Promise<User> {
     const user = await this.repo.findAuthByUsername(username);
-    const valid = user ? await verifyPassword(password, user.password) : false;
+    const valid = user ? await verifyPassword(password, user.password) : await verifyAgainstNobody(password);
     if (!user || !valid) throw unauthorized('invalid username or password');
     if (user.status !== USER_STATUS.Enabled) throw forbidden('user is disabled');
     return user;
@@ -109,10 +115,7 @@ export class UsersService {
   async updateSelf(userId: number, body: z.output<typeof updateSelfBody>): Promise<PublicUser> {
     const patch: Partial<User> = {};
     if (body.username !== undefined) {
-      const current = await this.get(userId);
-      if (body.username !== current.username && (await this.repo.usernameTaken(body.username))) {
-        throw conflict('username already taken');
-      }
+      if (await this.repo.usernameTaken(body.username, userId)) throw conflict('username already taken');
       patch.username = body.username;
     }
     if (body.password) {
@@ -124,7 +127,7 @@ export class UsersService {
     }
     if (body.display_name !== undefined) patch.display_name = body.display_name;
     if (body.email !== undefined) patch.email = body.email;
-    await this.repo.update(userId, patch);
+    await this.saveUser(userId, patch, { endSessions: patch.password !== undefined });
     return this.get(userId);
   }
 
@@ -134,14 +137,14 @@ export class UsersService {
     this.assertCanManage(actor, target);
     const patch: Partial<User> = {};
     if (body.username !== undefined && body.username !== target.username) {
-      if (await this.repo.usernameTaken(body.username)) throw conflict('username already taken');
+      if (await this.repo.usernameTaken(body.username, target.id)) throw conflict('username already taken');
       patch.username = body.username;
     }
     if (body.password) patch.password = await hashPassword(body.password);
     if (body.display_name !== undefined) patch.display_name = body.display_name;
     if (body.email !== undefined) patch.email = body.email;
     if (body.group !== undefined) patch.group = body.group;
-    await this.repo.update(target.id, patch);
+    await this.saveUser(target.id, patch, { endSessions: patch.password !== undefined });
     if (body.quota !== undefined && body.quota !== target.quota) {
       await this.changeQuota(actor, target, 'override', body.quota);
     }
@@ -155,7 +158,7 @@ export class UsersService {
     switch (body.action) {
       case 'disable':
         if (target.role >= ROLE.Root) throw forbidden('the root user cannot be disabled');
-        await this.repo.update(target.id, { status: USER_STATUS.Disabled });
+        await this.repo.update(target.id, { status: USER_STATUS.Disabled }, { endSessions: true });
         break;
       case 'enable':
         await this.repo.update(target.id, { status: USER_STATUS.Enabled });
@@ -172,7 +175,7 @@ export class UsersService {
         if (actor.role < ROLE.Root) throw forbidden('only the root user can demote users');
         if (target.role >= ROLE.Root) throw forbidden('the root user cannot be demoted');
         if (target.role < ROLE.Admin) throw badRequest('user is already a plain user', 'action');
-        await this.repo.update(target.id, { role: ROLE.User });
+        await this.repo.update(target.id, { role: ROLE.User }, { endSessions: true });
         break;
       case 'add_quota': {
         if (body.mode === undefined) throw badRequest('mode is required', 'mode');
@@ -188,7 +191,7 @@ export class UsersService {
     const target = await this.get(id);
     this.assertCanManage(actor, target);
     if (target.role >= ROLE.Root) throw forbidden('the root user cannot be deleted');
-    await this.repo.update(id, { deleted_at: now(), access_token_hash: null });
+    await this.repo.update(id, { deleted_at: now(), access_token_hash: null }, { endSessions: true });
     this.events.emit('user', id);
   }
 
@@ -215,6 +218,22 @@ export class UsersService {
       quota: newQuota - oldQuota,
     });
     return newQuota;
+  }
+
+  /** Ends every session of the user (logout ends them all, as SPEC §10 asks). */
+  endSessions(userId: number): Promise<void> {
+    return this.repo.update(userId, {}, { endSessions: true });
+  }
+
+  /** An update that may rename: a name taken meanwhile (the unique index) is a 409, not a 500. */
+  private async saveUser(id: number, patch: Partial<User>, opts: { endSessions: boolean }): Promise<void> {
+    try {
+      await this.repo.update(id, patch, opts);
+    } catch (err) {
+      if (patch.username !== undefined && (await this.repo.usernameTaken(patch.username, id)))
+        throw conflict('username already taken');
+      throw err;
+    }
   }
 
   /** Admins manage users strictly below their own role; root manages everyone. */
