@@ -56,16 +56,38 @@ export interface AppDeps {
   redis?: RedisClientType<any, any, any, any, any> | null;
   /** the console's production build to serve at `/` (default web/dist; the browser test builds its own) */
   webDist?: string;
+  /** slow-client limits (ms); tests shorten them */
+  timeouts?: Partial<typeof CLIENT_TIMEOUTS>;
 }
+
+/**
+ * Slow clients (SPEC §10): the headers must arrive within 15 s and the whole request (body included)
+ * within 60 s; an idle keep-alive connection closes after 72 s (longer than the usual load balancer's
+ * 60 s). Node checks these every `checkMs`. Answers may take as long as the upstream needs.
+ */
+const CLIENT_TIMEOUTS = { headersMs: 15_000, requestMs: 60_000, keepAliveMs: 72_000, checkMs: 1_000 };
 
 /** Strips secrets that may ride in a query string (`/api/log/token?key=sk-…`) before a URL is logged. */
 export function redactUrl(url: string): string {
   return url.replace(/([?&](?:key|token|access_token)=)[^&]*/gi, '$1[redacted]');
 }
 
+/**
+ * TRUST_PROXY for Fastify. A hop count N trusts the N nearest hops (the socket peer is hop 0), so the
+ * client address is the entry N places from the right of X-Forwarded-For; entries a client wrote
+ * further left are ignored. (Fastify itself trusts nothing for a bare number.)
+ */
+function trustProxyOption(
+  tp: Config['trustProxy'],
+): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  if (typeof tp === 'number') return (_addr, hop) => hop < tp;
+  return tp;
+}
+
 /** Builds the whole app on open, migrated databases. Tests call it without a port. */
 export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; ctx: AppContext }> {
   const { config, dbs } = deps;
+  const timeouts = { ...CLIENT_TIMEOUTS, ...deps.timeouts };
   const app = Fastify({
     logger:
       config.logLevel === 'silent'
@@ -77,8 +99,11 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
             },
           },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 1024 * 1024,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkMs },
     requestIdHeader: false,
     genReqId: () => randomBytes(12).toString('hex'),
   });
@@ -194,8 +219,11 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
       max: config.globalApiRateLimit,
       windowSec: 60,
     });
+    // By the route matched (`//api/status` reaches /api/status), else by the path with its slashes
+    // collapsed: no spelling of a path escapes the limit (SPEC §10).
     app.addHook('onRequest', async (request) => {
-      if (request.url.startsWith('/api/')) await limit(request);
+      const path = request.routeOptions.url ?? request.url.split('?')[0].replace(/\/{2,}/g, '/');
+      if (path.startsWith('/api/')) await limit(request);
     });
   }
   app.decorateRequest('user', null);

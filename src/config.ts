@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -24,6 +25,30 @@ const intInRange = (min: number, max: number, fallback: number) =>
       }
       return Number(v);
     });
+
+/** One IPv4/IPv6 address, optionally with a CIDR prefix length. */
+function isAddressOrCidr(s: string): boolean {
+  const [addr, bits, extra] = s.split('/');
+  const v = isIP(addr);
+  if (v === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128));
+}
+
+/**
+ * TRUST_PROXY (SPEC §10): never "trust every X-Forwarded-For entry". Empty/false/0: off; a number: that
+ * many proxies in front (the client is the entry that many hops from the socket; `true` means 1); else a
+ * comma list of the proxies' addresses or CIDRs. null when malformed.
+ */
+export function parseTrustProxy(v: string): false | number | string[] | null {
+  if (v === '' || v === 'false' || v === '0') return false;
+  if (v === 'true') return 1;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length > 0 && list.every(isAddressOrCidr) ? list : null;
+}
 
 const envSchema = z.object({
   PORT: intInRange(1, 65535, 3000),
@@ -55,9 +80,21 @@ const envSchema = z.object({
     .refine((v) => v === '' || v.length >= 16, { message: 'must be at least 16 characters' }),
   GLOBAL_API_RATE_LIMIT: intInRange(0, 1_000_000, 0),
   TRUST_PROXY: z
-    .enum(['', 'true', 'false', '1', '0'])
+    .string()
+    .trim()
     .default('')
-    .transform((v) => v === 'true' || v === '1'),
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (parsed === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be a number of proxy hops (1 = one proxy in front) or a comma list of proxy addresses/CIDRs',
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -70,12 +107,13 @@ export interface Config {
   /** '' = logs live in the main database */
   logSqlDsn: string;
   redisUrl: string;
-  /** '' = generated on first run and persisted in the main database */
+  /** '' = resolved at start by secret.ts (a file beside SQLite; required with an external database) */
   sessionSecret: string;
   channelKeySecret: string;
   initialRoot: { username: string; password: string; accessToken: string } | null;
   globalApiRateLimit: number;
-  trustProxy: boolean;
+  /** false, a hop count, or the proxies' addresses/CIDRs (Fastify's trustProxy forms) */
+  trustProxy: false | number | string[];
   logLevel: string;
 }
 

@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -261,5 +262,181 @@ describe('option switches are read when a call is made (sqlite)', () => {
       if (key === 'LogConsumeEnabled') assert.deepEqual([logged, counted], [0, 1], key);
       else assert.deepEqual([logged, counted], [1, 0], key);
     }
+  });
+});
+
+describe('the edges of the HTTP surface (sqlite)', () => {
+  let w: RelayWorld;
+  let t: TestApp;
+  before(async () => {
+    w = await relayWorld(
+      { name: 'sqlite' },
+      { username: 'edge', quota: 10_000_000 },
+      {
+        env: { TRUST_PROXY: '1', GLOBAL_API_RATE_LIMIT: '30' },
+        timeouts: { headersMs: 300, requestMs: 600, checkMs: 100 },
+      },
+    );
+    t = w.t;
+    await setPricing(t, { ModelRatio: { 'gpt-4o-mini': 0.075 } });
+    await seedChannel(t, { base_url: w.up.url, models: ['gpt-4o-mini'] });
+  });
+  after(() => w.close());
+
+  it('TRUST_PROXY=1 takes the client address one hop from the socket: a forged left entry changes nothing', async () => {
+    let refused = 0;
+    for (let i = 0; i < 11; i++) {
+      const res = await t.call({
+        method: 'POST',
+        url: '/api/user/login',
+        headers: { 'x-forwarded-for': `203.0.113.${i}, 198.51.100.7` },
+        payload: { username: 'nobody', password: 'wrong-password' },
+      });
+      if (res.status === 429) refused += 1;
+    }
+    assert.equal(
+      refused,
+      1,
+      'the 11th login from 198.51.100.7 is limited whatever the client wrote before it',
+    );
+  });
+
+  it('GLOBAL_API_RATE_LIMIT counts //api/status as /api/status', async () => {
+    const statuses = [];
+    for (let i = 0; i < 31; i++) {
+      const url = i % 2 ? '//api/status' : '/api//status';
+      statuses.push(
+        (await t.call({ method: 'GET', url, headers: { 'x-forwarded-for': '192.0.2.50' } })).status,
+      );
+    }
+    assert.deepEqual(statuses.slice(0, 30), Array(30).fill(200));
+    assert.equal(statuses[30], 429);
+  });
+
+  it('a client that drips its headers is disconnected; /v1 refuses a bad key before reading the body', async () => {
+    const { port } = t.app.server.address() as AddressInfo;
+    const dripped = await new Promise<number>((resolve) => {
+      const t0 = performance.now();
+      const s = connect(port, '127.0.0.1', () => s.write('GET /api/status HTTP/1.1\r\nHost: x\r\n'));
+      const drip = setInterval(() => s.write('X-A: b\r\n'), 100);
+      s.on('close', () => {
+        clearInterval(drip);
+        resolve(performance.now() - t0);
+      });
+      s.on('error', () => {});
+      s.resume();
+    });
+    assert.ok(dripped < 5000, `closed after ${dripped.toFixed(0)} ms`);
+
+    // headers announcing 10 MB, no body sent: the 401 comes at once, not after the upload
+    const answer = await new Promise<string>((resolve) => {
+      let got = '';
+      const s = connect(port, '127.0.0.1', () =>
+        s.write(
+          'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-unknown\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n',
+        ),
+      );
+      s.on('data', (d) => {
+        got += d;
+        if (got.includes('\r\n\r\n') && got.includes('}')) s.destroy();
+      });
+      s.on('close', () => resolve(got));
+      s.on('error', () => {});
+    });
+    assert.match(answer, /^HTTP\/1\.1 401/);
+    assert.match(answer, /invalid API key/);
+  });
+
+  it('an oversized body gets a readable 413 naming the limit, and nothing is stored', async () => {
+    const before = await t.ctx.dbs.main.db.selectFrom('tokens').select('id').execute();
+    const base = w.base.replace(/\/v1$/, '');
+    const res = await fetch(`${base}/api/token/`, {
+      method: 'POST',
+      headers: { ...w.user.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(20 * 1024 * 1024) }),
+    });
+    assert.equal(res.status, 413);
+    assert.equal((await res.json()).success, false);
+    assert.equal((await t.ctx.dbs.main.db.selectFrom('tokens').select('id').execute()).length, before.length);
+  });
+
+  it('user-supplied object keys are own keys only: __proto__ and constructor are unknown names', async () => {
+    const opt = await t.call({
+      method: 'PUT',
+      url: '/api/option/',
+      headers: w.root.headers,
+      payload: { key: '__proto__', value: '1' },
+    });
+    assert.equal(opt.status, 400);
+    assert.match(opt.body.message, /unknown option key/);
+    for (const group of ['constructor', '__proto__', 'toString']) {
+      const res = await t.call({
+        method: 'POST',
+        url: '/api/token/',
+        headers: w.user.headers,
+        payload: { name: 'g', group },
+      });
+      assert.equal(res.status, 400, group);
+      assert.equal(res.body.message, `group "${group}" is not one of the groups you may use`);
+    }
+    const tok = await seedToken(t, { user_id: w.user.id });
+    const r = await fetch(`${w.base}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tok.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'constructor', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    assert.equal(r.status, 503, 'no channel serves a model named constructor');
+    await seedChannel(t, { base_url: w.up.url, models: ['constructor', 'toString'] });
+    for (const model of ['constructor', 'toString']) {
+      const priced = await fetch(`${w.base}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tok.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }),
+      });
+      assert.equal(priced.status, 403, `${model} has no price of its own`);
+      assert.match((await priced.json()).error.message, /model price not configured/);
+    }
+  });
+
+  it('upstream error text reaches the client without URLs, addresses, host names or keys', async () => {
+    w.up.setBehavior({
+      status: 400,
+      errorMessage:
+        'Incorrect API key provided: sk-proj-AbCdEf123456. Backend gpu-7.svc.cluster.local (10.2.3.4:8443) says see https://internal.example/v1/docs',
+    });
+    try {
+      const tok = await seedToken(t, { user_id: w.user.id });
+      const c = client(w.base, tok.key);
+      const err = await c.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
+        .catch((e) => e);
+      assert.equal(err.status, 400);
+      const text = String(err.message);
+      for (const secret of ['sk-proj', 'gpu-7', 'cluster.local', '10.2.3.4', 'internal.example'])
+        assert.ok(!text.includes(secret), `${secret} in: ${text}`);
+      assert.match(text, /Incorrect API key provided/);
+      await settled(t);
+      const self = await t.call({ method: 'GET', url: '/api/log/self?type=4', headers: w.user.headers });
+      assert.ok(!JSON.stringify(self.body).includes('10.2.3.4'), 'nor into the user view of the error log');
+    } finally {
+      w.up.setBehavior({});
+    }
+  });
+
+  it('a deleted user is locked out everywhere: its keys are unknown to the relay and to /api/log/token', async () => {
+    const gone = await createActor(t, w.root, 'gone-user', { quota: 1_000_000 });
+    const tok = await seedToken(t, { user_id: gone.id });
+    const c = client(w.base, tok.key);
+    await c.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
+    const del = await t.call({ method: 'DELETE', url: `/api/user/${gone.id}`, headers: w.root.headers });
+    assert.equal(del.status, 200);
+    const err = await c.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e) => e);
+    assert.equal(err.status, 401);
+    const logs = await t.call({ method: 'GET', url: `/api/log/token?key=${tok.key}` });
+    assert.equal(logs.status, 404);
+    const again = await t.call({ method: 'GET', url: '/api/user/self', headers: gone.headers });
+    assert.equal(again.status, 401, 'its access token too');
   });
 });

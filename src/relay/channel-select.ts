@@ -1,3 +1,4 @@
+import { own } from '../shared/own-keys.ts';
 /** The routing fields a candidate channel needs for the choice. */
 export interface Weighted {
   id: number;
@@ -50,6 +51,6 @@ export function mapModel(mappingJson: string, model: string): string {
     if (mappings.size > 1000) mappings.clear();
     mappings.set(mappingJson, m as Record<string, unknown>);
   }
-  const to = (m as Record<string, unknown>)[model];
+  const to = own(m as Record<string, unknown>, model);
   return typeof to === 'string' && to ? to : model;
 }

@@ -20,6 +20,27 @@ export function redactKey(text: string, key: string): string {
   return key.length >= 8 ? text.replaceAll(key, '[redacted]') : text;
 }
 
+const URL_RE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi;
+const IPV4_RE = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g;
+// IPv6: all eight groups, or any compressed form (with "::"); times like 12:30:45 are neither
+const IPV6_RE =
+  /\[?(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?)\]?(?::\d{1,5})?/gi;
+const HOST_RE = /\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?::\d{1,5})?\b/gi;
+const KEYLIKE_RE = /\b(?:bearer\s+)?(?:sk|pk|rk|ak|key|token)[-_][A-Za-z0-9_-]{6,}|\b[A-Za-z0-9_-]{32,}\b/gi;
+
+/**
+ * Upstream error text as a client (or a user's log) may see it (SPEC §10): URLs, IP addresses, host
+ * names and anything shaped like a key are replaced. Admins keep the fuller text in the log's admin_info.
+ */
+export function redactUpstreamText(text: string): string {
+  return text
+    .replace(URL_RE, '[url]')
+    .replace(KEYLIKE_RE, '[redacted]')
+    .replace(IPV4_RE, '[address]')
+    .replace(IPV6_RE, '[address]')
+    .replace(HOST_RE, '[host]');
+}
+
 const retryable = (status: number) => status === 0 || status === 429 || status >= 500;
 
 function describe(err: unknown): string {

@@ -8,7 +8,7 @@ import { adapterFor } from './providers/index.ts';
 import type { Endpoint } from './providers/types.ts';
 import type { QuotaRepo } from './quota.repo.ts';
 import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay-context.ts';
-import { RelayError, type TokenAuth } from './token-auth.ts';
+import { type RelayAuth, RelayError, type TokenAuth } from './token-auth.ts';
 import { reservePromptTokens, type TokenCounter } from './tokenizer.ts';
 import { TtlCache } from './ttl-cache.ts';
 import { ChannelHealth, type UpstreamClient } from './upstream.ts';
@@ -35,6 +35,8 @@ export function completionToReserve(endpoint: Endpoint, body: Record<string, any
 }
 
 export interface IncomingCall {
+  /** the caller, authenticated from the headers before the body was read */
+  auth: RelayAuth;
   requestId: string;
   ip: string;
   path: string;
@@ -75,11 +77,9 @@ export class RelayPipeline {
   async prepare(call: IncomingCall): Promise<RelayContext> {
     const startedAt = Date.now();
     const now = Math.floor(startedAt / 1000);
-    const auth = await this.deps.tokenAuth.authenticate(call.headers, call.ip, now);
+    const auth = call.auth;
     const model: string = call.body.model;
     this.deps.tokenAuth.checkModel(auth, model);
-    const pricing = resolvePricing(this.pricing.get(), model, auth.group);
-    if (!pricing) throw new RelayError(403, `model price not configured: ${model}`, 'model_price_error');
     let candidates = (await this.candidates(auth.group, model)).filter((c) =>
       adapterFor(c.type).supports(call.endpoint),
     );
@@ -90,6 +90,9 @@ export class RelayPipeline {
         `no available channel for model ${model} in group ${auth.group}`,
         'model_not_available',
       );
+    // after the channel (SPEC §8): a model nobody serves is 503 whether priced or not
+    const pricing = resolvePricing(this.pricing.get(), model, auth.group);
+    if (!pricing) throw new RelayError(403, `model price not configured: ${model}`, 'model_price_error');
 
     const record = {
       log: this.deps.options.bool('LogConsumeEnabled'),

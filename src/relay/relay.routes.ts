@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 
 /** Relay requests carry whole conversations (and images as data URLs): 16 MiB instead of 1 MiB. */
@@ -7,7 +7,14 @@ const BODY_LIMIT = 16 * 1024 * 1024;
 /** `/v1` (OpenAI wire format). Authenticated by the token key in the pipeline, not by `config.auth`. */
 export async function relayRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const relay = ctx.relay;
-  const opts = { bodyLimit: BODY_LIMIT };
+  // The key is checked before the body is read (SPEC §10): a stranger cannot make the server take in
+  // 16 MiB, and a refused key is answered without waiting for the upload.
+  const opts = {
+    bodyLimit: BODY_LIMIT,
+    onRequest: async (req: FastifyRequest) => {
+      req.relayAuth = await relay.authenticate(req);
+    },
+  };
   app.post('/v1/chat/completions', opts, (req, reply) => relay.handle('chat', req, reply));
   app.post('/v1/completions', opts, (req, reply) => relay.handle('completions', req, reply));
   app.post('/v1/embeddings', opts, (req, reply) => relay.handle('embeddings', req, reply));

@@ -16,7 +16,15 @@ import type { Candidate, ChannelSource } from './relay-context.ts';
 import { respondJson, respondStream } from './respond.ts';
 import { Settlement } from './settle.ts';
 import { StreamBudget } from './stream-budget.ts';
-import { RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
+import { type RelayAuth, RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the relay caller, authenticated before the body is read (relay.routes.ts) */
+    relayAuth?: RelayAuth;
+  }
+}
+
 import { TokenCounter } from './tokenizer.ts';
 import { readLimited, UpstreamClient, type UpstreamOptions } from './upstream.ts';
 
@@ -63,9 +71,15 @@ export class RelayService {
     this.settlement = new Settlement(deps, (err) => d.log.error({ err }, 'relay settlement failed'));
   }
 
+  /** The token and its user, from the request's headers (401/403 as SPEC §8 says). */
+  authenticate(request: FastifyRequest): Promise<RelayAuth> {
+    return this.tokenAuth.authenticate(request.headers, request.ip, Math.floor(Date.now() / 1000));
+  }
+
   async handle(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const body = parseRelayBody(endpoint, request.body);
     const rc = await this.pipeline.prepare({
+      auth: request.relayAuth ?? (await this.authenticate(request)),
       requestId: request.id,
       ip: request.ip,
       path: request.url.split('?')[0],
@@ -99,11 +113,7 @@ export class RelayService {
 
   /** GET /v1/models: the token's model limits, else the models of the channels serving its group. */
   async models(request: FastifyRequest) {
-    const auth = await this.tokenAuth.authenticate(
-      request.headers,
-      request.ip,
-      Math.floor(Date.now() / 1000),
-    );
+    const auth = await this.authenticate(request);
     const ids = auth.models ? [...auth.models].sort() : await this.quota.groupModels(auth.group);
     return {
       object: 'list',

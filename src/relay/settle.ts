@@ -1,6 +1,6 @@
 import { type LogEntry, LogType } from '../modules/logs/log-types.ts';
 import { computeQuota } from './billing.ts';
-import type { UpstreamFailure } from './dispatch.ts';
+import { redactUpstreamText, type UpstreamFailure } from './dispatch.ts';
 import { Ledger } from './ledger.ts';
 import type { RelayDeps } from './pipeline.ts';
 import type { Usage } from './providers/types.ts';
@@ -167,9 +167,10 @@ export class Settlement {
 
   /** Refunds, writes the one error log, and returns the error to answer with (last status, or 502). */
   fail(rc: RelayContext, f: UpstreamFailure): RelayError {
-    this.track(this.refundAndLog(rc, f.message, f.attempts, f.channel?.id ?? 0));
+    const message = redactUpstreamText(f.message);
+    this.track(this.refundAndLog(rc, message, f.attempts, f.channel?.id ?? 0));
     const status = f.status >= 400 ? f.status : 502;
-    return new RelayError(status, `upstream error: ${f.message}`, 'upstream_error');
+    return new RelayError(status, `upstream error: ${message}`, 'upstream_error');
   }
 
   /** A failure after a 2xx (unreadable body): refund and log it like an upstream failure. */

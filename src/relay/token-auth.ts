@@ -129,8 +129,8 @@ export class TokenAuth {
     }
     if (t.status !== 1) throw new RelayError(401, 'this API key is not enabled', 'token_disabled');
     const user = await this.user(t.user_id);
-    if (!user || user.deleted_at != null)
-      throw new RelayError(403, 'the user of this key is deleted', 'user_deleted');
+    // a deleted user is gone for every way in: its keys are as unknown as a made-up one (SPEC §8)
+    if (!user || user.deleted_at != null) throw new RelayError(401, 'invalid API key', 'invalid_api_key');
     if (user.status !== 1) throw new RelayError(403, 'the user of this key is disabled', 'user_disabled');
     if (entry.allow && !entry.allow(ip))
       throw new RelayError(403, `IP ${ip} is not allowed for this key`, 'ip_not_allowed');

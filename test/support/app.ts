@@ -1,5 +1,5 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildApp } from '../../src/app.ts';
+import { type AppDeps, buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { AppContext } from '../../src/context.ts';
 import { type Engine, openTestDatabases } from './engines.ts';
@@ -18,13 +18,14 @@ export async function startTestApp(
   engine: Engine,
   env: Record<string, string> = {},
   patch: Partial<Config> = {},
+  deps: Pick<AppDeps, 'timeouts'> = {},
 ): Promise<TestApp> {
   const handle = await openTestDatabases(engine);
   const config = {
     ...loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'test-session-secret-0123456789', ...env }),
     ...patch,
   };
-  const { app, ctx } = await buildApp({ config, dbs: handle.dbs });
+  const { app, ctx } = await buildApp({ config, dbs: handle.dbs, ...deps });
   await app.ready();
   return {
     app,

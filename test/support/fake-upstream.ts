@@ -16,6 +16,8 @@ import type { AddressInfo } from 'node:net';
 export interface FakeBehavior {
   /** answer every call with this HTTP status and an OpenAI-style error body */
   status?: number;
+  /** the error body's message (default "fake upstream failure <status>") */
+  errorMessage?: string;
   /** drop the connection without answering */
   reset?: boolean;
   /** no usage: neither in non-stream bodies nor as the final stream chunk */
@@ -116,7 +118,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, body: any, b: F
   }
   if (b.status && b.status >= 400) {
     json(res, b.status, {
-      error: { message: `fake upstream failure ${b.status}`, type: 'upstream_error', code: null },
+      error: {
+        message: b.errorMessage ?? `fake upstream failure ${b.status}`,
+        type: 'upstream_error',
+        code: null,
+      },
     });
     return;
   }

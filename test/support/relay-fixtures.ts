@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
+import type { AppDeps } from '../../src/app.ts';
 import { createChannelBody } from '../../src/modules/channels/channels.schema.ts';
 import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './app.ts';
 import type { Engine } from './engines.ts';
@@ -134,8 +135,9 @@ export interface RelayWorld {
 export async function relayWorld(
   engine: Engine,
   opts: { username: string; quota: number; upstream?: FakeBehavior & { record?: boolean } },
+  app: { env?: Record<string, string>; timeouts?: AppDeps['timeouts'] } = {},
 ): Promise<RelayWorld> {
-  const t = await startTestApp(engine);
+  const t = await startTestApp(engine, app.env, {}, { timeouts: app.timeouts });
   const up = await startFakeUpstream(opts.upstream);
   const root = await setupRoot(t);
   const user = await createActor(t, root, opts.username, { quota: opts.quota });

@@ -120,7 +120,9 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const q = parse(tokenLogsQuery, request.query, 'query');
       const parsed = parseKey(q.key || request.headers.authorization, undefined);
       const token = parsed && parsed.channel === null ? await ctx.tokens.findByKey(parsed.key) : undefined;
-      if (!token) throw notFound('token not found or no permission');
+      // the key of a deleted user finds nothing either (SPEC §8)
+      if (!token || !(await ctx.usersRepo.findAuthById(token.user_id)))
+        throw notFound('token not found or no permission');
       const f = { userId: token.user_id, tokenId: token.id };
       return ok((await logs.list(f, { page: 1, pageSize: 1000, offset: 0 }, 'user')).items);
     },

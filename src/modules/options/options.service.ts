@@ -1,4 +1,5 @@
 import { badRequest } from '../../http/errors.ts';
+import { own, parseJsonDict } from '../../shared/own-keys.ts';
 import { OPTION_DEFAULTS } from './options.defaults.ts';
 import type { OptionsRepo } from './options.repo.ts';
 
@@ -36,7 +37,7 @@ export class OptionsService {
   }
 
   get(key: string): string {
-    return this.values.get(key) ?? OPTION_DEFAULTS[key] ?? '';
+    return this.values.get(key) ?? own(OPTION_DEFAULTS, key) ?? '';
   }
 
   bool(key: string): boolean {
@@ -45,14 +46,14 @@ export class OptionsService {
 
   int(key: string): number {
     const n = Number.parseInt(this.get(key), 10);
-    return Number.isFinite(n) ? n : Number.parseInt(OPTION_DEFAULTS[key] ?? '0', 10);
+    return Number.isFinite(n) ? n : Number.parseInt(own(OPTION_DEFAULTS, key) ?? '0', 10);
   }
 
   json<T>(key: string): T {
     try {
-      return JSON.parse(this.get(key)) as T;
+      return parseJsonDict<T>(this.get(key));
     } catch {
-      return JSON.parse(OPTION_DEFAULTS[key] ?? 'null') as T;
+      return parseJsonDict<T>(own(OPTION_DEFAULTS, key) ?? 'null');
     }
   }
 
@@ -64,7 +65,7 @@ export class OptionsService {
 
   /** Validates and stores; the old value stays when the new one is refused. */
   async set(key: string, value: string): Promise<void> {
-    const reason = this.validators[key]?.(value);
+    const reason = own(this.validators, key)?.(value);
     if (reason) throw badRequest(`invalid value for ${key}: ${reason}`, 'value');
     await this.repo.set(key, value);
     this.values.set(key, value);

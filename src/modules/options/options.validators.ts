@@ -91,5 +91,5 @@ export const OPTION_VALIDATORS: Record<string, OptionValidator> = {
 
 /** Keys an operator may set: every documented key but the server's own secrets. */
 export function isSettableOption(key: string): boolean {
-  return key in OPTION_DEFAULTS && !SECRET_OPTION_KEYS.has(key);
+  return Object.hasOwn(OPTION_DEFAULTS, key) && !SECRET_OPTION_KEYS.has(key);
 }

@@ -6,7 +6,7 @@ import type { OptionsService } from '../options/options.service.ts';
  */
 export function usableGroups(options: OptionsService, userGroup: string | null): Record<string, string> {
   const configured = options.json<Record<string, unknown>>('UserUsableGroups');
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null); // group names are looked up with `in`
   if (configured && typeof configured === 'object' && !Array.isArray(configured))
     for (const [k, v] of Object.entries(configured)) out[k] = typeof v === 'string' ? v : k;
   if (userGroup && !(userGroup in out)) out[userGroup] = userGroup;
