@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
+import { boundedJsonParser } from './json-body.ts';
 
 /** Relay requests carry whole conversations (and images as data URLs): 16 MiB instead of 1 MiB. */
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -7,6 +8,7 @@ const BODY_LIMIT = 16 * 1024 * 1024;
 /** `/v1` (OpenAI wire format). Authenticated by the token key in the pipeline, not by `config.auth`. */
 export async function relayRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const relay = ctx.relay;
+  boundedJsonParser(app, BODY_LIMIT);
   // The key is checked before the body is read (SPEC §10): a stranger cannot make the server take in
   // 16 MiB, and a refused key is answered without waiting for the upload.
   const opts = {

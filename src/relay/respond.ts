@@ -82,6 +82,7 @@ export async function respondStream(
   const decoder = new TextDecoder();
   let frt = 0;
   let extra: Record<string, unknown> | undefined;
+  let completion: number | undefined;
   try {
     let cut = false;
     for await (const chunk of d.res.body) {
@@ -89,14 +90,16 @@ export async function respondStream(
       let out = '';
       for (const ev of parser.push(decoder.decode(chunk as Buffer, { stream: true })))
         out += sseFrame(t.onEvent(ev));
-      if (out && !raw.write(out)) await drained(raw);
+      // admitted before it is sent: a read the user cannot pay for never reaches the client
       if (!(await budget.admit((chunk as Buffer).length))) {
         cut = true;
         break; // leaving the loop destroys the upstream body: the upstream request is cancelled
       }
+      if (out && !raw.write(out)) await drained(raw);
     }
     if (cut) {
       extra = { stream_cut: 'quota' };
+      completion = budget.sentTokens;
       raw.end(sseFrame([cutChunk(rc), '[DONE]']));
     } else {
       let tail = '';
@@ -118,6 +121,7 @@ export async function respondStream(
     attempts: d.attempts,
     usage: t.usage,
     text: () => t.producedText(),
+    completion,
     frt: frt || Date.now() - rc.startedAt,
     extra,
   });

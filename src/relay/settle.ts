@@ -15,6 +15,8 @@ export interface Outcome {
   usage: Usage | undefined;
   /** the text produced, for the estimate when there is no usage */
   text: () => string;
+  /** completion tokens already counted (a stream cut for quota: what its client received) */
+  completion?: number;
   /** ms from arrival to the first upstream byte (headers, or first chunk for streams) */
   frt: number;
   /** extra facts for `other` (e.g. client_aborted) */
@@ -145,7 +147,8 @@ export class Settlement {
     } else {
       const counter = this.deps.counter;
       prompt = await countPrompt(counter, rc.endpoint, rc.body, rc.model);
-      completion = rc.endpoint === 'embeddings' ? 0 : await counter.count(rc.model, [o.text()]);
+      completion =
+        rc.endpoint === 'embeddings' ? 0 : (o.completion ?? (await counter.count(rc.model, [o.text()])));
     }
     const quota = computeQuota(rc.pricing, { prompt, completion });
     const now = Math.floor(Date.now() / 1000);

@@ -34,15 +34,25 @@ export class StreamBudget {
     this.perToken = isPriceBilled(p) ? 0 : p.completionRatio * p.modelRatio * p.groupRatio;
   }
 
-  /** Called per upstream chunk; false when the stream must end (the user has nothing left for it). */
+  /** Completion tokens counted in what was sent: the bill of a stream cut for quota. */
+  get sentTokens(): number {
+    return this.used;
+  }
+
+  /**
+   * Called per upstream read before it is sent; false when the stream must end there (the user has
+   * nothing left for it): that read is then neither sent nor counted.
+   */
   async admit(bytes: number): Promise<boolean> {
     if (this.perToken <= 0) return true;
     this.uncounted += bytes;
     if (this.used + this.uncounted <= this.covered) return true;
+    const before = this.used;
     this.used += await this.counter.count(this.rc.model, [this.takeText()]);
     this.uncounted = 0;
-    if (this.used <= this.covered) return true;
-    return this.extend();
+    if (this.used <= this.covered || (await this.extend())) return true;
+    this.used = before;
+    return false;
   }
 
   private async extend(): Promise<boolean> {

@@ -37,10 +37,15 @@ describe('tokenizer', () => {
     );
   });
 
-  it('reserves with bytes / 4 until the encoder has answered once, then with the real count', async () => {
+  it('reserves short prompts by bytes / 4; long ones by the real count once the encoder has answered', async () => {
     const fresh = new TokenCounter();
     try {
-      const body = { prompt: 'hello world, hello world' };
+      const short = { prompt: 'hello world, hello world' };
+      assert.equal(
+        await reservePromptTokens(fresh, 'completions', short, 'o1-preview'),
+        Math.ceil(Buffer.byteLength(short.prompt) / 4),
+      );
+      const body = { prompt: 'hello world, hello world '.repeat(400) };
       const quick = await reservePromptTokens(fresh, 'completions', body, 'o1-preview');
       assert.equal(quick, Math.ceil(Buffer.byteLength(body.prompt) / 4));
       const real = await countPrompt(fresh, 'completions', body, 'o1-preview');
