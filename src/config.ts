@@ -95,6 +95,7 @@ const envSchema = z.object({
       }
       return parsed;
     }),
+  DB_TIMEOUT_MS: intInRange(100, 600_000, 5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -112,6 +113,8 @@ export interface Config {
   channelKeySecret: string;
   initialRoot: { username: string; password: string; accessToken: string } | null;
   globalApiRateLimit: number;
+  /** bound on a database connection acquire and on each statement (SPEC §12): past it, 503 */
+  dbTimeoutMs: number;
   /** false, a hop count, or the proxies' addresses/CIDRs (Fastify's trustProxy forms) */
   trustProxy: false | number | string[];
   logLevel: string;
@@ -148,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         }
       : null,
     globalApiRateLimit: e.GLOBAL_API_RATE_LIMIT,
+    dbTimeoutMs: e.DB_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };

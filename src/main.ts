@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabases } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
+import { isDatabaseUnavailable } from './db/unavailable.ts';
 import { OptionsRepo } from './modules/options/options.repo.ts';
 import { resolveSecret } from './secret.ts';
 
@@ -18,26 +19,42 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const dbs = openDatabases(config);
-  await migrate(dbs);
+  // migrations (index builds on big tables) and the secret, without the serving statement timeout
+  const setup = openDatabases(config);
+  await migrate(setup);
   try {
-    config.sessionSecret = await resolveSecret(config, new OptionsRepo(dbs.main), (line) =>
+    config.sessionSecret = await resolveSecret(config, new OptionsRepo(setup.main), (line) =>
       console.error(`tollgate: ${line}`),
     );
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`tollgate: ${err.message}`);
-      await dbs.close();
+      await setup.close();
       process.exit(1);
     }
     throw err;
+  } finally {
+    await setup.close();
   }
+  const dbs = openDatabases({ ...config, dbTimeoutMs: config.dbTimeoutMs });
   const redis = config.redisUrl ? createClient({ url: config.redisUrl }) : null;
   if (redis) {
     redis.on('error', (err) => console.error(`tollgate: redis: ${err.message}`));
     await redis.connect();
   }
   const { app } = await buildApp({ config, dbs, redis: redis as any });
+
+  // Last resort (SPEC §12): a dependency's stray error is logged and the process keeps serving; an
+  // exception of our own leaves state unknown, so it is logged and the process exits for its supervisor.
+  process.on('unhandledRejection', (err) => app.log.error({ err }, 'unhandled rejection (kept serving)'));
+  process.on('uncaughtException', (err) => {
+    if (isDatabaseUnavailable(err) || /redis|socket/i.test(`${err?.name} ${err?.message}`)) {
+      app.log.error({ err }, 'dependency error outside a request (kept serving)');
+      return;
+    }
+    app.log.fatal({ err }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -25,16 +25,25 @@ export function dialectFor(dsn: string): SqlDialect {
   throw new Error('unsupported database DSN');
 }
 
-export function openHandle<DB>(dsn: string, sqlitePath: string): DbHandle<DB> {
+export function openHandle<DB>(dsn: string, sqlitePath: string, timeoutMs = 0): DbHandle<DB> {
   const dialect = dialectFor(dsn);
-  return { db: dialect.open(dsn === '' ? sqlitePath : dsn) as Kysely<DB>, dialect };
+  return { db: dialect.open(dsn === '' ? sqlitePath : dsn, timeoutMs) as Kysely<DB>, dialect };
 }
 
-export function openDatabases(opts: { sqlDsn: string; sqlitePath: string; logSqlDsn: string }): Databases {
-  const main = openHandle<MainDatabase>(opts.sqlDsn, opts.sqlitePath);
+/**
+ * `dbTimeoutMs`: the serving process bounds every acquire and statement (SPEC §12, DB_TIMEOUT_MS);
+ * migrations, rebuilds and benchmarks' loads open without a bound (0, the default).
+ */
+export function openDatabases(opts: {
+  sqlDsn: string;
+  sqlitePath: string;
+  logSqlDsn: string;
+  dbTimeoutMs?: number;
+}): Databases {
+  const main = openHandle<MainDatabase>(opts.sqlDsn, opts.sqlitePath, opts.dbTimeoutMs);
   const separate = opts.logSqlDsn !== '';
   const logs = separate
-    ? openHandle<LogDatabase>(opts.logSqlDsn, opts.sqlitePath)
+    ? openHandle<LogDatabase>(opts.logSqlDsn, opts.sqlitePath, opts.dbTimeoutMs)
     : (main as unknown as DbHandle<LogDatabase>);
   return {
     main,

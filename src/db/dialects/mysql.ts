@@ -1,5 +1,6 @@
 import { Kysely, MysqlDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
+import { withTimeouts } from '../unavailable.ts';
 import { bulkInserter } from './bulk-insert.ts';
 import type { SqlDialect } from './types.ts';
 
@@ -9,7 +10,7 @@ const insert = bulkInserter(q, () => '?');
 export const mysqlDialect: SqlDialect = {
   kind: 'mysql',
 
-  open(dsn) {
+  open(dsn, timeoutMs = 0) {
     const url = new URL(dsn);
     const pool = createPool({
       host: url.hostname,
@@ -24,8 +25,12 @@ export const mysqlDialect: SqlDialect = {
       supportBigNumbers: true,
       bigNumberStrings: false,
       timezone: 'Z',
+      enableKeepAlive: true,
+      ...(timeoutMs > 0 ? { connectTimeout: timeoutMs } : {}),
     });
-    return new Kysely({ dialect: new MysqlDialect({ pool }) });
+    // a pooled connection the server drops emits 'error'; unheard, it would end the process
+    pool.on('connection', (conn) => conn.on('error', () => {}));
+    return new Kysely({ dialect: withTimeouts(new MysqlDialect({ pool }), timeoutMs) });
   },
 
   addId(tb, name = 'id') {

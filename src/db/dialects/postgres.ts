@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { withTimeouts } from '../unavailable.ts';
 import { bulkInserter } from './bulk-insert.ts';
 import { onConflictAdder, onConflictReplace, returningInsertId } from './shared-sql.ts';
 import type { SqlDialect } from './types.ts';
@@ -15,12 +16,19 @@ const insert = bulkInserter(q, (i) => `$${i}`);
 export const postgresDialect: SqlDialect = {
   kind: 'postgres',
 
-  open(dsn) {
-    const pool = new pg.Pool({ connectionString: dsn, max: 10 });
-    // An idle connection the server closes (restart, failover, pg_terminate_backend) is dropped from the
-    // pool by pg and replaced on the next query; without a listener its 'error' would end the process.
+  open(dsn, timeoutMs = 0) {
+    const pool = new pg.Pool({
+      connectionString: dsn,
+      max: 10,
+      keepAlive: true,
+      ...(timeoutMs > 0 ? { connectionTimeoutMillis: timeoutMs } : {}),
+    });
+    // A connection the server closes (restart, failover, pg_terminate_backend) emits 'error': on an idle
+    // one the pool's listener takes it, on one in use the client's own; without both a restart under
+    // load ended the process. pg then drops the client and the next query opens a new one.
     pool.on('error', () => {});
-    return new Kysely({ dialect: new PostgresDialect({ pool }) });
+    pool.on('connect', (client) => client.on('error', () => {}));
+    return new Kysely({ dialect: withTimeouts(new PostgresDialect({ pool }), timeoutMs) });
   },
 
   addId(tb, name = 'id') {

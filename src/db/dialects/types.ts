@@ -8,8 +8,11 @@ export type EngineKind = 'sqlite' | 'postgres' | 'mysql';
  */
 export interface SqlDialect {
   readonly kind: EngineKind;
-  /** Opens a Kysely instance on the DSN (or SQLite path). */
-  open(target: string): Kysely<any>;
+  /**
+   * Opens a Kysely instance on the DSN (or SQLite path). `timeoutMs` (servers only; 0 = none) bounds a
+   * connection acquire and every statement (unavailable.ts).
+   */
+  open(target: string, timeoutMs?: number): Kysely<any>;
   /** Adds an auto-increment integer primary key column. */
   addId<T extends string>(tb: CreateTableBuilder<T, any>, name?: string): CreateTableBuilder<T, any>;
   /** Unbounded text (MySQL TEXT caps at 64 KiB, so it gets MEDIUMTEXT). */

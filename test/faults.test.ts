@@ -1,0 +1,116 @@
+/**
+ * SPEC §12: no fault of the database ends the process. The app talks to the real PostgreSQL / MariaDB
+ * through a loopback TCP proxy the test cuts (a restart) and freezes (a hung server) under load; every
+ * request meanwhile gets an answer (503 "database unavailable" within the timeout, not a hang or a 500),
+ * and the app serves again once the database is back. Issue 19 measured 5 of 5 processes dying on a
+ * PostgreSQL restart under load.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { openDatabases } from '../src/db/connect.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { type Actor, loginActor, setupRoot, type TestApp } from './support/app.ts';
+import { engines, freshDatabase, type TestDatabase } from './support/engines.ts';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
+
+const TIMEOUT_MS = 400;
+
+for (const engine of engines().filter((e) => e.name !== 'sqlite')) {
+  describe(`database faults under load (${engine.name})`, () => {
+    let db: TestDatabase;
+    let proxy: TcpProxy;
+    let t: TestApp;
+    let root: Actor;
+
+    before(async () => {
+      db = await freshDatabase(engine);
+      const direct = openDatabases({ sqlDsn: db.dsn, sqlitePath: '', logSqlDsn: '' });
+      await migrate(direct);
+      await direct.close();
+      proxy = await startTcpProxy(Number(new URL(db.dsn).port));
+      const dbs = openDatabases({
+        sqlDsn: proxy.url(db.dsn),
+        sqlitePath: '',
+        logSqlDsn: '',
+        dbTimeoutMs: TIMEOUT_MS,
+      });
+      const config = loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'test-session-secret-0123456789' });
+      const { app, ctx } = await buildApp({ config, dbs });
+      await app.ready();
+      t = {
+        app,
+        ctx,
+        engine,
+        async call(opts) {
+          const res = await app.inject(opts);
+          let body: any = res.body;
+          try {
+            body = res.json();
+          } catch {}
+          return { status: res.statusCode, body, headers: res.headers };
+        },
+        async close() {
+          await app.close();
+          await dbs.close();
+        },
+      };
+      root = await setupRoot(t);
+    });
+    after(async () => {
+      await t.close();
+      await proxy.close();
+      await db.drop();
+    });
+
+    /** `n` concurrent requests that each read the database; returns status → count and the slowest (ms). */
+    async function load(n: number) {
+      const started = performance.now();
+      const statuses = await Promise.all(
+        Array.from({ length: n }, async () => {
+          const t0 = performance.now();
+          const r = await t.call({ method: 'GET', url: '/api/user/self', headers: root.headers });
+          return { status: r.status, ms: performance.now() - t0, message: r.body?.message };
+        }),
+      );
+      const counts: Record<number, number> = {};
+      for (const s of statuses) counts[s.status] = (counts[s.status] ?? 0) + 1;
+      return {
+        counts,
+        slowest: Math.max(...statuses.map((s) => s.ms)),
+        took: performance.now() - started,
+        statuses,
+      };
+    }
+
+    it('a restart (connections reset, new ones refused) answers 503 and recovers; the process lives', async () => {
+      assert.deepEqual((await load(20)).counts, { 200: 20 });
+      const during = load(40);
+      proxy.cut();
+      const cut = await during;
+      const again = await load(20);
+      for (const s of [...cut.statuses, ...again.statuses])
+        assert.ok(s.status === 200 || s.status === 503, `status ${s.status}: ${s.message}`);
+      assert.ok((again.counts[503] ?? 0) === 20, `while down: ${JSON.stringify(again.counts)}`);
+      assert.equal(again.statuses[0].message, 'database unavailable');
+      proxy.restore();
+      let back = await load(10);
+      for (let i = 0; i < 20 && back.counts[200] !== 10; i++) back = await load(10);
+      assert.deepEqual(back.counts, { 200: 10 }, 'serving again once the database is back');
+    });
+
+    it('a frozen database answers 503 within the timeout instead of holding every request', async () => {
+      proxy.freeze();
+      const frozen = await load(30);
+      proxy.restore();
+      assert.deepEqual(frozen.counts, { 503: 30 });
+      assert.ok(frozen.slowest < TIMEOUT_MS * 2 + 500, `slowest answer ${frozen.slowest.toFixed(0)} ms`);
+      let back = await load(10);
+      for (let i = 0; i < 20 && back.counts[200] !== 10; i++) back = await load(10);
+      assert.deepEqual(back.counts, { 200: 10 });
+      // a fresh login works too (a write and a read on new connections)
+      await loginActor(t, root.username, 'root-password-1');
+    });
+  });
+}
