@@ -10,7 +10,12 @@ import type { Databases } from './db/connect.ts';
 import { EventBus } from './events.ts';
 import { Authenticator } from './http/auth.ts';
 import { installErrorHandler } from './http/error-handler.ts';
-import { memoryRateLimitStore, rateLimit, redisRateLimitStore } from './http/rate-limit.ts';
+import {
+  fallbackRateLimitStore,
+  memoryRateLimitStore,
+  rateLimit,
+  redisRateLimitStore,
+} from './http/rate-limit.ts';
 import { CatalogRepo } from './modules/catalog/catalog.repo.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { CatalogService } from './modules/catalog/catalog.service.ts';
@@ -170,7 +175,13 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     config,
     dbs,
     redis,
-    rateLimits: redis ? redisRateLimitStore(redis) : memoryRateLimitStore(),
+    rateLimits: redis
+      ? fallbackRateLimitStore(redisRateLimitStore(redis), memoryRateLimitStore(), (down, err) =>
+          down
+            ? app.log.warn({ err }, 'Redis unavailable: rate limits count per instance until it is back')
+            : app.log.info('Redis is back: rate limits are shared again'),
+        )
+      : memoryRateLimitStore(),
     events,
     auth: new Authenticator(usersRepo),
     options,

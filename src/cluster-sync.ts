@@ -5,9 +5,8 @@ import type { AppEvents, EventBus } from './events.ts';
 import type { OptionsService } from './modules/options/options.service.ts';
 
 const CHANNEL = 'tg:changes';
-/** Events repeated to the other instances. Token events are not: their value is a key (a secret), and
- * the relay's token cache expires after 5 s anyway. */
-const SHARED = ['channel', 'user', 'modelMeta'] as const;
+/** Events repeated to the other instances (a token is named by its key hash, not its key). */
+const SHARED = ['channel', 'user', 'modelMeta', 'token'] as const;
 type Shared = (typeof SHARED)[number];
 
 export interface ClusterSyncDeps {
@@ -44,12 +43,30 @@ export class ClusterSync {
       });
   }
 
+  /**
+   * Redis is an accelerator, never a dependency (SPEC §12): start does not wait for it. Whenever the
+   * subscriber (re)connects, changes published meanwhile may have been missed, so this instance re-reads
+   * the options and drops its channel, user and token caches.
+   */
   async start(): Promise<void> {
     if (this.d.redis) {
-      this.sub = this.d.redis.duplicate();
-      this.sub.on('error', (err) => this.d.log.warn({ err }, 'change subscriber error'));
-      await this.sub.connect();
-      await this.sub.subscribe(CHANNEL, (message) => this.receive(message));
+      const sub = this.d.redis.duplicate();
+      this.sub = sub;
+      let down = false;
+      sub.on('error', (err) => {
+        if (!down)
+          this.d.log.warn({ err }, 'Redis unavailable: changes reach other instances by the periodic reload');
+        down = true;
+      });
+      sub.on('ready', () => {
+        if (down) this.d.log.info('Redis is back: re-reading options and dropping caches');
+        down = false;
+        this.resync();
+      });
+      sub
+        .connect()
+        .then(() => sub.subscribe(CHANNEL, (message) => this.receive(message)))
+        .catch((err) => this.d.log.warn({ err }, 'change subscriber could not connect yet'));
     }
     this.timer = setInterval(() => void this.reload(), this.d.intervalMs ?? (this.d.redis ? 60_000 : 10_000));
     this.timer.unref();
@@ -71,8 +88,22 @@ export class ClusterSync {
     if (!(SHARED as readonly string[]).includes(kind)) return;
     this.relaying = true;
     try {
-      const v = kind === 'user' || kind === 'channel' || kind === 'modelMeta' ? Number(value) : value;
+      const v = kind === 'token' ? value : Number(value);
       this.d.events.emit(kind as Shared, v as AppEvents[Shared]);
+    } finally {
+      this.relaying = false;
+    }
+  }
+
+  /** After missed messages: every cache that another instance's change could have made stale. */
+  private resync(): void {
+    void this.reload();
+    this.relaying = true;
+    try {
+      this.d.events.emit('channel', 0);
+      this.d.events.emit('user', 0);
+      this.d.events.emit('token', '');
+      this.d.events.emit('modelMeta', 0);
     } finally {
       this.relaying = false;
     }

@@ -8,9 +8,9 @@ export interface AppEvents {
   option: string;
   /** channels or the serving table changed (channel id, or 0 for several) */
   channel: number;
-  /** a token changed or was deleted (token key without "sk-") */
+  /** a token changed or was deleted (its key hash; '' for every token) */
   token: string;
-  /** a user changed (id): status, quota, group, deletion */
+  /** a user changed (id, or 0 for every user): status, quota, group, deletion */
   user: number;
   /** vendors or model metadata changed */
   modelMeta: number;

@@ -1,10 +1,10 @@
-import { createClient } from 'redis';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabases } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { isDatabaseUnavailable } from './db/unavailable.ts';
 import { OptionsRepo } from './modules/options/options.repo.ts';
+import { connectRedis } from './redis.ts';
 import { resolveSecret } from './secret.ts';
 
 /** Process entry: config → databases → migrate → app → listen; graceful shutdown on SIGINT/SIGTERM. */
@@ -37,11 +37,9 @@ async function main(): Promise<void> {
     await setup.close();
   }
   const dbs = openDatabases({ ...config, dbTimeoutMs: config.dbTimeoutMs });
-  const redis = config.redisUrl ? createClient({ url: config.redisUrl }) : null;
-  if (redis) {
-    redis.on('error', (err) => console.error(`tollgate: redis: ${err.message}`));
-    await redis.connect();
-  }
+  // Redis is an accelerator (SPEC §12): commands fail at once while it is away (no offline queue), the
+  // client reconnects by itself, and start-up does not wait for it.
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
   const { app } = await buildApp({ config, dbs, redis: redis as any });
 
   // Last resort (SPEC §12): a dependency's stray error is logged and the process keeps serving; an
@@ -64,7 +62,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await app.close(); // waits for in-flight requests, then flushes the log writer
-    await redis?.quit();
+    await redis?.quit().catch(() => {});
     await dbs.close();
     process.exit(0);
   };

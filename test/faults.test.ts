@@ -11,6 +11,7 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabases } from '../src/db/connect.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { connectRedis } from '../src/redis.ts';
 import { type Actor, loginActor, setupRoot, type TestApp } from './support/app.ts';
 import { engines, freshDatabase, type TestDatabase } from './support/engines.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
@@ -114,3 +115,94 @@ for (const engine of engines().filter((e) => e.name !== 'sqlite')) {
     });
   });
 }
+
+const redisUrl = process.env.TEST_REDIS_URL;
+describe('Redis faults: an accelerator, never a dependency (sqlite + Redis)', {
+  skip: !redisUrl && 'TEST_REDIS_URL is not set',
+}, () => {
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  const apps: Array<{ t: TestApp; redis: ReturnType<typeof connectRedis> }> = [];
+
+  before(async () => {
+    db = await freshDatabase({ name: 'sqlite' });
+    const setup = openDatabases({ sqlDsn: '', sqlitePath: db.sqlitePath, logSqlDsn: '' });
+    await migrate(setup);
+    await setup.close();
+    proxy = await startTcpProxy(Number(new URL(redisUrl!).port || 6379));
+    for (let i = 0; i < 2; i++) {
+      const dbs = openDatabases({ sqlDsn: '', sqlitePath: db.sqlitePath, logSqlDsn: '' });
+      const redis = connectRedis(proxy.url(redisUrl!), () => {});
+      const config = loadConfig({
+        LOG_LEVEL: 'silent',
+        SESSION_SECRET: 'test-session-secret-0123456789',
+        GLOBAL_API_RATE_LIMIT: '100000',
+      });
+      const { app, ctx } = await buildApp({ config, dbs, redis: redis as any });
+      await app.ready();
+      const t: TestApp = {
+        app,
+        ctx,
+        engine: { name: 'sqlite' },
+        async call(opts) {
+          const res = await app.inject(opts);
+          let body: any = res.body;
+          try {
+            body = res.json();
+          } catch {}
+          return { status: res.statusCode, body, headers: res.headers };
+        },
+        async close() {
+          await app.close();
+          await redis.quit().catch(() => redis.destroy());
+          await dbs.close();
+        },
+      };
+      apps.push({ t, redis });
+    }
+    for (const { redis } of apps) while (!redis.isReady) await new Promise((r) => setTimeout(r, 20));
+  });
+  after(async () => {
+    for (const { t } of apps) await t.close();
+    await proxy.close();
+    await db.drop();
+  });
+
+  /** The slowest of `n` rate-limited /api requests (each one consults Redis first). */
+  async function slowest(t: TestApp, n: number) {
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const r = await t.call({ method: 'GET', url: '/api/status' });
+      assert.equal(r.status, 200);
+      worst = Math.max(worst, performance.now() - t0);
+    }
+    return worst;
+  }
+
+  it('Redis cut or frozen adds at most ~100 ms to a request (every /api request hung for the whole outage)', async () => {
+    const [a] = apps;
+    proxy.cut();
+    const cut = await slowest(a.t, 20);
+    proxy.restore();
+    proxy.freeze();
+    const frozen = await slowest(a.t, 5);
+    proxy.restore();
+    assert.ok(cut < 100, `cut: slowest ${cut.toFixed(0)} ms`);
+    assert.ok(frozen < 100, `frozen: slowest ${frozen.toFixed(0)} ms`);
+  });
+
+  it('an option changed while Redis was away reaches the other instance once it is back', async () => {
+    const [a, b] = apps;
+    while (!a.redis.isReady || !b.redis.isReady) await new Promise((r) => setTimeout(r, 20));
+    proxy.cut();
+    await a.t.ctx.options.set('Notice', 'changed during the outage');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.notEqual(b.t.ctx.options.get('Notice'), 'changed during the outage', 'B missed the message');
+    proxy.restore();
+    const deadline = Date.now() + 15_000;
+    while (b.t.ctx.options.get('Notice') !== 'changed during the outage' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.equal(b.t.ctx.options.get('Notice'), 'changed during the outage');
+  });
+});

@@ -38,6 +38,49 @@ export function redisRateLimitStore(client: RedisClientType<any, any, any, any, 
   };
 }
 
+/**
+ * Redis as an accelerator, never a dependency (SPEC §12): each hit goes to `shared` but waits at most
+ * `timeoutMs`; when Redis fails or is slow, the hit counts in this process's own windows instead (limits
+ * then hold per instance, not across them). `onOutage(true|false)` is called when that starts and ends.
+ */
+export function fallbackRateLimitStore(
+  shared: RateLimitStore,
+  local: RateLimitStore,
+  onOutage: (down: boolean, err?: unknown) => void = () => {},
+  timeoutMs = 50,
+): RateLimitStore {
+  let down = false;
+  return {
+    async hit(key, windowSec) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const count = await Promise.race([
+          shared.hit(key, windowSec),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)),
+              timeoutMs,
+            );
+          }),
+        ]);
+        if (down) {
+          down = false;
+          onOutage(false);
+        }
+        return count;
+      } catch (err) {
+        if (!down) {
+          down = true;
+          onOutage(true, err);
+        }
+        return local.hit(key, windowSec);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
 export interface RateLimitRule {
   /** counted on its own: each route has its own name */
   name: string;

@@ -77,8 +77,8 @@ export class TokenAuth {
     events: EventBus,
     private readonly onFlip: (token: TokenRow, status: 3 | 4) => Promise<void>,
   ) {
-    events.on('token', (key) => this.tokens.delete(key));
-    events.on('user', (id) => this.users.delete(id));
+    events.on('token', (hash) => (hash === '' ? this.tokens.clear() : this.tokens.delete(hash)));
+    events.on('user', (id) => (id === 0 ? this.users.clear() : this.users.delete(id)));
   }
 
   /** By key hash: the cache and the change events name tokens by it, never by the key itself. */
