@@ -19,6 +19,7 @@ import {
 import { CatalogRepo } from './modules/catalog/catalog.repo.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { CatalogService } from './modules/catalog/catalog.service.ts';
+import { AutoEnableJob } from './modules/channels/auto-enable.ts';
 import { ChannelKeyCipher } from './modules/channels/channel-key.ts';
 import { ChannelsRepo } from './modules/channels/channels.repo.ts';
 import { channelsRoutes } from './modules/channels/channels.routes.ts';
@@ -171,6 +172,13 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   const usageRepo = new UsageDataRepo(dbs.logs);
   const logs = new LogsService(new LogsRepo(dbs.logs), usageRepo, channels, options);
   const retention = new RetentionJob({ logs, options, redis, log: app.log });
+  const autoEnable = new AutoEnableJob({
+    channels,
+    options,
+    log: app.log,
+    systemLog: (channelId, content) =>
+      logWriter.write({ type: LogType.System, user_id: 0, username: '', channel_id: channelId, content }),
+  });
   const ctx: AppContext = {
     config,
     dbs,
@@ -193,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     channels,
     logs,
     retention,
+    autoEnable,
     sync,
     usageData: new UsageDataService(usageRepo),
     catalog: new CatalogService(catalogRepo, events),
@@ -248,8 +257,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   });
   app.addHook('onRequest', ctx.auth.hook());
   retention.start();
+  autoEnable.start();
   app.addHook('onClose', async () => {
     await retention.stop();
+    await autoEnable.stop();
     await sync.stop();
     await ctx.relay.close();
     await logWriter.close();

@@ -6,7 +6,7 @@ import type { OptionsService } from './modules/options/options.service.ts';
 
 const CHANNEL = 'tg:changes';
 /** Events repeated to the other instances (a token is named by its key hash, not its key). */
-const SHARED = ['channel', 'user', 'modelMeta', 'token'] as const;
+const SHARED = ['channel', 'user', 'modelMeta', 'token', 'cooldown'] as const;
 type Shared = (typeof SHARED)[number];
 
 export interface ClusterSyncDeps {
@@ -88,7 +88,7 @@ export class ClusterSync {
     if (!(SHARED as readonly string[]).includes(kind)) return;
     this.relaying = true;
     try {
-      const v = kind === 'token' ? value : Number(value);
+      const v = kind === 'token' || kind === 'cooldown' ? value : Number(value);
       this.d.events.emit(kind as Shared, v as AppEvents[Shared]);
     } finally {
       this.relaying = false;

@@ -6,6 +6,7 @@ import type { EventBus } from './events.ts';
 import type { Authenticator, AuthLevel } from './http/auth.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
 import type { CatalogService } from './modules/catalog/catalog.service.ts';
+import type { AutoEnableJob } from './modules/channels/auto-enable.ts';
 import type { ChannelsService } from './modules/channels/channels.service.ts';
 import type { LogWriter } from './modules/logs/log-types.ts';
 import type { LogsService } from './modules/logs/logs.service.ts';
@@ -38,6 +39,8 @@ export interface AppContext {
   logs: LogsService;
   /** RetentionDays: background deletion of old logs */
   retention: RetentionJob;
+  /** AutomaticEnableChannelEnabled: periodic test of automatically disabled channels */
+  autoEnable: AutoEnableJob;
   /** keeps options and caches current across instances (Redis pub/sub or periodic reload) */
   sync: ClusterSync;
   /** hourly usage rollups for charts (SPEC §4) */

@@ -14,6 +14,8 @@ export interface AppEvents {
   user: number;
   /** vendors or model metadata changed */
   modelMeta: number;
+  /** a channel's cooldown started, grew or ended (`id|until|failedAt|level`, `id|0`: see channel-health.ts) */
+  cooldown: string;
 }
 
 type Listener<T> = (value: T) => void;

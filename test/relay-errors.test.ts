@@ -215,24 +215,13 @@ describe('relay retries, error logs and automatic disabling (sqlite)', () => {
     assert.equal((await logRows(t, 2)).filter((l) => l.token_id === tok.id).length, 0);
   });
 
-  it('does not retry a 400, and disables a channel after 3 consecutive faults', async () => {
+  it('does not retry a 400', async () => {
     const up = await startFakeUpstream({ status: 400 });
-    const only = await seedChannel(t, { name: 'only', base_url: up.url, models: ['m-429'] });
+    await seedChannel(t, { name: 'only', base_url: up.url, models: ['m-429'] });
     const tok = await seedToken(t, { user_id: user.id });
     const r = await post(base, '/chat/completions', tok.key, { ...chat, model: 'm-429' });
     assert.equal(r.status, 400);
     assert.equal(up.requests.length, 1);
-    up.setBehavior({ status: 500 });
-    for (let i = 0; i < 3; i++)
-      assert.equal((await post(base, '/chat/completions', tok.key, { ...chat, model: 'm-429' })).status, 500);
-    await settled(t);
-    const ch = await t.ctx.dbs.main.db
-      .selectFrom('channels')
-      .select('status')
-      .where('id', '=', only)
-      .executeTakeFirstOrThrow();
-    assert.equal(ch.status, 3);
-    assert.equal((await post(base, '/chat/completions', tok.key, { ...chat, model: 'm-429' })).status, 503);
     await up.close();
   });
 });

@@ -1,7 +1,8 @@
+import type { ChannelHealth } from './channel-health.ts';
 import { mapModel, pickChannel } from './channel-select.ts';
 import { adapterFor } from './providers/index.ts';
 import type { Attempt, Candidate, Dispatched, RelayContext } from './relay-context.ts';
-import { type ChannelHealth, readLimited, type UpstreamClient } from './upstream.ts';
+import { readLimited, type UpstreamClient } from './upstream.ts';
 
 /** The request finally failed upstream: the last status (0 when nobody answered) and every attempt. */
 export class UpstreamFailure extends Error {
@@ -66,7 +67,7 @@ export async function dispatch(
     message: 'no upstream answered',
   };
   for (let i = 0; i <= retries; i++) {
-    const channel = pickChannel(rc.candidates, tried);
+    const channel = pickChannel(health.usable(rc.candidates, tried), tried);
     if (!channel) break;
     tried.add(channel.id);
     const adapter = adapterFor(channel.type);
@@ -80,6 +81,7 @@ export async function dispatch(
     });
     const t0 = Date.now();
     let status = 0;
+    let body = '';
     let message: string;
     try {
       const res = await client.send(req, signal);
@@ -94,8 +96,8 @@ export async function dispatch(
         return { channel, adapter, res, attempts };
       }
       status = res.statusCode;
-      message = adapter.errorMessage(status, await readLimited(res));
-      message = redactKey(message, channel.key);
+      body = redactKey(await readLimited(res), channel.key);
+      message = redactKey(adapter.errorMessage(status, body), channel.key);
     } catch (err) {
       if (signal?.aborted) throw err;
       message = `upstream unreachable (${describe(err)})`;
@@ -107,7 +109,7 @@ export async function dispatch(
       ms: Date.now() - t0,
       error: message,
     });
-    health.failure(channel.id, status);
+    health.failure(channel, { status, body: status === 0 ? message : body });
     // the client and the log's content get the upstream's own error text, or a line without addresses;
     // the connection detail stays in admin_info (admins only)
     last = { status, message: status === 0 ? 'the upstream could not be reached' : message, channel };

@@ -1,7 +1,9 @@
 import type { EventBus } from '../events.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
+import { LogType } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
 import { computeQuota, isPriceBilled, resolvePricing } from './billing.ts';
+import { ChannelHealth } from './channel-health.ts';
 import { dispatch } from './dispatch.ts';
 import { PricingCache } from './pricing-tables.ts';
 import { adapterFor } from './providers/index.ts';
@@ -11,7 +13,7 @@ import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay
 import { type RelayAuth, RelayError, type TokenAuth } from './token-auth.ts';
 import { reservePromptTokens, type TokenCounter } from './tokenizer.ts';
 import { TtlCache } from './ttl-cache.ts';
-import { ChannelHealth, type UpstreamClient } from './upstream.ts';
+import type { UpstreamClient } from './upstream.ts';
 
 export interface RelayDeps {
   tokenAuth: TokenAuth;
@@ -57,9 +59,23 @@ export class RelayPipeline {
 
   constructor(readonly deps: RelayDeps) {
     this.pricing = new PricingCache(deps.options, deps.events);
-    this.health = new ChannelHealth(async (id) => {
-      await deps.channels.setStatus(id, 3);
-      deps.events.emit('channel', id);
+    const systemLog = (c: Candidate, text: string) =>
+      deps.logWriter.write({
+        type: LogType.System,
+        user_id: 0,
+        username: '',
+        channel_id: c.id,
+        content: `channel #${c.id} "${c.name}" ${text}`,
+      });
+    this.health = new ChannelHealth({
+      events: deps.events,
+      autoDisable: () => deps.options.bool('AutomaticDisableChannelEnabled'),
+      disable: async (c, why) => {
+        await deps.channels.setStatus(c.id, 3);
+        deps.events.emit('channel', c.id);
+        systemLog(c, `disabled automatically after: ${why}`);
+      },
+      systemLog,
     });
     deps.events.on('channel', () => this.routes.clear());
   }

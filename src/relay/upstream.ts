@@ -57,35 +57,3 @@ export async function readLimited(res: UpstreamResponse, limit = 64 * 1024): Pro
   }
   return Buffer.concat(parts).subarray(0, limit).toString('utf8');
 }
-
-/**
- * Automatic disabling: a channel whose last 3 attempts all failed with a channel fault — a connect
- * error or timeout, 401/403 from the upstream (a bad key), or a 5xx — is set to status 3. A 429 is not
- * a fault of the channel (it is busy, not broken) and does not count; any success resets the count.
- * Counts are per instance; the admin re-enables the channel (or its test endpoint does).
- */
-export class ChannelHealth {
-  private readonly failures = new Map<number, number>();
-
-  constructor(
-    private readonly disable: (channelId: number) => Promise<void>,
-    private readonly threshold = 3,
-  ) {}
-
-  success(channelId: number): void {
-    if (this.failures.size > 0) this.failures.delete(channelId);
-  }
-
-  /** status 0 = no answer (connect error, timeout). */
-  failure(channelId: number, status: number): void {
-    const fault = status === 0 || status === 401 || status === 403 || status >= 500;
-    if (!fault) return;
-    const n = (this.failures.get(channelId) ?? 0) + 1;
-    if (n < this.threshold) {
-      this.failures.set(channelId, n);
-      return;
-    }
-    this.failures.delete(channelId);
-    void this.disable(channelId).catch(() => {});
-  }
-}

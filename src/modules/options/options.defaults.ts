@@ -23,6 +23,10 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   RetryTimes: '2',
   // completion tokens a call reserves when it sets no max_tokens (SPEC §10)
   DefaultCompletionReserve: '4096',
+  // SPEC §12: disable a channel whose key or account the upstream calls bad (off, as in New API), and
+  // test automatically disabled channels every 10 minutes, enabling those that answer
+  AutomaticDisableChannelEnabled: 'false',
+  AutomaticEnableChannelEnabled: 'false',
   TokenLimitPerUser: '1000',
   ModelRatio: JSON.stringify(DEFAULT_MODEL_RATIO),
   CompletionRatio: JSON.stringify(DEFAULT_COMPLETION_RATIO),

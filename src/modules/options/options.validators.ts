@@ -80,6 +80,8 @@ export const OPTION_VALIDATORS: Record<string, OptionValidator> = {
   RetentionDays: int(0, 36_500),
   RetryTimes: int(0, 10),
   DefaultCompletionReserve: int(0, 1_000_000),
+  AutomaticDisableChannelEnabled: bool,
+  AutomaticEnableChannelEnabled: bool,
   TokenLimitPerUser: int(0, 1_000_000),
   ModelRatio: numberMap,
   CompletionRatio: numberMap,
