@@ -42,6 +42,13 @@ export function redactUpstreamText(text: string): string {
     .replace(HOST_RE, '[host]');
 }
 
+/** undici's connect/headers/body timeouts, or the call's own AbortSignal.timeout */
+function timedOut(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string } | string;
+  if (typeof e === 'string') return e.startsWith('upstream timed out');
+  return /TIMEOUT/.test(e?.code ?? '') || e?.name === 'TimeoutError';
+}
+
 const retryable = (status: number) => status === 0 || status === 429 || status >= 500;
 
 function describe(err: unknown): string {
@@ -49,16 +56,32 @@ function describe(err: unknown): string {
   return e?.code ? `${e.code}: ${e.message ?? ''}`.slice(0, 300) : String(e?.message ?? err).slice(0, 300);
 }
 
+/** Upstream time limits of one attempt (ms), from options RelayTimeout, StreamFirstByteTimeout, StreamIdleTimeout. */
+export interface AttemptLimits {
+  /** a whole non-stream call: headers and body */
+  callMs: number;
+  /** a stream's response headers */
+  firstByteMs: number;
+  /** the longest silence inside a body */
+  idleMs: number;
+}
+
+/** The client left: what is answered (499) and logged, with the attempts made so far. */
+export const CLIENT_LEFT = 'client closed the connection';
+
 /**
- * Calls the upstream, retrying on another channel (never the same twice) after a connect error, 429 or
- * 5xx, up to `retries` further attempts (SPEC §8). Returns the first 2xx answer; its body is not read.
+ * Calls the upstream, retrying on another channel (never the same twice) after a connect error, a
+ * timeout, 429 or 5xx, up to `retries` further attempts (SPEC §8, §12). Returns the first 2xx answer;
+ * its body is not read (a non-stream body stays under the call's time limit through `signal`). The
+ * client leaving (`clientLeft`) cancels the attempt under way: an UpstreamFailure 499 with its attempts.
  */
 export async function dispatch(
   rc: RelayContext,
   client: UpstreamClient,
   health: ChannelHealth,
   retries: number,
-  signal: AbortSignal | undefined,
+  clientLeft: AbortSignal,
+  limits: AttemptLimits,
 ): Promise<Dispatched> {
   const tried = new Set<number>();
   const attempts: Attempt[] = [];
@@ -83,8 +106,13 @@ export async function dispatch(
     let status = 0;
     let body = '';
     let message: string;
+    // streams: first byte, then idle gaps; non-stream: the whole call, body included
+    const signal = rc.stream ? clientLeft : AbortSignal.any([clientLeft, AbortSignal.timeout(limits.callMs)]);
+    const timeouts = rc.stream
+      ? { headersTimeout: limits.firstByteMs, bodyTimeout: limits.idleMs }
+      : { headersTimeout: limits.callMs, bodyTimeout: limits.idleMs };
     try {
-      const res = await client.send(req, signal);
+      const res = await client.send(req, signal, timeouts);
       if (res.statusCode >= 200 && res.statusCode < 300) {
         health.success(channel.id);
         attempts.push({
@@ -99,8 +127,19 @@ export async function dispatch(
       body = redactKey(await readLimited(res), channel.key);
       message = redactKey(adapter.errorMessage(status, body), channel.key);
     } catch (err) {
-      if (signal?.aborted) throw err;
-      message = `upstream unreachable (${describe(err)})`;
+      if (clientLeft.aborted) {
+        attempts.push({
+          channel_id: channel.id,
+          channel_name: channel.name,
+          status: 0,
+          ms: Date.now() - t0,
+          error: CLIENT_LEFT,
+        });
+        throw new UpstreamFailure(499, CLIENT_LEFT, attempts, channel);
+      }
+      message = timedOut(err)
+        ? `upstream timed out (${describe(err)})`
+        : `upstream unreachable (${describe(err)})`;
     }
     attempts.push({
       channel_id: channel.id,
@@ -112,7 +151,16 @@ export async function dispatch(
     health.failure(channel, { status, body: status === 0 ? message : body });
     // the client and the log's content get the upstream's own error text, or a line without addresses;
     // the connection detail stays in admin_info (admins only)
-    last = { status, message: status === 0 ? 'the upstream could not be reached' : message, channel };
+    last = {
+      status,
+      message:
+        status !== 0
+          ? message
+          : timedOut(message)
+            ? 'the upstream did not answer in time'
+            : 'the upstream could not be reached',
+      channel,
+    };
     if (!retryable(status)) break;
   }
   throw new UpstreamFailure(last.status, last.message, attempts, last.channel);

@@ -160,8 +160,13 @@ export class RelayPipeline {
     };
   }
 
-  dispatch(rc: RelayContext, signal: AbortSignal | undefined): Promise<Dispatched> {
-    const retries = Math.max(0, this.deps.options.int('RetryTimes'));
-    return dispatch(rc, this.deps.upstream, this.health, retries, signal);
+  dispatch(rc: RelayContext, clientLeft: AbortSignal): Promise<Dispatched> {
+    const o = this.deps.options;
+    const retries = Math.max(0, o.int('RetryTimes'));
+    return dispatch(rc, this.deps.upstream, this.health, retries, clientLeft, {
+      callMs: o.int('RelayTimeout') * 1000,
+      firstByteMs: o.int('StreamFirstByteTimeout') * 1000,
+      idleMs: o.int('StreamIdleTimeout') * 1000,
+    });
   }
 }

@@ -6,7 +6,7 @@ import type { ProbeResult } from '../modules/channels/channels.service.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
 import { mapModel } from './channel-select.ts';
-import { redactKey, UpstreamFailure } from './dispatch.ts';
+import { CLIENT_LEFT, redactKey, UpstreamFailure } from './dispatch.ts';
 import { RelayPipeline } from './pipeline.ts';
 import { adapterFor } from './providers/index.ts';
 import type { Endpoint } from './providers/types.ts';
@@ -87,28 +87,27 @@ export class RelayService {
       endpoint,
       body,
     });
-    // Only a stream is cancelled when its client leaves; a non-stream answer is produced (and billed) anyway.
-    const abort = rc.stream ? new AbortController() : null;
-    if (abort) {
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) abort.abort();
-      });
-    }
+    // A client that leaves cancels the upstream call (SPEC §12): a stream is billed for what it sent, a
+    // non-stream call that had not been answered is refunded and logged as 499.
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
     let d: Awaited<ReturnType<RelayPipeline['dispatch']>>;
     try {
-      d = await this.pipeline.dispatch(rc, abort?.signal);
+      d = await this.pipeline.dispatch(rc, abort.signal);
     } catch (err) {
       if (err instanceof UpstreamFailure) throw this.settlement.fail(rc, err);
-      const left = abort?.signal.aborted === true;
+      const left = abort.signal.aborted;
       if (!left) request.log.error({ err }, 'relay dispatch failed');
-      const why = left ? 'client closed the connection' : 'the relay failed before the upstream answered';
+      const why = left ? CLIENT_LEFT : 'the relay failed before the upstream answered';
       throw this.settlement.fail(rc, new UpstreamFailure(left ? 499 : 502, why, [], undefined));
     }
-    if (abort) {
+    if (rc.stream) {
       const budget = (takeText: () => string) => new StreamBudget(rc, this.counter, this.quota, takeText);
       return respondStream(rc, d, reply, this.settlement, abort.signal, budget);
     }
-    return respondJson(rc, d, reply, this.settlement);
+    return respondJson(rc, d, reply, this.settlement, abort.signal);
   }
 
   /** GET /v1/models: the token's model limits, else the models of the channels serving its group. */

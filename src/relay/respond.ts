@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
+import { CLIENT_LEFT, UpstreamFailure } from './dispatch.ts';
 import type { Dispatched, RelayContext } from './relay-context.ts';
 import type { Settlement } from './settle.ts';
 import { SseParser, sseFrame } from './stream.ts';
@@ -23,12 +24,19 @@ function cutChunk(rc: RelayContext): string {
 }
 
 /** Non-stream: read the whole (small) upstream answer, map it, send it, settle after. */
-export async function respondJson(rc: RelayContext, d: Dispatched, reply: FastifyReply, s: Settlement) {
+export async function respondJson(
+  rc: RelayContext,
+  d: Dispatched,
+  reply: FastifyReply,
+  s: Settlement,
+  clientLeft: AbortSignal,
+) {
   const frt = Date.now() - rc.startedAt;
   let text: string;
   try {
     text = await d.res.body.text();
   } catch (err) {
+    if (clientLeft.aborted) throw s.fail(rc, new UpstreamFailure(499, CLIENT_LEFT, d.attempts, d.channel));
     throw s.failAfter(rc, d.channel, d.attempts, `the upstream answer broke off (${(err as Error).message})`);
   }
   let out: ReturnType<typeof d.adapter.transformResponse>;

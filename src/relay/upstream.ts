@@ -28,13 +28,19 @@ export class UpstreamClient {
     });
   }
 
-  send(req: UpstreamRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
+  /** `limits` (ms) override the Agent's: time to the response headers, longest silence in the body. */
+  send(
+    req: UpstreamRequest,
+    signal?: AbortSignal,
+    limits: { headersTimeout?: number; bodyTimeout?: number } = {},
+  ): Promise<UpstreamResponse> {
     return request(req.url, {
       method: 'POST',
       headers: req.headers,
       body: req.body,
       dispatcher: this.agent,
       signal,
+      ...limits,
     });
   }
 

@@ -42,7 +42,10 @@ export async function startTestApp(
       return { status: res.statusCode, body, headers: res.headers };
     },
     async close() {
-      await app.close();
+      // a test's clients may leave keep-alive connections behind: close does not wait 72 s for them
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
       await handle.close();
     },
   };

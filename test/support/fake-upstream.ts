@@ -18,6 +18,8 @@ export interface FakeBehavior {
   status?: number;
   /** the error body's message (default "fake upstream failure <status>") */
   errorMessage?: string;
+  /** ms before anything is answered (a hung upstream); the wait ends early if the caller leaves */
+  hangMs?: number;
   /** drop the connection without answering */
   reset?: boolean;
   /** no usage: neither in non-stream bodies nor as the final stream chunk */
@@ -112,6 +114,10 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 }
 
 async function answer(req: IncomingMessage, res: ServerResponse, body: any, b: FakeBehavior): Promise<void> {
+  if (b.hangMs) {
+    await Promise.race([sleep(b.hangMs), new Promise((r) => res.once('close', r))]);
+    if (res.destroyed) return;
+  }
   if (b.reset) {
     req.socket.destroy();
     return;

@@ -26,6 +26,11 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   // SPEC §12: disable a channel whose key or account the upstream calls bad (off, as in New API), and
   // test automatically disabled channels every 10 minutes, enabling those that answer
   AutomaticDisableChannelEnabled: 'false',
+  // upstream timeouts in seconds (SPEC §12), each a reason to try the next channel: a whole non-stream
+  // call, a stream's first byte, and the longest silence inside a stream
+  RelayTimeout: '300',
+  StreamFirstByteTimeout: '60',
+  StreamIdleTimeout: '120',
   AutomaticEnableChannelEnabled: 'false',
   TokenLimitPerUser: '1000',
   ModelRatio: JSON.stringify(DEFAULT_MODEL_RATIO),
