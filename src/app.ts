@@ -127,7 +127,17 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     rollup: () => options.bool('DataExportEnabled'),
     inTransaction: (trx, rows) => addToRollup(trx, dbs.logs.dialect, rows),
     onError: (err, attempt) => app.log.error({ err, attempt }, 'log batch failed; retrying'),
+    spoolPath: config.logSpoolPath,
+    onSpool: (event, rows, path) =>
+      app.log.warn(
+        { rows, path },
+        event === 'spooled' ? 'log rows spooled to disk' : 'spooled log rows written',
+      ),
   });
+  // rows an earlier process could not store at shutdown (in the background: the database may be away)
+  logWriter
+    .replaySpool()
+    .catch((err) => app.log.error({ err }, 'log spool replay failed; kept for the next start'));
   const usersRepo = new UsersRepo(dbs.main);
   const users = new UsersService(usersRepo, options, logWriter, events);
   const setup = new SetupService(dbs.main.db, dbs.main.dialect, usersRepo, VERSION);

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -96,6 +97,8 @@ const envSchema = z.object({
       return parsed;
     }),
   DB_TIMEOUT_MS: intInRange(100, 600_000, 5000),
+  SHUTDOWN_GRACE_SECONDS: intInRange(0, 3600, 30),
+  LOG_SPOOL_PATH: z.string().trim().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -115,6 +118,10 @@ export interface Config {
   globalApiRateLimit: number;
   /** bound on a database connection acquire and on each statement (SPEC §12): past it, 503 */
   dbTimeoutMs: number;
+  /** how long calls under way may run on after SIGTERM before they are cancelled */
+  shutdownGraceSeconds: number;
+  /** where log rows the log database cannot take at shutdown are kept until the next start */
+  logSpoolPath: string;
   /** false, a hop count, or the proxies' addresses/CIDRs (Fastify's trustProxy forms) */
   trustProxy: false | number | string[];
   logLevel: string;
@@ -152,6 +159,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : null,
     globalApiRateLimit: e.GLOBAL_API_RATE_LIMIT,
     dbTimeoutMs: e.DB_TIMEOUT_MS,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    logSpoolPath: e.LOG_SPOOL_PATH || join(dirname(e.SQLITE_PATH), 'log-spool.ndjson'),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };

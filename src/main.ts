@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   // Redis is an accelerator (SPEC §12): commands fail at once while it is away (no offline queue), the
   // client reconnects by itself, and start-up does not wait for it.
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
-  const { app } = await buildApp({ config, dbs, redis: redis as any });
+  const { app, ctx } = await buildApp({ config, dbs, redis: redis as any });
 
   // Last resort (SPEC §12): a dependency's stray error is logged and the process keeps serving; an
   // exception of our own leaves state unknown, so it is logged and the process exits for its supervisor.
@@ -54,14 +54,24 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
+  // SIGTERM (SPEC §12): stop accepting, give calls under way SHUTDOWN_GRACE_SECONDS, cancel the rest
+  // as client aborts (billed for what was sent, logged), flush settlements and logs, exit 0.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down: finishing requests and flushing logs');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const graceMs = config.shutdownGraceSeconds * 1000;
+    app.log.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down: finishing calls');
+    const force = setTimeout(() => {
+      app.log.error('shutdown took too long: exiting without a complete flush');
+      process.exit(1);
+    }, graceMs + 30_000);
     force.unref();
-    await app.close(); // waits for in-flight requests, then flushes the log writer
+    const closing = app.close(); // stops accepting; in-flight requests finish, then onClose flushes
+    const { finished, cancelled } = await ctx.relay.drain(graceMs);
+    app.log.info({ finished, cancelled }, 'relay calls finished or cancelled; flushing');
+    app.server.closeIdleConnections();
+    await closing;
     await redis?.quit().catch(() => {});
     await dbs.close();
     process.exit(0);

@@ -8,11 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
 import { openDatabases } from '../src/db/connect.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { connectRedis } from '../src/redis.ts';
-import { type Actor, loginActor, setupRoot, type TestApp } from './support/app.ts';
+import { type Actor, loginActor, setupRoot, type TestApp, testConfig } from './support/app.ts';
 import { engines, freshDatabase, type TestDatabase } from './support/engines.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 
@@ -37,7 +36,7 @@ for (const engine of engines().filter((e) => e.name !== 'sqlite')) {
         logSqlDsn: '',
         dbTimeoutMs: TIMEOUT_MS,
       });
-      const config = loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'test-session-secret-0123456789' });
+      const config = testConfig();
       const { app, ctx } = await buildApp({ config, dbs });
       await app.ready();
       t = {
@@ -133,9 +132,7 @@ describe('Redis faults: an accelerator, never a dependency (sqlite + Redis)', {
     for (let i = 0; i < 2; i++) {
       const dbs = openDatabases({ sqlDsn: '', sqlitePath: db.sqlitePath, logSqlDsn: '' });
       const redis = connectRedis(proxy.url(redisUrl!), () => {});
-      const config = loadConfig({
-        LOG_LEVEL: 'silent',
-        SESSION_SECRET: 'test-session-secret-0123456789',
+      const config = testConfig({
         GLOBAL_API_RATE_LIMIT: '100000',
       });
       const { app, ctx } = await buildApp({ config, dbs, redis: redis as any });

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
 import { openDatabases } from '../src/db/connect.ts';
 import { createChannelBody } from '../src/modules/channels/channels.schema.ts';
-import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import { type Actor, createActor, setupRoot, startTestApp, type TestApp, testConfig } from './support/app.ts';
 import { engines, openTestDatabases } from './support/engines.ts';
 
 for (const engine of engines()) {
@@ -233,7 +232,7 @@ for (const engine of engines()) {
     test('another instance on the same database sees a change after its reload (no Redis)', async () => {
       const db = t.ctx.dbs.main;
       const other = await buildApp({
-        config: loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'test-session-secret-0123456789' }),
+        config: testConfig(),
         dbs: { main: db, logs: t.ctx.dbs.logs, separateLogDb: false, close: async () => {} },
       });
       try {
@@ -258,7 +257,7 @@ describe('options across instances through Redis', {
     const second = openDatabases({ sqlDsn: shared.db.dsn, sqlitePath: shared.db.sqlitePath, logSqlDsn: '' });
     const [ra, rb] = [createClient({ url: redisUrl }), createClient({ url: redisUrl })];
     await Promise.all([ra.connect(), rb.connect()]);
-    const config = loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'test-session-secret-0123456789' });
+    const config = testConfig();
     const a = await buildApp({ config, dbs: shared.dbs, redis: ra as any });
     const b = await buildApp({ config, dbs: second, redis: rb as any });
     try {

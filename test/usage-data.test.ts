@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
 import { openDatabases } from '../src/db/connect.ts';
 import { type LogEntry, LogType } from '../src/modules/logs/log-types.ts';
 import { rebuildRollup } from '../src/modules/usage-data/rebuild.ts';
-import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import { type Actor, createActor, setupRoot, startTestApp, type TestApp, testConfig } from './support/app.ts';
 import { engines, openTestDatabases } from './support/engines.ts';
 
 // 2026-10-29 00:00 UTC … 2026-11-04: spans New York's DST end (2026-11-01, a 25-hour day).
@@ -258,11 +257,7 @@ describe('usage data: two instances on one PostgreSQL database', {
   test('concurrent writers add into the same buckets without duplicates, sums exact', async () => {
     const shared = await openTestDatabases(pg!);
     const dsn = shared.db.dsn;
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      SQL_DSN: dsn,
-      SESSION_SECRET: 'test-session-secret-0123456789',
-    });
+    const config = testConfig({ SQL_DSN: dsn });
     const second = openDatabases({ sqlDsn: dsn, sqlitePath: '', logSqlDsn: '' });
     const a = await buildApp({ config, dbs: shared.dbs });
     const b = await buildApp({ config, dbs: second });

@@ -48,6 +48,10 @@ export class RelayService {
   private readonly upstream: UpstreamClient;
   private readonly tokenAuth: TokenAuth;
   private readonly counter = new TokenCounter();
+  /** calls under way, each with the controller that cancels it (shutdown cancels what outlives the grace) */
+  private readonly inflight = new Set<AbortController>();
+  private draining = false;
+  private drained: (() => void) | null = null;
 
   constructor(d: RelayServiceDeps) {
     this.quota = new QuotaRepo(d.main);
@@ -77,6 +81,46 @@ export class RelayService {
   }
 
   async handle(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    if (this.draining)
+      throw new RelayError(503, 'the server is shutting down: retry the call', 'shutting_down');
+    const abort = new AbortController();
+    this.inflight.add(abort);
+    try {
+      return await this.run(endpoint, request, reply, abort);
+    } finally {
+      this.inflight.delete(abort);
+      if (this.inflight.size === 0) this.drained?.();
+    }
+  }
+
+  /**
+   * Shutdown (SPEC §12): new calls are refused with 503 (a load balancer retries them elsewhere), calls
+   * under way get `graceMs` to finish, and the rest are cancelled as if their clients had left: a stream
+   * is billed for what it sent, a non-stream call refunded, each logged.
+   */
+  async drain(graceMs: number): Promise<{ finished: number; cancelled: number }> {
+    this.draining = true;
+    const before = this.inflight.size;
+    const allDone = () =>
+      new Promise<void>((resolve) => {
+        if (this.inflight.size === 0) resolve();
+        else this.drained = resolve;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([allDone(), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    const cancelled = this.inflight.size;
+    for (const abort of this.inflight) abort.abort();
+    await allDone();
+    return { finished: before - cancelled, cancelled };
+  }
+
+  private async run(
+    endpoint: Endpoint,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    abort: AbortController,
+  ): Promise<unknown> {
     const body = parseRelayBody(endpoint, request.body);
     const rc = await this.pipeline.prepare({
       auth: request.relayAuth ?? (await this.authenticate(request)),
@@ -89,7 +133,6 @@ export class RelayService {
     });
     // A client that leaves cancels the upstream call (SPEC §12): a stream is billed for what it sent, a
     // non-stream call that had not been answered is refunded and logged as 499.
-    const abort = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
@@ -97,7 +140,19 @@ export class RelayService {
     try {
       d = await this.pipeline.dispatch(rc, abort.signal);
     } catch (err) {
-      if (err instanceof UpstreamFailure) throw this.settlement.fail(rc, err);
+      if (err instanceof UpstreamFailure) {
+        // cancelled by shutdown, not by the client: a retryable 503 for a client that is still there
+        const f =
+          err.status === 499 && this.draining && !reply.raw.destroyed
+            ? new UpstreamFailure(
+                503,
+                'the server is shutting down: retry the call',
+                err.attempts,
+                err.channel,
+              )
+            : err;
+        throw this.settlement.fail(rc, f);
+      }
       const left = abort.signal.aborted;
       if (!left) request.log.error({ err }, 'relay dispatch failed');
       const why = left ? CLIENT_LEFT : 'the relay failed before the upstream answered';

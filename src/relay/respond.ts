@@ -115,8 +115,15 @@ export async function respondStream(
       raw.end(tail + sseFrame(t.end()));
     }
   } catch (err) {
-    if (abort.aborted) extra = { client_aborted: true };
-    else {
+    if (abort.aborted && raw.destroyed) extra = { client_aborted: true };
+    else if (abort.aborted) {
+      // cancelled by shutdown with the client still there: it gets a proper end
+      extra = { cancelled_by_shutdown: true };
+      const error = {
+        error: { message: 'the server is shutting down', type: 'server_error', code: 'shutting_down' },
+      };
+      raw.end(sseFrame([JSON.stringify(error), '[DONE]']));
+    } else {
       extra = { stream_error: String((err as Error)?.message ?? err).slice(0, 300) };
       const error = {
         error: { message: 'upstream stream interrupted', type: 'server_error', code: 'upstream_error' },

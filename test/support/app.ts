@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { type AppDeps, buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
@@ -13,6 +16,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Configuration for a test app: silent, a fixed secret, and a log spool of its own in the temp folder
+ * (never the repository's ./data, which another test app would replay).
+ */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    SESSION_SECRET: 'test-session-secret-0123456789',
+    LOG_SPOOL_PATH: join(tmpdir(), `tollgate-spool-${randomBytes(6).toString('hex')}.ndjson`),
+    ...env,
+  });
+}
+
 /** The whole app on a fresh database of `engine`, without a port. */
 export async function startTestApp(
   engine: Engine,
@@ -21,10 +37,7 @@ export async function startTestApp(
   deps: Pick<AppDeps, 'timeouts'> = {},
 ): Promise<TestApp> {
   const handle = await openTestDatabases(engine);
-  const config = {
-    ...loadConfig({ LOG_LEVEL: 'silent', SESSION_SECRET: 'test-session-secret-0123456789', ...env }),
-    ...patch,
-  };
+  const config = { ...testConfig(env), ...patch };
   const { app, ctx } = await buildApp({ config, dbs: handle.dbs, ...deps });
   await app.ready();
   return {

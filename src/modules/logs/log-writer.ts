@@ -1,3 +1,5 @@
+import { appendFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Kysely, Transaction } from 'kysely';
 import type { SqlDialect } from '../../db/dialects/types.ts';
 import type { LogDatabase, NewLog } from '../../db/schema.ts';
@@ -25,6 +27,13 @@ export interface BatchLogWriterOptions {
   inTransaction?: (trx: Transaction<LogDatabase>, rows: NewLog[]) => Promise<void>;
   now?: () => number;
   onError?: (err: unknown, attempt: number) => void;
+  /**
+   * A local file for rows the log database cannot take at shutdown (SPEC §12): `close` appends them as
+   * JSON lines, `replaySpool` at the next start writes them. Without it such rows are lost (and counted).
+   */
+  spoolPath?: string;
+  /** told how many rows went to the spool, or came back from it */
+  onSpool?: (event: 'spooled' | 'replayed', rows: number, path: string) => void;
 }
 
 /** Every column a log row is written with (toRow fills them all). */
@@ -137,9 +146,49 @@ export class BatchLogWriter implements LogWriter {
     this.closing = true;
     try {
       await this.flush();
+    } catch (err) {
+      if (!this.opts.spoolPath) throw err;
+      // the log database is away: keep the rows on local disk for the next start
+      const rows = this.buffer.splice(0);
+      await mkdir(dirname(this.opts.spoolPath), { recursive: true });
+      await appendFile(this.opts.spoolPath, rows.map((p) => `${JSON.stringify(p)}\n`).join(''), {
+        mode: 0o600,
+      });
+      this.opts.onSpool?.('spooled', rows.length, this.opts.spoolPath);
     } finally {
       this.closed = true;
     }
+  }
+
+  /**
+   * Writes rows an earlier process spooled at shutdown; the file is removed once they are stored (it is
+   * renamed first, so a crash during the replay leaves it to be replayed again, never lost).
+   */
+  async replaySpool(): Promise<number> {
+    const path = this.opts.spoolPath;
+    if (!path) return 0;
+    const replaying = `${path}.replaying`;
+    try {
+      await rename(path, replaying);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    let text: string;
+    try {
+      text = await readFile(replaying, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    const rows = text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Pending);
+    this.buffer.unshift(...rows);
+    await this.flush();
+    await rm(replaying, { force: true });
+    this.opts.onSpool?.('replayed', rows.length, path);
+    return rows.length;
   }
 
   private schedule(delay: number): void {
@@ -161,7 +210,10 @@ export class BatchLogWriter implements LogWriter {
           break;
         } catch (err) {
           this.opts.onError?.(err, attempt);
-          if (attempt >= 5 && this.closing) throw err;
+          if (attempt >= 5 && this.closing) {
+            this.buffer.unshift(...batch); // kept for the spool
+            throw err;
+          }
           await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 5000)));
         }
       }

@@ -1,0 +1,148 @@
+/**
+ * SPEC §12 shutdown: calls under way get the grace to finish, the rest are cancelled as client aborts
+ * (billed for what was sent, logged), new calls are refused with a retryable 503; log rows the log
+ * database cannot take at shutdown go to a local spool that the next start writes. Issue 19: SIGTERM
+ * with the log database away lost all 1,020 buffered logs; long streams were cut with no log.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openDatabases } from '../src/db/connect.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { LogType } from '../src/modules/logs/log-types.ts';
+import { BatchLogWriter } from '../src/modules/logs/log-writer.ts';
+import {
+  client,
+  logRows,
+  type RelayWorld,
+  relayWorld,
+  seedChannel,
+  seedToken,
+  setPricing,
+  settled,
+  userRow,
+} from './support/relay-fixtures.ts';
+
+describe('graceful shutdown of the relay (sqlite)', () => {
+  let w: RelayWorld;
+  before(async () => {
+    w = await relayWorld(
+      { name: 'sqlite' },
+      {
+        username: 'draining',
+        quota: 100_000_000,
+        upstream: { words: Array(200).fill(' tick'), chunkDelayMs: 20 },
+      },
+    );
+    await setPricing(w.t, { ModelRatio: { long: 1 } });
+    await seedChannel(w.t, { base_url: w.up.url, models: ['long'] });
+  });
+  after(() => w.close());
+
+  it('streams outliving the grace are ended, billed for what they sent and logged; new calls get 503', async () => {
+    const { t } = w;
+    const tok = await seedToken(t, { user_id: w.user.id });
+    const c = client(w.base, tok.key);
+    const before = await userRow(t, w.user.id);
+    const received: number[] = [];
+    const ends: string[] = [];
+    const streams = Array.from({ length: 3 }, async () => {
+      const stream = await c.chat.completions.create({
+        model: 'long',
+        messages: [{ role: 'user', content: 'go' }],
+        stream: true,
+      });
+      let n = 0;
+      try {
+        for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) n += 1;
+        ends.push('done');
+      } catch (err) {
+        ends.push(String((err as Error).message));
+      }
+      received.push(n);
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the streams are under way (200 words at 20 ms: 4 s)
+    const draining = t.ctx.relay.drain(300);
+    const refused = await fetch(`${w.base}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tok.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'long', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    assert.equal(refused.status, 503);
+    assert.match((await refused.json()).error.message, /shutting down/);
+    assert.deepEqual(await draining, { finished: 0, cancelled: 3 });
+    await Promise.all(streams);
+    for (const e of ends) assert.match(e, /shutting down/, 'each client is told why its stream ended');
+    await settled(t);
+    const logs = (await logRows(t, 2)).filter((l) => l.token_id === tok.id);
+    assert.equal(logs.length, 3, 'every cancelled stream has its log');
+    for (const l of logs) {
+      assert.equal(JSON.parse(l.other).cancelled_by_shutdown, true);
+      assert.ok(l.completion_tokens > 0 && l.completion_tokens < 200, 'billed for what was sent');
+    }
+    const after = await userRow(t, w.user.id);
+    assert.equal(
+      before.quota - after.quota,
+      logs.reduce((s, l) => s + l.quota, 0),
+      'quota taken = logged',
+    );
+    assert.ok(received.every((n) => n > 0 && n < 200));
+  });
+});
+
+describe('the log spool (sqlite)', () => {
+  it('rows the log database cannot take at shutdown are kept on disk and written at the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-spool-'));
+    const spoolPath = join(dir, 'log-spool.ndjson');
+    const dbs = openDatabases({ sqlDsn: '', sqlitePath: join(dir, 't.db'), logSqlDsn: '' });
+    await migrate(dbs);
+    const spooled: number[] = [];
+    const first = new BatchLogWriter({
+      db: dbs.logs.db,
+      dialect: dbs.logs.dialect,
+      maxDelayMs: 60_000,
+      spoolPath,
+      onSpool: (event, rows) => event === 'spooled' && spooled.push(rows),
+    });
+    for (let i = 0; i < 1020; i++)
+      first.write({
+        type: LogType.Consume,
+        user_id: 1,
+        username: 'u',
+        content: `call ${i}`,
+        quota: 1,
+        keep: true,
+        rollup: i % 2 === 0,
+      });
+    await dbs.close(); // the log database goes away before the shutdown flush
+    await first.close();
+    assert.deepEqual(spooled, [1020]);
+    assert.equal(readFileSync(spoolPath, 'utf8').trim().split('\n').length, 1020);
+
+    const back = openDatabases({ sqlDsn: '', sqlitePath: join(dir, 't.db'), logSqlDsn: '' });
+    const counted: number[] = [];
+    const next = new BatchLogWriter({
+      db: back.logs.db,
+      dialect: back.logs.dialect,
+      spoolPath,
+      inTransaction: async (_trx, rows) => {
+        counted.push(rows.length);
+      },
+    });
+    assert.equal(await next.replaySpool(), 1020);
+    assert.equal(existsSync(spoolPath), false, 'the spool is removed once written');
+    const rows = await back.logs.db.selectFrom('logs').select('content').orderBy('id').execute();
+    assert.equal(rows.length, 1020);
+    assert.equal(rows[1019].content, 'call 1019');
+    assert.equal(
+      counted.reduce((a, b) => a + b, 0),
+      510,
+      'what each row was decided for (rollup) is kept',
+    );
+    assert.equal(await next.replaySpool(), 0, 'nothing twice');
+    await next.close();
+    await back.close();
+  });
+});
