@@ -178,7 +178,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     logWriter,
     events,
     log: app.log,
+    quotaSpoolPath: config.quotaSpoolPath,
   });
+  const replayed = await relay.replaySpool();
+  if (replayed > 0) app.log.warn({ batches: replayed }, 'spooled settlements written');
   const usageRepo = new UsageDataRepo(dbs.logs);
   const logs = new LogsService(new LogsRepo(dbs.logs), usageRepo, channels, options);
   const retention = new RetentionJob({ logs, options, redis, log: app.log });

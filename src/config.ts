@@ -122,6 +122,8 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** where log rows the log database cannot take at shutdown are kept until the next start */
   logSpoolPath: string;
+  /** the same for settlements (quota) the main database cannot take: `<log spool>.quota.ndjson` */
+  quotaSpoolPath: string;
   /** false, a hop count, or the proxies' addresses/CIDRs (Fastify's trustProxy forms) */
   trustProxy: false | number | string[];
   logLevel: string;
@@ -136,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid environment variable ${String(issue.path[0])}: ${issue.message}`);
   }
   const e = parsed.data;
+  const spool = e.LOG_SPOOL_PATH || join(dirname(e.SQLITE_PATH), 'log-spool.ndjson');
   if ((e.INITIAL_ROOT_USERNAME === '') !== (e.INITIAL_ROOT_PASSWORD === '')) {
     throw new ConfigError(
       'invalid environment variable INITIAL_ROOT_PASSWORD: INITIAL_ROOT_USERNAME and INITIAL_ROOT_PASSWORD go together',
@@ -160,7 +163,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     globalApiRateLimit: e.GLOBAL_API_RATE_LIMIT,
     dbTimeoutMs: e.DB_TIMEOUT_MS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
-    logSpoolPath: e.LOG_SPOOL_PATH || join(dirname(e.SQLITE_PATH), 'log-spool.ndjson'),
+    logSpoolPath: spool,
+    quotaSpoolPath: spool.replace(/(\.ndjson)?$/, '.quota.ndjson'),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };

@@ -9,10 +9,14 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildApp } from '../src/app.ts';
 import { openDatabases } from '../src/db/connect.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { LogType } from '../src/modules/logs/log-types.ts';
 import { BatchLogWriter } from '../src/modules/logs/log-writer.ts';
+import { testConfig } from './support/app.ts';
+import { engines, freshDatabase } from './support/engines.ts';
+import { startFakeUpstream } from './support/fake-upstream.ts';
 import {
   client,
   logRows,
@@ -24,6 +28,7 @@ import {
   settled,
   userRow,
 } from './support/relay-fixtures.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
 
 describe('graceful shutdown of the relay (sqlite)', () => {
   let w: RelayWorld;
@@ -144,5 +149,102 @@ describe('the log spool (sqlite)', () => {
     assert.equal(await next.replaySpool(), 0, 'nothing twice');
     await next.close();
     await back.close();
+  });
+});
+
+const pg = engines().find((e) => e.name === 'postgres');
+describe('quota and logs reconcile across a shutdown with the database away (postgres)', {
+  skip: !pg && 'TEST_PG_URL is not set',
+}, () => {
+  it('settlements and logs that could not be written are spooled, and the next start writes both', async () => {
+    const db = await freshDatabase(pg!);
+    const direct = openDatabases({ sqlDsn: db.dsn, sqlitePath: '', logSqlDsn: '' });
+    await migrate(direct);
+    await direct.close();
+    const proxy = await startTcpProxy(Number(new URL(db.dsn).port));
+    const up = await startFakeUpstream({
+      record: false,
+      usage: { prompt_tokens: 10, completion_tokens: 90 },
+    });
+    const spool = join(mkdtempSync(join(tmpdir(), 'tollgate-spool-')), 'log-spool.ndjson');
+    const config = testConfig({ LOG_SPOOL_PATH: spool });
+    const start = async (dsn: string) => {
+      const dbs = openDatabases({ sqlDsn: dsn, sqlitePath: '', logSqlDsn: '', dbTimeoutMs: 500 });
+      const { app, ctx } = await buildApp({ config, dbs });
+      await app.ready();
+      return { app, ctx, dbs };
+    };
+    const a = await start(proxy.url(db.dsn));
+    try {
+      const ta = {
+        app: a.app,
+        ctx: a.ctx,
+        engine: pg!,
+        call: async () => ({ status: 0, body: null, headers: {} }),
+        close: async () => {},
+      };
+      await a.ctx.options.set('ModelRatio', JSON.stringify({ m: 1 }));
+      await seedChannel(ta, { base_url: up.url, models: ['m'] });
+      const userId = await a.ctx.dbs.main.dialect.insertId(a.ctx.dbs.main.db, 'users', {
+        username: 'spooled',
+        password: 'x',
+        display_name: 'spooled',
+        email: '',
+        role: 1,
+        status: 1,
+        group: 'default',
+        quota: 1_000_000,
+        used_quota: 0,
+        request_count: 0,
+        access_token_hash: null,
+        created_at: 0,
+        deleted_at: null,
+      });
+      const tok = await seedToken(ta, { user_id: userId });
+      await a.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(a.app.server.address() as { port: number }).port}/v1`;
+      const c = client(base, tok.key);
+      await Promise.all(
+        Array.from({ length: 5 }, () =>
+          c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+        ),
+      );
+      proxy.cut(); // before the settlements (50 ms) and the log batch (200 ms) are written
+      await a.ctx.relay.settlement.waitForCount(5);
+      const closing = a.app.close();
+      a.app.server.closeAllConnections();
+      await closing;
+      await a.dbs.close();
+      assert.ok(existsSync(spool), 'logs spooled');
+      assert.ok(existsSync(spool.replace(/\.ndjson$/, '.quota.ndjson')), 'settlements spooled');
+      proxy.restore();
+
+      const b = await start(db.dsn); // the next start: settlements replayed before it serves
+      await (b.ctx.logWriter as BatchLogWriter).replaySpool(); // (also started in the background by buildApp)
+      await b.ctx.logWriter.flush();
+      const user = await b.ctx.dbs.main.db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', userId)
+        .executeTakeFirstOrThrow();
+      const logs = await b.ctx.dbs.logs.db
+        .selectFrom('logs')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('type', '=', 2)
+        .execute();
+      assert.equal(logs.length, 5, 'every answered call has its log');
+      const logged = logs.reduce((s, l) => s + l.quota, 0);
+      assert.equal(logged, 5 * 100);
+      assert.equal(1_000_000 - user.quota, logged, 'quota taken = quota logged, to the unit');
+      assert.equal(user.used_quota, logged);
+      const closingB = b.app.close();
+      await closingB;
+      await b.dbs.close();
+    } finally {
+      await proxy.close();
+      await up.close();
+      await db.drop();
+    }
   });
 });

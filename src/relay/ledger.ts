@@ -10,6 +10,16 @@ export interface LedgerBatch {
   channels: Map<number, number>;
 }
 
+/** A batch as JSON (the quota spool: settlements the database could not take at shutdown). */
+export function batchToJson(b: LedgerBatch): string {
+  return JSON.stringify({ users: [...b.users], tokens: [...b.tokens], channels: [...b.channels] });
+}
+
+export function batchFromJson(text: string): LedgerBatch {
+  const o = JSON.parse(text);
+  return { users: new Map(o.users), tokens: new Map(o.tokens), channels: new Map(o.channels) };
+}
+
 export function emptyBatch(): LedgerBatch {
   return { users: new Map(), tokens: new Map(), channels: new Map() };
 }

@@ -38,6 +38,8 @@ export interface RelayServiceDeps {
   events: EventBus;
   log: FastifyBaseLogger;
   upstream?: UpstreamOptions;
+  /** settlements the database cannot take at shutdown wait here for the next start */
+  quotaSpoolPath?: string;
 }
 
 /** The relay as the routes see it: handle one call, list models, and drain on shutdown. */
@@ -53,7 +55,12 @@ export class RelayService {
   private draining = false;
   private drained: (() => void) | null = null;
 
+  private readonly spoolPath: string | undefined;
+  private readonly log: FastifyBaseLogger;
+
   constructor(d: RelayServiceDeps) {
+    this.spoolPath = d.quotaSpoolPath;
+    this.log = d.log;
     this.quota = new QuotaRepo(d.main);
     this.upstream = new UpstreamClient(d.upstream);
     this.tokenAuth = new TokenAuth(d.tokens, d.users, d.events, async (token, status) => {
@@ -214,8 +221,14 @@ export class RelayService {
     return this.settlement.idle();
   }
 
+  /** At start: settlements an earlier process spooled at shutdown. */
+  async replaySpool(): Promise<number> {
+    return this.spoolPath ? this.settlement.replaySpool(this.spoolPath) : 0;
+  }
+
   async close(): Promise<void> {
-    await this.idle();
+    const spooled = await this.settlement.close(this.spoolPath);
+    if (spooled > 0) this.log.warn({ rows: spooled, path: this.spoolPath }, 'settlements spooled to disk');
     await this.upstream.close();
     await this.counter.close();
   }

@@ -1,7 +1,9 @@
+import { appendFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type LogEntry, LogType } from '../modules/logs/log-types.ts';
 import { computeQuota } from './billing.ts';
 import { redactUpstreamText, type UpstreamFailure } from './dispatch.ts';
-import { Ledger } from './ledger.ts';
+import { batchFromJson, batchToJson, Ledger } from './ledger.ts';
 import type { RelayDeps } from './pipeline.ts';
 import type { Usage } from './providers/types.ts';
 import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
@@ -95,6 +97,47 @@ export class Settlement {
   waitForCount(n: number): Promise<void> {
     if (this.done >= n) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+
+  /**
+   * At shutdown: settles what is pending; what the database cannot take goes to `spoolPath` (one JSON
+   * batch per line), so quota taken still equals quota logged after the next start's `replaySpool`.
+   */
+  async close(spoolPath: string | undefined): Promise<number> {
+    await this.idle();
+    const batch = this.ledger.take();
+    if (!batch) return 0;
+    if (this.timer) clearTimeout(this.timer);
+    if (!spoolPath) {
+      this.onError(new Error('settlements could not be written at shutdown and no spool is configured'));
+      return 0;
+    }
+    await mkdir(dirname(spoolPath), { recursive: true });
+    await appendFile(spoolPath, `${batchToJson(batch)}\n`, { mode: 0o600 });
+    return batch.users.size + batch.tokens.size + batch.channels.size;
+  }
+
+  /** Applies settlements an earlier process spooled at shutdown; the file goes once they are written. */
+  async replaySpool(spoolPath: string): Promise<number> {
+    const replaying = `${spoolPath}.replaying`;
+    try {
+      await rename(spoolPath, replaying);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    let text: string;
+    try {
+      text = await readFile(replaying, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    for (const line of lines) this.ledger.restore(batchFromJson(line));
+    await this.flush();
+    if (this.ledger.pending > 0) throw new Error('the database did not take the spooled settlements yet');
+    await rm(replaying, { force: true });
+    return lines.length;
   }
 
   /** Resolves when every finished call is settled in the database and its log handed to the writer. */
