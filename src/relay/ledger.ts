@@ -10,13 +10,12 @@ export interface LedgerBatch {
   channels: Map<number, number>;
 }
 
-/** A batch as JSON (the quota spool: settlements the database could not take at shutdown). */
-export function batchToJson(b: LedgerBatch): string {
-  return JSON.stringify({ users: [...b.users], tokens: [...b.tokens], channels: [...b.channels] });
+/** A batch as plain JSON (the quota spool: settlements the database could not take at shutdown). */
+export function batchToJson(b: LedgerBatch): unknown {
+  return { users: [...b.users], tokens: [...b.tokens], channels: [...b.channels] };
 }
 
-export function batchFromJson(text: string): LedgerBatch {
-  const o = JSON.parse(text);
+export function batchFromJson(o: any): LedgerBatch {
   return { users: new Map(o.users), tokens: new Map(o.tokens), channels: new Map(o.channels) };
 }
 

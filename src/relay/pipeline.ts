@@ -11,7 +11,7 @@ import type { Endpoint } from './providers/types.ts';
 import type { QuotaRepo } from './quota.repo.ts';
 import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay-context.ts';
 import { type RelayAuth, RelayError, type TokenAuth } from './token-auth.ts';
-import { reservePromptTokens, type TokenCounter } from './tokenizer.ts';
+import { countPrompt, type TokenCounter } from './tokenizer.ts';
 import { TtlCache } from './ttl-cache.ts';
 import type { UpstreamClient } from './upstream.ts';
 
@@ -115,7 +115,7 @@ export class RelayPipeline {
       rollup: this.deps.options.bool('DataExportEnabled'),
     };
     const stream = call.body.stream === true && call.endpoint !== 'embeddings';
-    const promptEstimate = await reservePromptTokens(this.deps.counter, call.endpoint, call.body, model);
+    const promptEstimate = await countPrompt(this.deps.counter, call.endpoint, call.body, model, true);
     const completionReserve = completionToReserve(
       call.endpoint,
       call.body,

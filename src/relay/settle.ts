@@ -1,6 +1,5 @@
-import { appendFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { type LogEntry, LogType } from '../modules/logs/log-types.ts';
+import { appendSpool, takeSpool } from '../spool.ts';
 import { computeQuota } from './billing.ts';
 import { redactUpstreamText, type UpstreamFailure } from './dispatch.ts';
 import { batchFromJson, batchToJson, Ledger } from './ledger.ts';
@@ -112,32 +111,19 @@ export class Settlement {
       this.onError(new Error('settlements could not be written at shutdown and no spool is configured'));
       return 0;
     }
-    await mkdir(dirname(spoolPath), { recursive: true });
-    await appendFile(spoolPath, `${batchToJson(batch)}\n`, { mode: 0o600 });
+    await appendSpool(spoolPath, [batchToJson(batch)]);
     return batch.users.size + batch.tokens.size + batch.channels.size;
   }
 
   /** Applies settlements an earlier process spooled at shutdown; the file goes once they are written. */
   async replaySpool(spoolPath: string): Promise<number> {
-    const replaying = `${spoolPath}.replaying`;
-    try {
-      await rename(spoolPath, replaying);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    let text: string;
-    try {
-      text = await readFile(replaying, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw err;
-    }
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
-    for (const line of lines) this.ledger.restore(batchFromJson(line));
+    const spooled = await takeSpool<unknown>(spoolPath);
+    if (!spooled) return 0;
+    for (const item of spooled.items) this.ledger.restore(batchFromJson(item));
     await this.flush();
     if (this.ledger.pending > 0) throw new Error('the database did not take the spooled settlements yet');
-    await rm(replaying, { force: true });
-    return lines.length;
+    await spooled.done();
+    return spooled.items.length;
   }
 
   /** Resolves when every finished call is settled in the database and its log handed to the writer. */

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import { BUDGET_CHARS, countBounded } from './token-count.ts';
-import { countPrompt, encodingFor, reservePromptTokens, TokenCounter } from './tokenizer.ts';
+import { countPrompt, encodingFor, TokenCounter } from './tokenizer.ts';
 
 const counter = new TokenCounter();
 after(() => counter.close());
@@ -42,14 +42,14 @@ describe('tokenizer', () => {
     try {
       const short = { prompt: 'hello world, hello world' };
       assert.equal(
-        await reservePromptTokens(fresh, 'completions', short, 'o1-preview'),
+        await countPrompt(fresh, 'completions', short, 'o1-preview', true),
         Math.ceil(Buffer.byteLength(short.prompt) / 4),
       );
       const body = { prompt: 'hello world, hello world '.repeat(400) };
-      const quick = await reservePromptTokens(fresh, 'completions', body, 'o1-preview');
+      const quick = await countPrompt(fresh, 'completions', body, 'o1-preview', true);
       assert.equal(quick, Math.ceil(Buffer.byteLength(body.prompt) / 4));
       const real = await countPrompt(fresh, 'completions', body, 'o1-preview');
-      assert.equal(await reservePromptTokens(fresh, 'completions', body, 'o1-preview'), real);
+      assert.equal(await countPrompt(fresh, 'completions', body, 'o1-preview', true), real);
     } finally {
       await fresh.close();
     }

@@ -179,24 +179,17 @@ export function promptParts(
   return { texts, overhead };
 }
 
-/** Prompt tokens of a request body, estimated the way OpenAI counts them. */
+/**
+ * Prompt tokens of a request body, estimated the way OpenAI counts them; `quick` for the reservation
+ * (short prompts by estimate, no wait for an encoder that is still loading: see TokenCounter.quick).
+ */
 export async function countPrompt(
   counter: TokenCounter,
   endpoint: Endpoint,
   body: Record<string, any>,
   model: string,
+  quick = false,
 ): Promise<number> {
   const { texts, overhead } = promptParts(endpoint, body);
-  return overhead + (await counter.count(model, texts));
-}
-
-/** The same for the reservation: no wait for an encoder that is still loading. */
-export async function reservePromptTokens(
-  counter: TokenCounter,
-  endpoint: Endpoint,
-  body: Record<string, any>,
-  model: string,
-): Promise<number> {
-  const { texts, overhead } = promptParts(endpoint, body);
-  return overhead + (await counter.quick(model, texts));
+  return overhead + (await (quick ? counter.quick(model, texts) : counter.count(model, texts)));
 }

@@ -1,8 +1,7 @@
-import { appendFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Kysely, Transaction } from 'kysely';
 import type { SqlDialect } from '../../db/dialects/types.ts';
 import type { LogDatabase, NewLog } from '../../db/schema.ts';
+import { appendSpool, takeSpool } from '../../spool.ts';
 import type { LogEntry, LogWriter } from './log-types.ts';
 
 export interface BatchLogWriterOptions {
@@ -150,45 +149,23 @@ export class BatchLogWriter implements LogWriter {
       if (!this.opts.spoolPath) throw err;
       // the log database is away: keep the rows on local disk for the next start
       const rows = this.buffer.splice(0);
-      await mkdir(dirname(this.opts.spoolPath), { recursive: true });
-      await appendFile(this.opts.spoolPath, rows.map((p) => `${JSON.stringify(p)}\n`).join(''), {
-        mode: 0o600,
-      });
+      await appendSpool(this.opts.spoolPath, rows);
       this.opts.onSpool?.('spooled', rows.length, this.opts.spoolPath);
     } finally {
       this.closed = true;
     }
   }
 
-  /**
-   * Writes rows an earlier process spooled at shutdown; the file is removed once they are stored (it is
-   * renamed first, so a crash during the replay leaves it to be replayed again, never lost).
-   */
+  /** Writes rows an earlier process spooled at shutdown (spool.ts: replayed again after a crash, never lost). */
   async replaySpool(): Promise<number> {
     const path = this.opts.spoolPath;
-    if (!path) return 0;
-    const replaying = `${path}.replaying`;
-    try {
-      await rename(path, replaying);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    let text: string;
-    try {
-      text = await readFile(replaying, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw err;
-    }
-    const rows = text
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Pending);
-    this.buffer.unshift(...rows);
+    const spooled = path ? await takeSpool<Pending>(path) : null;
+    if (!path || !spooled) return 0;
+    this.buffer.unshift(...spooled.items);
     await this.flush();
-    await rm(replaying, { force: true });
-    this.opts.onSpool?.('replayed', rows.length, path);
-    return rows.length;
+    await spooled.done();
+    this.opts.onSpool?.('replayed', spooled.items.length, path);
+    return spooled.items.length;
   }
 
   private schedule(delay: number): void {
