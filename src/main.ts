@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     const { finished, cancelled } = await ctx.relay.drain(graceMs);
     app.log.info({ finished, cancelled }, 'relay calls finished or cancelled; flushing');
     app.server.closeIdleConnections();
+    // a client that does not read the end of its cancelled stream does not hold the shutdown
+    setTimeout(() => app.server.closeAllConnections(), 2000).unref();
     await closing;
     await redis?.quit().catch(() => {});
     await dbs.close();

@@ -18,23 +18,39 @@ export async function appendSpool(path: string, items: readonly unknown[]): Prom
  * it to be replayed again, never lost; call `done()` once the items are stored to remove it. Null when
  * there is nothing to replay.
  */
-export async function takeSpool<T>(path: string): Promise<{ items: T[]; done: () => Promise<void> } | null> {
+export async function takeSpool<T>(
+  path: string,
+): Promise<{ items: T[]; skipped: number; done: () => Promise<void> } | null> {
   const replaying = `${path}.replaying`;
-  try {
-    await rename(path, replaying);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  const fresh = await readOrNull(path);
+  if (fresh !== null) {
+    // a replay that did not finish left `.replaying`: add to it rather than overwrite it
+    if ((await readOrNull(replaying)) === null) await rename(path, replaying);
+    else {
+      await appendFile(replaying, `\n${fresh}`, { mode: 0o600 }); // after a possibly cut last line
+      await rm(path, { force: true });
+    }
   }
-  let text: string;
+  const text = await readOrNull(replaying);
+  if (text === null) return null;
+  const items: T[] = [];
+  let skipped = 0; // a line cut short by a crash while it was appended
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      items.push(JSON.parse(line) as T);
+    } catch {
+      skipped += 1;
+    }
+  }
+  return { items, skipped, done: () => rm(replaying, { force: true }) };
+}
+
+async function readOrNull(path: string): Promise<string | null> {
   try {
-    text = await readFile(replaying, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  const items = text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
-  return { items, done: () => rm(replaying, { force: true }) };
 }

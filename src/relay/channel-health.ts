@@ -89,7 +89,12 @@ export class ChannelHealth {
   }
 
   failure(channel: Candidate, f: Failure): void {
-    if (f.status === 401 || BAD_KEY.test(f.body)) {
+    // the upstream's words count only on an auth or billing status: a client can put "invalid_api_key"
+    // into a request the upstream echoes back in a 400
+    if (
+      f.status === 401 ||
+      ((f.status === 402 || f.status === 403 || f.status === 429) && BAD_KEY.test(f.body))
+    ) {
       if (this.d.autoDisable()) void this.d.disable(channel, answerOf(f)).catch(() => {});
       return;
     }

@@ -2,8 +2,8 @@ import type { Reservation } from './quota.repo.ts';
 
 /** Settlement deltas summed per row, written in one transaction per flush (see QuotaRepo.applyLedger). */
 export interface LedgerBatch {
-  /** user id → quota to take (may be negative) and used_quota to add */
-  users: Map<number, { quota: number; used: number }>;
+  /** user id → quota to take (may be negative), used_quota to add, request_count to add (refunds: −1) */
+  users: Map<number, { quota: number; used: number; count?: number }>;
   /** token id → remain_quota to take (limited tokens), used_quota to add, last access */
   tokens: Map<number, { key: string; limited: boolean; remain: number; used: number; accessed: number }>;
   /** channel id → used_quota to add */
@@ -38,14 +38,23 @@ export class Ledger {
     return this.size;
   }
 
-  add(r: Reservation, tokenKey: string, actual: number, channelId: number, now: number): void {
+  /** A settled call costing `actual`; `refund`: a failed call, whose reservation comes back whole. */
+  add(
+    r: Reservation,
+    tokenKey: string,
+    actual: number,
+    channelId: number,
+    now: number,
+    refund = false,
+  ): void {
     const delta = actual - r.amount;
     const b = this.batch;
     this.size += 1;
-    if (delta !== 0) {
+    if (delta !== 0 || refund) {
       const u = b.users.get(r.userId) ?? { quota: 0, used: 0 };
       u.quota += delta;
       u.used += delta;
+      if (refund) u.count = (u.count ?? 0) - 1; // the reservation counted the call
       b.users.set(r.userId, u);
     }
     const t = b.tokens.get(r.tokenId) ?? {
@@ -79,6 +88,7 @@ export class Ledger {
       const u = b.users.get(id) ?? { quota: 0, used: 0 };
       u.quota += v.quota;
       u.used += v.used;
+      if (v.count) u.count = (u.count ?? 0) + v.count;
       b.users.set(id, u);
     }
     for (const [id, v] of old.tokens) {

@@ -71,7 +71,7 @@ export class RelayPipeline {
       events: deps.events,
       autoDisable: () => deps.options.bool('AutomaticDisableChannelEnabled'),
       disable: async (c, why) => {
-        await deps.channels.setStatus(c.id, 3);
+        await deps.channels.setStatus(c.id, 3, 1); // never over an admin's own disable
         deps.events.emit('channel', c.id);
         systemLog(c, `disabled automatically after: ${why}`);
       },

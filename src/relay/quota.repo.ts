@@ -136,21 +136,6 @@ export class QuotaRepo {
     return Math.max(0, left);
   }
 
-  /** Gives a failed call's reservation back (and uncounts the call). */
-  async refund(r: Reservation, now: number): Promise<void> {
-    const n = r.amount;
-    await this.db
-      .updateTable('users')
-      .set((eb) => ({
-        quota: eb('quota', '+', n),
-        used_quota: eb('used_quota', '-', n),
-        request_count: eb('request_count', '-', 1),
-      }))
-      .where('id', '=', r.userId)
-      .execute();
-    if (r.limitedToken && n > 0) await this.adjustToken(r.tokenId, -n, now);
-  }
-
   /**
    * Writes summed settlements (see ledger.ts) in one transaction: per user the difference between
    * reservations and costs, per token its totals and last access, per channel its used quota. Returns the
@@ -161,7 +146,11 @@ export class QuotaRepo {
       for (const [id, u] of b.users) {
         await trx
           .updateTable('users')
-          .set((eb) => ({ quota: eb('quota', '-', u.quota), used_quota: eb('used_quota', '+', u.used) }))
+          .set((eb) => ({
+            quota: eb('quota', '-', u.quota),
+            used_quota: eb('used_quota', '+', u.used),
+            ...(u.count ? { request_count: eb('request_count', '+', u.count) } : {}),
+          }))
           .where('id', '=', id)
           .execute();
       }

@@ -19,7 +19,8 @@ export interface Candidate {
 /** The channels module, as the relay uses it. */
 export interface ChannelSource {
   routeCandidates(group: string, model: string): Promise<Candidate[]>;
-  setStatus(id: number, status: number): Promise<unknown>;
+  /** `from`: only when the channel has that status now */
+  setStatus(id: number, status: number, from?: number): Promise<unknown>;
 }
 
 /** One upstream attempt, as listed in the log's `other.admin_info.attempts`. */

@@ -90,7 +90,14 @@ export class RelayService {
   async handle(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     if (this.draining)
       throw new RelayError(503, 'the server is shutting down: retry the call', 'shutting_down');
+    // A client that leaves cancels the upstream call (SPEC §12): a stream is billed for what it sent, a
+    // non-stream call that had not been answered is refunded and logged as 499. Watched from the start,
+    // so a client gone while the call was being prepared is noticed too.
     const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    if (reply.raw.destroyed) abort.abort();
     this.inflight.add(abort);
     try {
       return await this.run(endpoint, request, reply, abort);
@@ -137,11 +144,6 @@ export class RelayService {
       headers: request.headers,
       endpoint,
       body,
-    });
-    // A client that leaves cancels the upstream call (SPEC §12): a stream is billed for what it sent, a
-    // non-stream call that had not been answered is refunded and logged as 499.
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
     });
     let d: Awaited<ReturnType<RelayPipeline['dispatch']>>;
     try {

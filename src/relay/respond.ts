@@ -49,12 +49,14 @@ export async function respondJson(
   return reply.type('application/json; charset=utf-8').send(out.body);
 }
 
-async function drained(raw: ServerResponse): Promise<void> {
-  if (raw.destroyed) return;
+/** Waits for the client to take the data, or to leave, or for the call to be cancelled (`abort`). */
+async function drained(raw: ServerResponse, abort: AbortSignal): Promise<void> {
+  if (raw.destroyed || abort.aborted) return;
   const ac = new AbortController();
   await Promise.race([
     once(raw, 'drain', { signal: ac.signal }),
     once(raw, 'close', { signal: ac.signal }),
+    once(abort, 'abort', { signal: ac.signal }),
   ]).catch(() => {});
   ac.abort();
 }
@@ -95,6 +97,7 @@ export async function respondStream(
     let cut = false;
     for await (const chunk of d.res.body) {
       if (frt === 0) frt = Date.now() - rc.startedAt;
+      budget.beforeRead((chunk as Buffer).length);
       let out = '';
       for (const ev of parser.push(decoder.decode(chunk as Buffer, { stream: true })))
         out += sseFrame(t.onEvent(ev));
@@ -103,7 +106,8 @@ export async function respondStream(
         cut = true;
         break; // leaving the loop destroys the upstream body: the upstream request is cancelled
       }
-      if (out && !raw.write(out)) await drained(raw);
+      if (out && !raw.write(out)) await drained(raw, abort);
+      if (abort.aborted) throw new Error('cancelled');
     }
     if (cut) {
       extra = { stream_cut: 'quota' };

@@ -212,7 +212,9 @@ export class Settlement {
   }
 
   private async refundAndLog(rc: RelayContext, message: string, attempts: Attempt[], channelId: number) {
-    await this.deps.quota.refund(rc.reservation, Math.floor(Date.now() / 1000));
+    // through the ledger, like settlements: batched, retried, and spooled at shutdown if the database is away
+    this.ledger.add(rc.reservation, rc.auth.token.key, 0, channelId, Math.floor(Date.now() / 1000), true);
+    this.scheduleFlush();
     this.deps.logWriter.write({
       ...baseEntry(rc),
       type: LogType.Error,

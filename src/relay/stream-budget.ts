@@ -39,34 +39,51 @@ export class StreamBudget {
     return this.used;
   }
 
+  /** Text of reads already sent but not counted yet, taken just before a read that will be counted. */
+  private sentText = '';
+
   /**
-   * Called per upstream read before it is sent; false when the stream must end there (the user has
-   * nothing left for it): that read is then neither sent nor counted.
+   * Called before an upstream read of `bytes` is transformed: when this read will be counted, what was
+   * sent before it is taken apart first, so that a refused read is the only text left out of the bill.
+   */
+  beforeRead(bytes: number): void {
+    if (this.perToken > 0 && this.used + this.uncounted + bytes > this.covered)
+      this.sentText += this.takeText();
+  }
+
+  /**
+   * Called per upstream read (after `beforeRead` and the transform) before it is sent; false when the
+   * stream must end there (the user has nothing left for it): that read is then neither sent nor billed.
    */
   async admit(bytes: number): Promise<boolean> {
     if (this.perToken <= 0) return true;
     this.uncounted += bytes;
     if (this.used + this.uncounted <= this.covered) return true;
-    const before = this.used;
-    this.used += await this.counter.count(this.rc.model, [this.takeText()]);
+    const [sent, read] = await Promise.all([
+      this.counter.count(this.rc.model, [this.sentText]),
+      this.counter.count(this.rc.model, [this.takeText()]),
+    ]);
+    this.sentText = '';
     this.uncounted = 0;
-    if (this.used <= this.covered || (await this.extend())) return true;
-    this.used = before;
-    return false;
+    this.used += sent;
+    if (this.used + read > this.covered && !(await this.extend(this.used + read))) return false;
+    this.used += read;
+    return true;
   }
 
-  private async extend(): Promise<boolean> {
+  /** Grows the reservation until it covers `need` tokens; false when the user has not that much left. */
+  private async extend(need: number): Promise<boolean> {
     const now = Math.floor(Date.now() / 1000);
     const r = this.rc.reservation;
     const step = Math.max(this.rc.completionReserve, 256);
     if (await this.quota.extend(r, Math.ceil(step * this.perToken), now)) {
       this.covered += step;
-      return this.used <= this.covered || this.extend();
+      return need <= this.covered || this.extend(need);
     }
     const left = await this.quota.available(r);
     const tokens = Math.floor(left / this.perToken);
     if (tokens < 1 || !(await this.quota.extend(r, Math.ceil(tokens * this.perToken), now))) return false;
     this.covered += tokens;
-    return this.used <= this.covered;
+    return need <= this.covered;
   }
 }

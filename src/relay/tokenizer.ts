@@ -59,7 +59,8 @@ export class TokenCounter {
 
   constructor(opts: CounterOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 5000;
-    this.maxQueuedChars = opts.maxQueuedChars ?? 2_000_000;
+    // ~8 calls' exact budgets: at most ~4 s of CJK text ahead of anyone (English: ~50 ms)
+    this.maxQueuedChars = opts.maxQueuedChars ?? 262_144;
   }
 
   private start(): Worker {

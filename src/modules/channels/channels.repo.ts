@@ -174,10 +174,15 @@ export class ChannelsRepo {
     });
   }
 
-  /** Status alone (auto-disable, test re-enable): the abilities follow in the same transaction. */
-  async setStatus(id: number, status: number): Promise<void> {
+  /**
+   * Status alone (auto-disable, test re-enable): the abilities follow in the same transaction. `from`:
+   * only when the channel has that status now (an automatic change never overrides an admin's).
+   */
+  async setStatus(id: number, status: number, from?: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('channels').set({ status }).where('id', '=', id).execute();
+      let q = trx.updateTable('channels').set({ status }).where('id', '=', id);
+      if (from !== undefined) q = q.where('status', '=', from);
+      if (Number((await q.executeTakeFirst()).numUpdatedRows) === 0) return;
       await trx
         .updateTable('abilities')
         .set({ enabled: status === 1 ? 1 : 0 })

@@ -123,7 +123,7 @@ export class ChannelsService implements ChannelSource {
     const result = await this.d.probe(this.candidate(row), chosen);
     await this.d.repo.recordTest(id, result.ok ? result.ms : row.response_time, this.now());
     if (result.ok && row.status === CHANNEL_STATUS.AutoDisabled) {
-      await this.d.repo.setStatus(id, CHANNEL_STATUS.Enabled);
+      await this.d.repo.setStatus(id, CHANNEL_STATUS.Enabled, CHANNEL_STATUS.AutoDisabled);
       this.d.events.emit('channel', id);
     }
     return { ...result, time: Math.round(result.ms) / 1000 };
@@ -144,8 +144,8 @@ export class ChannelsService implements ChannelSource {
     return out;
   }
 
-  async setStatus(id: number, status: number): Promise<void> {
-    await this.d.repo.setStatus(id, status);
+  async setStatus(id: number, status: number, from?: number): Promise<void> {
+    await this.d.repo.setStatus(id, status, from);
   }
 
   private candidate(row: ChannelRow): Candidate {

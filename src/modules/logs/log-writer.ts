@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { SqlDialect } from '../../db/dialects/types.ts';
 import type { LogDatabase, NewLog } from '../../db/schema.ts';
+import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import { appendSpool, takeSpool } from '../../spool.ts';
 import type { LogEntry, LogWriter } from './log-types.ts';
 
@@ -161,6 +162,8 @@ export class BatchLogWriter implements LogWriter {
     const path = this.opts.spoolPath;
     const spooled = path ? await takeSpool<Pending>(path) : null;
     if (!path || !spooled) return 0;
+    if (spooled.skipped > 0)
+      this.opts.onError?.(new Error(`${spooled.skipped} spooled log rows could not be read (cut short)`), 0);
     this.buffer.unshift(...spooled.items);
     await this.flush();
     await spooled.done();
@@ -187,7 +190,8 @@ export class BatchLogWriter implements LogWriter {
           break;
         } catch (err) {
           this.opts.onError?.(err, attempt);
-          if (attempt >= 5 && this.closing) {
+          // closing: a database that is away goes straight to the spool (the shutdown has a deadline)
+          if (this.closing && (attempt >= 5 || isDatabaseUnavailable(err))) {
             this.buffer.unshift(...batch); // kept for the spool
             throw err;
           }

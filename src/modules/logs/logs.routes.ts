@@ -145,7 +145,12 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
     if (running.has(id)) throw tooManyRequests('an export of yours is still running: wait for it to finish');
     if (running.size >= MAX_EXPORTS) throw tooManyRequests('too many exports are running: try again shortly');
     running.add(id);
-    return () => running.delete(id);
+    let released = false; // released once: a second release must not free the next export's slot
+    return () => {
+      if (released) return;
+      released = true;
+      running.delete(id);
+    };
   };
 
   const sendCsv = (
