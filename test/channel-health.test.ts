@@ -105,6 +105,8 @@ describe('ChannelHealth (unit, fake clock)', () => {
     h.failure(chan(2), { status: 429, body: '{"error":{"code":"insufficient_quota"}}' });
     h.failure(chan(3), { status: 400, body: 'bad request' });
     h.failure(chan(4), { status: 503, body: '' });
+    // a client can make the upstream echo "invalid_api_key" in a 400: that is not the key being bad
+    h.failure(chan(5), { status: 400, body: 'Unrecognized request argument supplied: invalid_api_key' });
     assert.deepEqual(disabled, [1, 2]);
     assert.equal(h.isCooling(3), false);
     assert.equal(h.isCooling(4), true);
@@ -194,6 +196,14 @@ describe('channel health through the relay (sqlite)', () => {
       assert.equal(await t.ctx.autoEnable.runOnce(), 1);
       assert.equal(await status(id), 1);
       assert.equal(await post(tok.key, 'keyed'), 200);
+      // an admin's own disable (status 2) is never turned into an automatic one, nor re-enabled
+      await t.ctx.channels.setStatus(id, 2);
+      keyed.setBehavior({ status: 401 });
+      t.ctx.events.emit('channel', id);
+      await t.ctx.channels.setStatus(id, 3, 1);
+      assert.equal(await status(id), 2);
+      await t.ctx.autoEnable.runOnce();
+      assert.equal(await status(id), 2);
       await settled(t);
       const system = (await logRows(t, 5)).filter((l) => l.channel_id === id).map((l) => l.content);
       assert.equal(system.length, 2);
