@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { emptyBatch } from '../src/relay/ledger.ts';
+import { QuotaRepo } from '../src/relay/quota.repo.ts';
 import { type Actor, createActor, type TestApp } from './support/app.ts';
 import { engines } from './support/engines.ts';
 import {
@@ -46,6 +48,19 @@ for (const engine of engines()) {
       await seedChannel(t, { base_url: w.up.url, models: ['priced'] });
     });
     after(() => w.close());
+
+    it('a settlement batch retried after an unknown outcome (a COMMIT that timed out) is applied once', async () => {
+      const user = await createActor(t, root, 'once', { quota: 1000 });
+      const repo = new QuotaRepo(t.ctx.dbs.main);
+      const batch = emptyBatch();
+      batch.users.set(user.id, { quota: 100, used: 100 });
+      const now = Math.floor(Date.now() / 1000);
+      await repo.applyLedger(batch, 'batch-retried', now);
+      await repo.applyLedger(batch, 'batch-retried', now);
+      assert.equal((await userRow(t, user.id)).quota, 900);
+      await repo.applyLedger(batch, 'another-batch', now);
+      assert.equal((await userRow(t, user.id)).quota, 800);
+    });
 
     it("never overspends a user's last quota", async () => {
       const user = await createActor(t, root, 'last', { quota: 10_500 });

@@ -7,6 +7,7 @@ import * as logs003 from './migrations/logs-003-model-rollup.ts';
 import * as main001 from './migrations/main-001-init.ts';
 import * as main002 from './migrations/main-002-default-vendors.ts';
 import * as main003 from './migrations/main-003-security.ts';
+import * as main004 from './migrations/main-004-ledger-batches.ts';
 
 type Step = { up(db: Kysely<any>, d: SqlDialect): Promise<void> };
 
@@ -15,6 +16,7 @@ const MAIN: Record<string, Step> = {
   '001-init': main001,
   '002-default-vendors': main002,
   '003-security': main003,
+  '004-ledger-batches': main004,
 };
 const LOGS: Record<string, Step> = {
   '001-init': logs001,

@@ -160,8 +160,15 @@ export interface SetupTable {
   initialized_at: number;
 }
 
+/** Settlement batches applied (migration main-004): retries of a batch with an unknown outcome skip it. */
+export interface LedgerBatchesTable {
+  id: string;
+  created_at: number;
+}
+
 /** Tables of the main database. */
 export interface MainDatabase {
+  ledger_batches: LedgerBatchesTable;
   users: UsersTable;
   tokens: TokensTable;
   channels: ChannelsTable;

@@ -26,15 +26,12 @@ describe('settlement ledger', () => {
     assert.equal(l.take(), null);
   });
 
-  it('puts a failed batch back, merged with what came since', () => {
+  it('a refund gives the reservation back and uncounts the call', () => {
     const l = new Ledger();
-    l.add(r(1, 10, false, 0), 'k', 7, 5, 1);
-    const failed = l.take()!;
-    l.add(r(1, 10, false, 0), 'k', 3, 5, 2);
-    l.restore(failed);
+    l.add(r(1, 10, true, 40), 'k', 0, 5, 1, true);
     const b = l.take()!;
-    assert.deepEqual(b.users.get(1), { quota: 10, used: 10 });
-    assert.equal(b.tokens.get(10)!.used, 10);
-    assert.equal(b.channels.get(5), 10);
+    assert.deepEqual(b.users.get(1), { quota: -40, used: -40, count: -1 });
+    assert.equal(b.tokens.get(10)!.remain, -40);
+    assert.equal(b.channels.has(5), false);
   });
 });

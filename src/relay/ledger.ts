@@ -80,27 +80,4 @@ export class Ledger {
     this.size = 0;
     return out;
   }
-
-  /** Puts a batch that could not be written back, to be retried with the next one. */
-  restore(old: LedgerBatch): void {
-    const b = this.batch;
-    for (const [id, v] of old.users) {
-      const u = b.users.get(id) ?? { quota: 0, used: 0 };
-      u.quota += v.quota;
-      u.used += v.used;
-      if (v.count) u.count = (u.count ?? 0) + v.count;
-      b.users.set(id, u);
-    }
-    for (const [id, v] of old.tokens) {
-      const t = b.tokens.get(id);
-      if (!t) b.tokens.set(id, v);
-      else {
-        t.remain += v.remain;
-        t.used += v.used;
-        t.accessed = Math.max(t.accessed, v.accessed);
-      }
-    }
-    for (const [id, v] of old.channels) b.channels.set(id, (b.channels.get(id) ?? 0) + v);
-    this.size += 1;
-  }
 }

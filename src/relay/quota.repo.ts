@@ -141,8 +141,16 @@ export class QuotaRepo {
    * reservations and costs, per token its totals and last access, per channel its used quota. Returns the
    * limited tokens this batch exhausted (status 4 now).
    */
-  async applyLedger(b: LedgerBatch): Promise<string[]> {
+  async applyLedger(b: LedgerBatch, id: string, now: number): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
+      // exactly once: a retry of a batch whose COMMIT did land finds its id and changes nothing
+      const seen = await trx
+        .selectFrom('ledger_batches')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (seen) return [];
+      await trx.insertInto('ledger_batches').values({ id, created_at: now }).execute();
       for (const [id, u] of b.users) {
         await trx
           .updateTable('users')
@@ -184,6 +192,11 @@ export class QuotaRepo {
       }
       return exhausted;
     });
+  }
+
+  /** Forgets applied batch ids older than `before` (a retry comes within minutes, not days). */
+  async pruneLedgerBatches(before: number): Promise<void> {
+    await this.db.deleteFrom('ledger_batches').where('created_at', '<', before).execute();
   }
 
   /** remain_quota -= delta, used_quota += delta (delta may be negative: a refund). */

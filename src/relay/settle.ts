@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { type LogEntry, LogType } from '../modules/logs/log-types.ts';
 import { appendSpool, takeSpool } from '../spool.ts';
 import { computeQuota } from './billing.ts';
 import { redactUpstreamText, type UpstreamFailure } from './dispatch.ts';
-import { batchFromJson, batchToJson, Ledger } from './ledger.ts';
+import { batchFromJson, batchToJson, Ledger, type LedgerBatch } from './ledger.ts';
+
 import type { RelayDeps } from './pipeline.ts';
 import type { Usage } from './providers/types.ts';
 import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
@@ -54,6 +56,8 @@ function baseEntry(rc: RelayContext): Omit<LogEntry, 'type' | 'content'> {
   };
 }
 
+const batchId = () => randomBytes(12).toString('hex');
+
 /** How long settlements are summed before they are written (ms). */
 const FLUSH_MS = 50;
 
@@ -65,6 +69,9 @@ const FLUSH_MS = 50;
 export class Settlement {
   private readonly pending = new Set<Promise<void>>();
   private readonly ledger = new Ledger();
+  /** batches not yet written, oldest first, each with the id that makes its write happen once */
+  private readonly unapplied: Array<{ id: string; batch: LedgerBatch }> = [];
+  private flushes = 0;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   /** calls settled or refunded so far (tests wait for a count instead of sleeping) */
@@ -99,29 +106,34 @@ export class Settlement {
   }
 
   /**
-   * At shutdown: settles what is pending; what the database cannot take goes to `spoolPath` (one JSON
-   * batch per line), so quota taken still equals quota logged after the next start's `replaySpool`.
+   * At shutdown: settles what is pending; what the database cannot take goes to `spoolPath` (one batch
+   * per line, with its id), so quota taken still equals quota logged after the next start's `replaySpool`.
    */
   async close(spoolPath: string | undefined): Promise<number> {
     await this.idle();
-    const batch = this.ledger.take();
-    if (!batch) return 0;
     if (this.timer) clearTimeout(this.timer);
+    const fresh = this.ledger.take();
+    if (fresh) this.unapplied.push({ id: batchId(), batch: fresh });
+    const left = this.unapplied.splice(0);
+    if (left.length === 0) return 0;
     if (!spoolPath) {
       this.onError(new Error('settlements could not be written at shutdown and no spool is configured'));
       return 0;
     }
-    await appendSpool(spoolPath, [batchToJson(batch)]);
-    return batch.users.size + batch.tokens.size + batch.channels.size;
+    await appendSpool(
+      spoolPath,
+      left.map((u) => ({ id: u.id, batch: batchToJson(u.batch) })),
+    );
+    return left.length;
   }
 
   /** Applies settlements an earlier process spooled at shutdown; the file goes once they are written. */
   async replaySpool(spoolPath: string): Promise<number> {
-    const spooled = await takeSpool<unknown>(spoolPath);
+    const spooled = await takeSpool<{ id: string; batch: unknown }>(spoolPath);
     if (!spooled) return 0;
-    for (const item of spooled.items) this.ledger.restore(batchFromJson(item));
+    for (const item of spooled.items) this.unapplied.push({ id: item.id, batch: batchFromJson(item.batch) });
     await this.flush();
-    if (this.ledger.pending > 0) throw new Error('the database did not take the spooled settlements yet');
+    if (this.unapplied.length > 0) throw new Error('the database did not take the spooled settlements yet');
     await spooled.done();
     return spooled.items.length;
   }
@@ -141,22 +153,33 @@ export class Settlement {
     this.timer.unref?.();
   }
 
-  /** Writes the summed settlements; a failed batch goes back into the ledger and is retried. */
+  /**
+   * Writes the summed settlements as a batch with an id; a failed batch keeps its id and is retried as it
+   * is (not merged into later ones), so a retry of a batch that did land is recognised and skipped.
+   */
   flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
     this.flushing = this.flushing.then(async () => {
-      const batch = this.ledger.take();
-      if (!batch) return;
-      try {
-        for (const key of await this.deps.quota.applyLedger(batch)) this.deps.events.emit('token', key);
-      } catch (err) {
-        this.ledger.restore(batch);
-        this.onError(err);
-        this.scheduleFlush();
+      const fresh = this.ledger.take();
+      if (fresh) this.unapplied.push({ id: batchId(), batch: fresh });
+      const now = Math.floor(Date.now() / 1000);
+      while (this.unapplied.length > 0) {
+        const head = this.unapplied[0];
+        try {
+          for (const key of await this.deps.quota.applyLedger(head.batch, head.id, now))
+            this.deps.events.emit('token', key);
+          this.unapplied.shift();
+        } catch (err) {
+          this.onError(err);
+          this.scheduleFlush();
+          return;
+        }
       }
+      if (++this.flushes % 1200 === 0)
+        await this.deps.quota.pruneLedgerBatches(now - 86_400).catch(this.onError);
     });
     return this.flushing;
   }
