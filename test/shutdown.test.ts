@@ -14,6 +14,7 @@ import { openDatabases } from '../src/db/connect.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { LogType } from '../src/modules/logs/log-types.ts';
 import { BatchLogWriter } from '../src/modules/logs/log-writer.ts';
+import { appendSpool } from '../src/spool.ts';
 import { testConfig } from './support/app.ts';
 import { engines, freshDatabase } from './support/engines.ts';
 import { startFakeUpstream } from './support/fake-upstream.ts';
@@ -98,6 +99,28 @@ describe('graceful shutdown of the relay (sqlite)', () => {
 });
 
 describe('the log spool (sqlite)', () => {
+  it('a batch that had landed is not written twice when it comes back with its id (spool or retry)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-spool-'));
+    const spoolPath = join(dir, 'log-spool.ndjson');
+    const dbs = openDatabases({ sqlDsn: '', sqlitePath: join(dir, 't.db'), logSqlDsn: '' });
+    await migrate(dbs);
+    const writer = new BatchLogWriter({ db: dbs.logs.db, dialect: dbs.logs.dialect, spoolPath });
+    for (let i = 0; i < 3; i++)
+      writer.write({ type: LogType.Consume, user_id: 1, username: 'u', content: `once ${i}` });
+    await writer.flush();
+    const [{ id }] = await dbs.logs.db.selectFrom('log_batches').select('id').execute();
+    const stored = await dbs.logs.db.selectFrom('logs').selectAll().execute();
+    // as if the COMMIT's answer had been lost and the rows spooled with their batch id
+    await appendSpool(
+      spoolPath,
+      stored.map(({ id: _, ...row }) => ({ row, keep: true, rollup: true, batch: id })),
+    );
+    assert.equal(await writer.replaySpool(), 3);
+    assert.equal((await dbs.logs.db.selectFrom('logs').select('id').execute()).length, 3, 'still three');
+    await writer.close();
+    await dbs.close();
+  });
+
   it('rows the log database cannot take at shutdown are kept on disk and written at the next start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-spool-'));
     const spoolPath = join(dir, 'log-spool.ndjson');

@@ -4,6 +4,7 @@ import type { SqlDialect } from './dialects/types.ts';
 import * as logs001 from './migrations/logs-001-init.ts';
 import * as logs002 from './migrations/logs-002-filter-indexes.ts';
 import * as logs003 from './migrations/logs-003-model-rollup.ts';
+import * as logs004 from './migrations/logs-004-log-batches.ts';
 import * as main001 from './migrations/main-001-init.ts';
 import * as main002 from './migrations/main-002-default-vendors.ts';
 import * as main003 from './migrations/main-003-security.ts';
@@ -22,6 +23,7 @@ const LOGS: Record<string, Step> = {
   '001-init': logs001,
   '002-filter-indexes': logs002,
   '003-model-rollup': logs003,
+  '004-log-batches': logs004,
 };
 
 function provider(steps: Record<string, Step>, d: SqlDialect): MigrationProvider {

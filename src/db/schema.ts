@@ -182,6 +182,8 @@ export interface MainDatabase {
 /** Tables of the log database (the main one unless LOG_SQL_DSN is set). Rollups sit with the logs so
  * that one transaction writes both. */
 export interface LogDatabase {
+  /** log batches written (migration logs-004): a retried or replayed batch that had landed is skipped */
+  log_batches: { id: string; created_at: number };
   logs: LogsTable;
   quota_data: QuotaDataTable;
   quota_data_model: QuotaDataModelTable;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { SqlDialect } from '../../db/dialects/types.ts';
 import type { LogDatabase, NewLog } from '../../db/schema.ts';
@@ -94,6 +95,8 @@ interface Pending {
   row: NewLog;
   keep: boolean;
   rollup: boolean;
+  /** the id of the batch this row was tried in, once a try's outcome is unknown (spooled rows keep it) */
+  batch?: string;
 }
 
 export class BatchLogWriter implements LogWriter {
@@ -105,6 +108,7 @@ export class BatchLogWriter implements LogWriter {
   private closing = false;
   /** rows dropped because the buffer was full (database down for long) */
   dropped = 0;
+  private batches = 0;
   private readonly batchSize: number;
   private readonly maxDelayMs: number;
   private readonly maxBuffered: number;
@@ -181,18 +185,30 @@ export class BatchLogWriter implements LogWriter {
   }
 
   /** Writes everything buffered, batch by batch; retries a failed batch with backoff. */
+  /** The next batch: rows an earlier try left with an id stay together under it; others get a new id. */
+  private nextBatch(): { id: string; rows: Pending[] } {
+    const tried = this.buffer[0].batch;
+    let n = 1;
+    while (
+      n < this.buffer.length &&
+      (tried ? this.buffer[n].batch === tried : !this.buffer[n].batch && n < this.batchSize)
+    )
+      n += 1;
+    return { id: tried ?? randomBytes(12).toString('hex'), rows: this.buffer.splice(0, n) };
+  }
+
   private async drain(): Promise<void> {
     while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.batchSize);
+      const { id, rows: batch } = this.nextBatch();
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.insert(batch);
+          await this.insert(batch, id);
           break;
         } catch (err) {
           this.opts.onError?.(err, attempt);
           // closing: a database that is away goes straight to the spool (the shutdown has a deadline)
           if (this.closing && (attempt >= 5 || isDatabaseUnavailable(err))) {
-            this.buffer.unshift(...batch); // kept for the spool
+            this.buffer.unshift(...batch.map((p) => ({ ...p, batch: id }))); // spooled with its id
             throw err;
           }
           await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 5000)));
@@ -201,9 +217,13 @@ export class BatchLogWriter implements LogWriter {
     }
   }
 
-  private async insert(batch: Pending[]): Promise<void> {
+  private async insert(batch: Pending[], id: string): Promise<void> {
     const kept = batch.filter((p) => p.keep).map((p) => p.row);
+    const now = this.now();
     await this.opts.db.transaction().execute(async (trx) => {
+      // exactly once: a retry (or a replay) of a batch whose COMMIT did land finds its id
+      if (await trx.selectFrom('log_batches').select('id').where('id', '=', id).executeTakeFirst()) return;
+      await trx.insertInto('log_batches').values({ id, created_at: now }).execute();
       for (let i = 0; i < kept.length; i += ROWS_PER_STATEMENT) {
         const chunk = kept.slice(i, i + ROWS_PER_STATEMENT);
         if (this.opts.dialect) await this.opts.dialect.insertRows(trx, 'logs', LOG_COLUMNS, chunk);
@@ -214,5 +234,10 @@ export class BatchLogWriter implements LogWriter {
         if (counted.length > 0) await this.opts.inTransaction(trx, counted);
       }
     });
+    if (++this.batches % 1000 === 0)
+      await this.opts.db
+        .deleteFrom('log_batches')
+        .where('created_at', '<', now - 86_400)
+        .execute();
   }
 }
