@@ -12,6 +12,7 @@ import type { TestApp } from './support/app.ts';
 import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
 import {
   logRows,
+  post,
   type RelayWorld,
   relayWorld,
   seedChannel,
@@ -118,15 +119,8 @@ describe('channel health through the relay (sqlite)', () => {
   let t: TestApp;
   let bad: FakeUpstream;
   const chat = { messages: [{ role: 'user', content: 'hi' }] };
-  const post = async (key: string, model: string) => {
-    const res = await fetch(`${w.base}/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...chat, model }),
-    });
-    await res.arrayBuffer();
-    return res.status;
-  };
+  const call = async (key: string, model: string) =>
+    (await post(w.base, '/chat/completions', key, { ...chat, model })).status;
   const status = async (id: number) =>
     (
       await t.ctx.dbs.main.db
@@ -157,7 +151,7 @@ describe('channel health through the relay (sqlite)', () => {
     await seedChannel(t, { name: 'fine', base_url: w.up.url, models: ['pair'] });
     const tok = await seedToken(t, { user_id: w.user.id });
     const statuses = [];
-    for (let i = 0; i < 10; i++) statuses.push(await post(tok.key, 'pair'));
+    for (let i = 0; i < 10; i++) statuses.push(await call(tok.key, 'pair'));
     assert.deepEqual(statuses, Array(10).fill(200), 'every call served');
     assert.equal(bad.requests.length, 1, 'the broken channel was tried once, then skipped while cooling');
     assert.equal(await status(broken), 1, 'not disabled');
@@ -171,8 +165,8 @@ describe('channel health through the relay (sqlite)', () => {
     const lone = await seedChannel(t, { name: 'lone', base_url: bad.url, models: ['lone'] });
     const tok = await seedToken(t, { user_id: w.user.id });
     const before = bad.requests.length;
-    assert.equal(await post(tok.key, 'lone'), 503, 'the upstream said 503');
-    assert.equal(await post(tok.key, 'lone'), 503);
+    assert.equal(await call(tok.key, 'lone'), 503, 'the upstream said 503');
+    assert.equal(await call(tok.key, 'lone'), 503);
     assert.equal(bad.requests.length - before, 2, 'tried both times');
     assert.equal(await status(lone), 1);
   });
@@ -182,20 +176,20 @@ describe('channel health through the relay (sqlite)', () => {
     try {
       const id = await seedChannel(t, { name: 'keyed', base_url: keyed.url, models: ['keyed'] });
       const tok = await seedToken(t, { user_id: w.user.id });
-      assert.equal(await post(tok.key, 'keyed'), 401);
+      assert.equal(await call(tok.key, 'keyed'), 401);
       assert.equal(await status(id), 1, 'off by default, as in New API');
       await t.ctx.options.set('AutomaticDisableChannelEnabled', 'true');
-      assert.equal(await post(tok.key, 'keyed'), 401);
+      assert.equal(await call(tok.key, 'keyed'), 401);
       await settled(t);
       assert.equal(await status(id), 3);
-      assert.equal(await post(tok.key, 'keyed'), 503, 'no enabled channel serves it now');
+      assert.equal(await call(tok.key, 'keyed'), 503, 'no enabled channel serves it now');
 
       keyed.setBehavior({});
       assert.equal(await t.ctx.autoEnable.runOnce(), 0, 'AutomaticEnableChannelEnabled is off');
       await t.ctx.options.set('AutomaticEnableChannelEnabled', 'true');
       assert.equal(await t.ctx.autoEnable.runOnce(), 1);
       assert.equal(await status(id), 1);
-      assert.equal(await post(tok.key, 'keyed'), 200);
+      assert.equal(await call(tok.key, 'keyed'), 200);
       // an admin's own disable (status 2) is never turned into an automatic one, nor re-enabled
       await t.ctx.channels.setStatus(id, 2);
       keyed.setBehavior({ status: 401 });

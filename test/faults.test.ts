@@ -11,7 +11,7 @@ import { buildApp } from '../src/app.ts';
 import { openDatabases } from '../src/db/connect.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { connectRedis } from '../src/redis.ts';
-import { type Actor, loginActor, setupRoot, type TestApp, testConfig } from './support/app.ts';
+import { type Actor, asTestApp, loginActor, setupRoot, type TestApp, testConfig } from './support/app.ts';
 import { engines, freshDatabase, type TestDatabase } from './support/engines.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 
@@ -39,23 +39,7 @@ for (const engine of engines().filter((e) => e.name !== 'sqlite')) {
       const config = testConfig();
       const { app, ctx } = await buildApp({ config, dbs });
       await app.ready();
-      t = {
-        app,
-        ctx,
-        engine,
-        async call(opts) {
-          const res = await app.inject(opts);
-          let body: any = res.body;
-          try {
-            body = res.json();
-          } catch {}
-          return { status: res.statusCode, body, headers: res.headers };
-        },
-        async close() {
-          await app.close();
-          await dbs.close();
-        },
-      };
+      t = asTestApp(app, ctx, engine, () => dbs.close());
       root = await setupRoot(t);
     });
     after(async () => {
@@ -137,24 +121,10 @@ describe('Redis faults: an accelerator, never a dependency (sqlite + Redis)', {
       });
       const { app, ctx } = await buildApp({ config, dbs, redis: redis as any });
       await app.ready();
-      const t: TestApp = {
-        app,
-        ctx,
-        engine: { name: 'sqlite' },
-        async call(opts) {
-          const res = await app.inject(opts);
-          let body: any = res.body;
-          try {
-            body = res.json();
-          } catch {}
-          return { status: res.statusCode, body, headers: res.headers };
-        },
-        async close() {
-          await app.close();
-          await redis.quit().catch(() => redis.destroy());
-          await dbs.close();
-        },
-      };
+      const t = asTestApp(app, ctx, { name: 'sqlite' }, async () => {
+        await redis.quit().catch(() => redis.destroy());
+        await dbs.close();
+      });
       apps.push({ t, redis });
     }
     for (const { redis } of apps) while (!redis.isReady) await new Promise((r) => setTimeout(r, 20));

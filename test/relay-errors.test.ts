@@ -4,6 +4,7 @@ import { type Actor, createActor, type TestApp } from './support/app.ts';
 import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
 import {
   logRows,
+  post,
   type RelayWorld,
   relayWorld,
   seedChannel,
@@ -13,31 +14,6 @@ import {
   tokenRow,
   userRow,
 } from './support/relay-fixtures.ts';
-
-/** A raw call (fetch), to see statuses, headers and error bodies exactly. */
-async function post(
-  base: string,
-  path: string,
-  key: string | null,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...headers,
-    },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  return { status: res.status, json, requestId: res.headers.get('x-request-id') };
-}
 
 const chat = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
 

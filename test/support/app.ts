@@ -40,6 +40,16 @@ export async function startTestApp(
   const config = { ...testConfig(env), ...patch };
   const { app, ctx } = await buildApp({ config, dbs: handle.dbs, ...deps });
   await app.ready();
+  return asTestApp(app, ctx, engine, () => handle.close());
+}
+
+/** A built app as tests drive it; `closeDatabases` runs after the app is closed. */
+export function asTestApp(
+  app: FastifyInstance,
+  ctx: AppContext,
+  engine: Engine,
+  closeDatabases: () => Promise<void>,
+): TestApp {
   return {
     app,
     ctx,
@@ -59,7 +69,7 @@ export async function startTestApp(
       const closing = app.close();
       app.server.closeAllConnections();
       await closing;
-      await handle.close();
+      await closeDatabases();
     },
   };
 }

@@ -101,6 +101,31 @@ export function client(baseURL: string, apiKey: string): OpenAI {
   return new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: 30_000 });
 }
 
+/** A raw call (fetch), to see statuses, headers and error bodies exactly. */
+export async function post(
+  base: string,
+  path: string,
+  key: string | null,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, json, requestId: res.headers.get('x-request-id') };
+}
+
 /** Waits for every finished call's settlement and stored log. */
 export async function settled(t: TestApp): Promise<void> {
   await t.ctx.relay.idle();
