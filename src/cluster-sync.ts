@@ -79,7 +79,13 @@ export class ClusterSync {
   }
 
   private receive(message: string): void {
-    const [origin, kind, value = ''] = message.split('|');
+    // origin|kind|value, where a value may itself hold '|' (a cooldown)
+    const first = message.indexOf('|');
+    const second = message.indexOf('|', first + 1);
+    if (first < 0 || second < 0) return;
+    const origin = message.slice(0, first);
+    const kind = message.slice(first + 1, second);
+    const value = message.slice(second + 1);
     if (origin === this.id) return;
     if (kind === 'option') {
       void this.reload();

@@ -159,6 +159,32 @@ describe('Redis faults: an accelerator, never a dependency (sqlite + Redis)', {
     assert.ok(frozen < 100, `frozen: slowest ${frozen.toFixed(0)} ms`);
   });
 
+  it('a channel cooling down on one instance is skipped by the others (SPEC §12: shared through Redis)', async () => {
+    const [a, b] = apps;
+    while (!a.redis.isReady || !b.redis.isReady) await new Promise((r) => setTimeout(r, 20));
+    const channel = {
+      id: 4242,
+      name: 'shared',
+      type: 1,
+      base_url: '',
+      key: '',
+      model_mapping: '',
+      priority: 0,
+      weight: 0,
+    };
+    a.t.ctx.relay.pipeline.health.failure(channel, { status: 503, body: 'overloaded' });
+    assert.equal(a.t.ctx.relay.pipeline.health.isCooling(4242), true);
+    const deadline = Date.now() + 5000;
+    while (!b.t.ctx.relay.pipeline.health.isCooling(4242) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(b.t.ctx.relay.pipeline.health.isCooling(4242), true, 'B learned of it');
+    a.t.ctx.relay.pipeline.health.success(4242);
+    const ends = Date.now() + 5000;
+    while (b.t.ctx.relay.pipeline.health.isCooling(4242) && Date.now() < ends)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(b.t.ctx.relay.pipeline.health.isCooling(4242), false, 'and of its end');
+  });
+
   it('an option changed while Redis was away reaches the other instance once it is back', async () => {
     const [a, b] = apps;
     while (!a.redis.isReady || !b.redis.isReady) await new Promise((r) => setTimeout(r, 20));
