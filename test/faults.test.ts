@@ -149,14 +149,19 @@ describe('Redis faults: an accelerator, never a dependency (sqlite + Redis)', {
 
   it('Redis cut or frozen adds at most ~100 ms to a request (every /api request hung for the whole outage)', async () => {
     const [a] = apps;
+    // what a request costs here anyway (other test files share the two cores): the outage may add 100 ms
+    const usual = await slowest(a.t, 20);
     proxy.cut();
     const cut = await slowest(a.t, 20);
     proxy.restore();
     proxy.freeze();
     const frozen = await slowest(a.t, 5);
     proxy.restore();
-    assert.ok(cut < 100, `cut: slowest ${cut.toFixed(0)} ms`);
-    assert.ok(frozen < 100, `frozen: slowest ${frozen.toFixed(0)} ms`);
+    assert.ok(cut < usual + 100, `cut: slowest ${cut.toFixed(0)} ms (usually ${usual.toFixed(0)} ms)`);
+    assert.ok(
+      frozen < usual + 100,
+      `frozen: slowest ${frozen.toFixed(0)} ms (usually ${usual.toFixed(0)} ms)`,
+    );
   });
 
   it('a channel cooling down on one instance is skipped by the others (SPEC §12: shared through Redis)', async () => {

@@ -47,7 +47,7 @@ export function fallbackRateLimitStore(
   shared: RateLimitStore,
   local: RateLimitStore,
   onOutage: (down: boolean, err?: unknown) => void = () => {},
-  timeoutMs = 50,
+  timeoutMs = 25,
 ): RateLimitStore {
   let down = false;
   return {
