@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   } finally {
     await setup.close();
   }
-  const dbs = openDatabases({ ...config, dbTimeoutMs: config.dbTimeoutMs });
+  const dbs = openDatabases({ ...config, servingTimeoutMs: config.dbTimeoutMs });
   // Redis is an accelerator (SPEC §12): commands fail at once while it is away (no offline queue), the
   // client reconnects by itself, and start-up does not wait for it.
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;

@@ -34,7 +34,7 @@ for (const engine of engines().filter((e) => e.name !== 'sqlite')) {
         sqlDsn: proxy.url(db.dsn),
         sqlitePath: '',
         logSqlDsn: '',
-        dbTimeoutMs: TIMEOUT_MS,
+        servingTimeoutMs: TIMEOUT_MS,
       });
       const config = testConfig();
       const { app, ctx } = await buildApp({ config, dbs });

@@ -192,7 +192,7 @@ describe('quota and logs reconcile across a shutdown with the database away (pos
     const spool = join(mkdtempSync(join(tmpdir(), 'tollgate-spool-')), 'log-spool.ndjson');
     const config = testConfig({ LOG_SPOOL_PATH: spool });
     const start = async (dsn: string) => {
-      const dbs = openDatabases({ sqlDsn: dsn, sqlitePath: '', logSqlDsn: '', dbTimeoutMs: 500 });
+      const dbs = openDatabases({ sqlDsn: dsn, sqlitePath: '', logSqlDsn: '', servingTimeoutMs: 500 });
       const { app, ctx } = await buildApp({ config, dbs });
       await app.ready();
       return { app, ctx, dbs };

@@ -31,19 +31,20 @@ export function openHandle<DB>(dsn: string, sqlitePath: string, timeoutMs = 0): 
 }
 
 /**
- * `dbTimeoutMs`: the serving process bounds every acquire and statement (SPEC §12, DB_TIMEOUT_MS);
- * migrations, rebuilds and benchmarks' loads open without a bound (0, the default).
+ * `servingTimeoutMs`: the serving process bounds every acquire and statement (SPEC §12, DB_TIMEOUT_MS);
+ * migrations, rebuilds and benchmarks' loads open without a bound (0, the default). Named apart from
+ * Config's `dbTimeoutMs` so that passing a Config never sets it by accident.
  */
 export function openDatabases(opts: {
   sqlDsn: string;
   sqlitePath: string;
   logSqlDsn: string;
-  dbTimeoutMs?: number;
+  servingTimeoutMs?: number;
 }): Databases {
-  const main = openHandle<MainDatabase>(opts.sqlDsn, opts.sqlitePath, opts.dbTimeoutMs);
+  const main = openHandle<MainDatabase>(opts.sqlDsn, opts.sqlitePath, opts.servingTimeoutMs);
   const separate = opts.logSqlDsn !== '';
   const logs = separate
-    ? openHandle<LogDatabase>(opts.logSqlDsn, opts.sqlitePath, opts.dbTimeoutMs)
+    ? openHandle<LogDatabase>(opts.logSqlDsn, opts.sqlitePath, opts.servingTimeoutMs)
     : (main as unknown as DbHandle<LogDatabase>);
   return {
     main,
