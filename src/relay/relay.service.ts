@@ -17,6 +17,8 @@ import { respondJson, respondStream } from './respond.ts';
 import { Settlement } from './settle.ts';
 import { StreamBudget } from './stream-budget.ts';
 import { type RelayAuth, RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
+import { TokenCounter } from './tokenizer.ts';
+import { readLimited, UpstreamClient, type UpstreamOptions } from './upstream.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,9 +26,6 @@ declare module 'fastify' {
     relayAuth?: RelayAuth;
   }
 }
-
-import { TokenCounter } from './tokenizer.ts';
-import { readLimited, UpstreamClient, type UpstreamOptions } from './upstream.ts';
 
 export interface RelayServiceDeps {
   main: DbHandle<MainDatabase>;

@@ -54,11 +54,15 @@ function encodeCapped(encode: Encode, text: string): number {
 }
 
 /**
- * Tokens of `texts` together: exact (with long runs sliced) for the first BUDGET_CHARS characters, the
- * rest at the measured tokens-per-character ratio (never below the bytes / 4 bound's tenth).
+ * The part of `texts` that is counted exactly (the first `budget` characters, cut at a space when one is
+ * near so the last word is whole) and how many characters are left for extrapolation. The caller sends
+ * only this part to the tokenizer thread: copying a 16 MB body there would itself hold the event loop.
  */
-export function countBounded(encode: Encode, texts: readonly string[], budget = BUDGET_CHARS): number {
-  let tokens = 0;
+export function budgetSlice(
+  texts: readonly string[],
+  budget = BUDGET_CHARS,
+): { texts: string[]; rest: number } {
+  const out: string[] = [];
   let counted = 0;
   let rest = 0;
   for (const text of texts) {
@@ -68,16 +72,31 @@ export function countBounded(encode: Encode, texts: readonly string[], budget = 
       rest += text.length;
       continue;
     }
-    // cut at a space when one is near, so the last counted word is not split
     let cut = Math.min(text.length, room);
     if (cut < text.length) {
       const space = text.lastIndexOf(' ', cut);
       if (space > cut - 256 && space > 0) cut = space;
     }
-    tokens += encodeCapped(encode, text.slice(0, cut));
+    out.push(text.slice(0, cut));
     counted += cut;
     rest += text.length - cut;
   }
+  return { texts: out, rest };
+}
+
+/**
+ * Tokens of `texts` together: exact (with long runs sliced) for the first BUDGET_CHARS characters, the
+ * rest — and `restChars` more that were not even sent — at the measured tokens-per-character ratio.
+ */
+export function countBounded(encode: Encode, texts: readonly string[], restChars = 0): number {
+  const slice = budgetSlice(texts);
+  let tokens = 0;
+  let counted = 0;
+  for (const text of slice.texts) {
+    tokens += encodeCapped(encode, text);
+    counted += text.length;
+  }
+  const rest = slice.rest + restChars;
   if (rest === 0) return tokens;
   return tokens + Math.ceil((rest * tokens) / Math.max(1, counted));
 }

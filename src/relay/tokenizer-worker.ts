@@ -24,11 +24,11 @@ async function encoder(name: EncodingName): Promise<Tiktoken> {
 
 // One message at a time, in order: the work is CPU-bound, so there is nothing to gain from interleaving.
 let queue: Promise<void> = Promise.resolve();
-parentPort!.on('message', (m: { id: number; encoding: EncodingName; texts: string[] }) => {
+parentPort!.on('message', (m: { id: number; encoding: EncodingName; texts: string[]; rest: number }) => {
   queue = queue.then(async () => {
     try {
       const enc = await encoder(m.encoding);
-      const tokens = countBounded((s) => enc.encode(s, 'all').length, m.texts);
+      const tokens = countBounded((s) => enc.encode(s, 'all').length, m.texts, m.rest);
       parentPort!.postMessage({ id: m.id, tokens });
     } catch (err) {
       parentPort!.postMessage({ id: m.id, error: String((err as Error)?.message ?? err) });

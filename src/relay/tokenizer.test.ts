@@ -3,7 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
-import { BUDGET_CHARS, countBounded } from './token-count.ts';
+import { BUDGET_CHARS, budgetSlice, countBounded } from './token-count.ts';
 import { countPrompt, encodingFor, TokenCounter } from './tokenizer.ts';
 
 const counter = new TokenCounter();
@@ -74,6 +74,15 @@ describe('bounded counting (SPEC §10: no prompt holds the event loop)', () => {
     const bounded = countBounded(encode, [prose]);
     assert.ok(prose.length > BUDGET_CHARS);
     assert.ok(Math.abs(bounded - exact) / exact < 0.01, `${bounded} vs ${exact}`);
+  });
+
+  it('sends the tokenizer thread only what it counts exactly, and extrapolates the rest the same way', async () => {
+    const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(2000);
+    const sent = budgetSlice([prose, prose]);
+    assert.equal(sent.texts.join('').length + sent.rest, prose.length * 2);
+    assert.ok(sent.texts.join('').length <= BUDGET_CHARS);
+    const viaThread = await counter.count('gpt-4', [prose, prose]);
+    assert.equal(viaThread, countBounded(encode, [prose, prose]));
   });
 
   it('a 64 KB one-word prompt and 16,000 spaces cost the event loop nothing while counted', async () => {

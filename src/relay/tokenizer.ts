@@ -9,7 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Endpoint } from './providers/types.ts';
-import { estimateTokens } from './token-count.ts';
+import { budgetSlice, estimateTokens } from './token-count.ts';
 
 type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -102,6 +102,9 @@ export class TokenCounter {
       fallback += estimateTokens(t);
     }
     if (chars === 0) return Promise.resolve(0);
+    // only what is counted exactly crosses to the thread; the rest is extrapolated from its length
+    const sent = budgetSlice(texts);
+    chars -= sent.rest;
     if (this.queuedChars + chars > this.maxQueuedChars) return Promise.resolve(fallback);
     const encoding = encodingFor(model);
     const id = this.nextId++;
@@ -114,7 +117,7 @@ export class TokenCounter {
       }, this.timeoutMs);
       timer.unref();
       this.waiting.set(id, { resolve, chars, fallback, encoding, timer });
-      w.postMessage({ id, encoding, texts });
+      w.postMessage({ id, encoding, texts: sent.texts, rest: sent.rest });
     });
   }
 
