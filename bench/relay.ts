@@ -13,7 +13,7 @@
  * A fourth row, "floor", is a bare Fastify + undici proxy (no auth, billing or logs): the cost of the
  * extra hop itself on this machine, which no gateway of this shape can go below.
  *
- * Options: BENCH_SECONDS (default 10) per measurement.
+ * Options: BENCH_SECONDS (default 10) per measurement; BENCH_PG_URL to run Tollgate on PostgreSQL.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,7 +49,9 @@ async function runTollgate(): Promise<void> {
   const { seedChannel, seedToken, setPricing, listen, settled } = await import(
     '../test/support/relay-fixtures.ts'
   );
-  const t = await startTestApp({ name: 'sqlite' });
+  // BENCH_PG_URL=postgres://… measures on PostgreSQL (a fresh database on that server) instead of SQLite
+  const pgUrl = process.env.BENCH_PG_URL;
+  const t = await startTestApp(pgUrl ? { name: 'postgres', url: pgUrl } : { name: 'sqlite' });
   const root = await setupRoot(t);
   const user = await createActor(t, root, 'bench', { quota: 1_000_000_000_000 });
   await setPricing(t, { ModelRatio: { [MODEL]: 0.075 }, CompletionRatio: { [MODEL]: 4 } });

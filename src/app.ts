@@ -51,6 +51,7 @@ import { UsersRepo } from './modules/users/users.repo.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UsersService } from './modules/users/users.service.ts';
 import { WEB_DIST, webRoutesFrom } from './modules/web/web.routes.ts';
+import type { JournalTiming } from './relay/journal.ts';
 import { relayRoutes } from './relay/relay.routes.ts';
 import { RelayService } from './relay/relay.service.ts';
 
@@ -64,6 +65,8 @@ export interface AppDeps {
   webDist?: string;
   /** slow-client limits (ms); tests shorten them */
   timeouts?: Partial<typeof CLIENT_TIMEOUTS>;
+  /** the reservation journal's heartbeat and orphan bound (tests shorten them) */
+  journal?: Partial<JournalTiming>;
 }
 
 /**
@@ -135,7 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
       ),
   });
   // rows an earlier process could not store at shutdown (in the background: the database may be away)
-  logWriter
+  const logsReplayed = logWriter
     .replaySpool()
     .catch((err) => app.log.error({ err }, 'log spool replay failed; kept for the next start'));
   const usersRepo = new UsersRepo(dbs.main);
@@ -171,6 +174,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   if (sealed > 0) app.log.info({ sealed }, 'token keys converted to hashed + encrypted storage');
   relay = new RelayService({
     main: dbs.main,
+    logs: dbs.logs,
+    journal: deps.journal,
     tokens,
     users: usersRepo,
     channels,
@@ -180,7 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     log: app.log,
     quotaSpoolPath: config.quotaSpoolPath,
   });
-  const replayed = await relay.replaySpool();
+  const replayed = await relay.start(logsReplayed);
   if (replayed > 0) app.log.warn({ batches: replayed }, 'spooled settlements written');
   const usageRepo = new UsageDataRepo(dbs.logs);
   const logs = new LogsService(new LogsRepo(dbs.logs), usageRepo, channels, options);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { emptyBatch } from '../src/relay/ledger.ts';
+import type { CallSettlement } from '../src/relay/ledger.ts';
 import { QuotaRepo } from '../src/relay/quota.repo.ts';
 import { type Actor, createActor, type TestApp } from './support/app.ts';
 import { engines } from './support/engines.ts';
@@ -49,17 +49,46 @@ for (const engine of engines()) {
     });
     after(() => w.close());
 
-    it('a settlement batch retried after an unknown outcome (a COMMIT that timed out) is applied once', async () => {
+    it('a settlement retried after an unknown outcome (a COMMIT that timed out), or replayed, is applied once', async () => {
       const user = await createActor(t, root, 'once', { quota: 1000 });
       const repo = new QuotaRepo(t.ctx.dbs.main);
-      const batch = emptyBatch();
-      batch.users.set(user.id, { quota: 100, used: 100 });
       const now = Math.floor(Date.now() / 1000);
-      await repo.applyLedger(batch, 'batch-retried', now);
-      await repo.applyLedger(batch, 'batch-retried', now);
-      assert.equal((await userRow(t, user.id)).quota, 900);
-      await repo.applyLedger(batch, 'another-batch', now);
-      assert.equal((await userRow(t, user.id)).quota, 800);
+      const r = { userId: user.id, tokenId: 0, limitedToken: false, amount: 300 };
+      const journal = {
+        request_id: 'call-settled-once',
+        owner: 'test',
+        created_at: now,
+        username: 'once',
+        token_name: '',
+        model_name: 'm',
+        group: 'default',
+        ip: '',
+        path: '/v1/chat/completions',
+        is_stream: 0,
+        rollup: 1,
+      };
+      assert.equal(await repo.reserve(r, now, journal), 'ok');
+      assert.equal((await userRow(t, user.id)).quota, 700);
+      const call: CallSettlement = {
+        requestId: 'call-settled-once',
+        userId: user.id,
+        tokenId: 0,
+        tokenKey: '',
+        limited: false,
+        reserved: 300,
+        actual: 400,
+        channelId: 0,
+        at: now,
+        refund: false,
+      };
+      await repo.applyLedger([call]);
+      await repo.applyLedger([call]); // the retry finds no journal row: nothing more
+      assert.equal((await userRow(t, user.id)).quota, 600);
+      // a call that was never journaled (or was settled by another instance's recovery) changes nothing
+      await repo.applyLedger([{ ...call, requestId: 'never-journaled' }]);
+      assert.equal((await userRow(t, user.id)).quota, 600);
+      const rows = await t.ctx.dbs.main.db.selectFrom('pending_calls').selectAll().execute();
+      assert.equal(rows.filter((x) => x.request_id === 'call-settled-once').length, 0);
     });
 
     it("never overspends a user's last quota", async () => {

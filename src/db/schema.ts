@@ -160,15 +160,33 @@ export interface SetupTable {
   initialized_at: number;
 }
 
-/** Settlement batches applied (migration main-004): retries of a batch with an unknown outcome skip it. */
-export interface LedgerBatchesTable {
-  id: string;
+/** A relay call whose reservation is not settled yet (migration main-005, the reservation journal). */
+export interface PendingCallsTable {
+  request_id: string;
+  /** the instance serving the call (relay_instances.id) */
+  owner: string;
+  user_id: number;
+  token_id: number;
+  /** 1: the token has a remain_quota the reservation was taken from */
+  limited: number;
+  /** quota reserved so far (grows as a stream extends its reservation) */
+  amount: number;
   created_at: number;
+  username: string;
+  token_name: string;
+  model_name: string;
+  group: string;
+  ip: string;
+  path: string;
+  is_stream: number;
+  rollup: number;
 }
 
 /** Tables of the main database. */
 export interface MainDatabase {
-  ledger_batches: LedgerBatchesTable;
+  pending_calls: PendingCallsTable;
+  /** relay instances alive, by their last heartbeat (unix seconds) */
+  relay_instances: { id: string; seen_at: number };
   users: UsersTable;
   tokens: TokensTable;
   channels: ChannelsTable;

@@ -1,7 +1,27 @@
-import type { Reservation } from './quota.repo.ts';
+/**
+ * One settled call as the ledger writes it: what was reserved against what the call cost. `requestId`
+ * names the call's journal row (pending_calls): the write applies only while that row exists and deletes
+ * it in the same transaction, so a call is settled once however often its batch is retried or replayed.
+ */
+export interface CallSettlement {
+  requestId: string;
+  userId: number;
+  tokenId: number;
+  /** for the cache invalidation when the call exhausts the token ('' when unknown: recovery) */
+  tokenKey: string;
+  /** the token has a remain_quota the reservation came from */
+  limited: boolean;
+  reserved: number;
+  actual: number;
+  channelId: number;
+  /** unix seconds: the token's last access */
+  at: number;
+  /** a failed call: the reservation comes back whole and the call is uncounted */
+  refund: boolean;
+}
 
-/** Settlement deltas summed per row, written in one transaction per flush (see QuotaRepo.applyLedger). */
-export interface LedgerBatch {
+/** Settlements summed per row (see QuotaRepo.applyLedger). */
+export interface LedgerSums {
   /** user id → quota to take (may be negative), used_quota to add, request_count to add (refunds: −1) */
   users: Map<number, { quota: number; used: number; count?: number }>;
   /** token id → remain_quota to take (limited tokens), used_quota to add, last access */
@@ -10,74 +30,57 @@ export interface LedgerBatch {
   channels: Map<number, number>;
 }
 
-/** A batch as plain JSON (the quota spool: settlements the database could not take at shutdown). */
-export function batchToJson(b: LedgerBatch): unknown {
-  return { users: [...b.users], tokens: [...b.tokens], channels: [...b.channels] };
-}
-
-export function batchFromJson(o: any): LedgerBatch {
-  return { users: new Map(o.users), tokens: new Map(o.tokens), channels: new Map(o.channels) };
-}
-
-export function emptyBatch(): LedgerBatch {
-  return { users: new Map(), tokens: new Map(), channels: new Map() };
-}
-
-/**
- * Accumulates settlements in memory so that the hot path pays one conditional UPDATE (the reservation)
- * per call instead of four statements: the differences between reservations and real costs are summed
- * per user, token and channel and written every 50 ms (or on `idle()`/shutdown) in one transaction.
- * The reservation already made a call's quota unavailable, so delaying the difference cannot overspend
- * beyond what the reservation underestimated.
- */
-export class Ledger {
-  private batch = emptyBatch();
-  private size = 0;
-
-  get pending(): number {
-    return this.size;
-  }
-
-  /** A settled call costing `actual`; `refund`: a failed call, whose reservation comes back whole. */
-  add(
-    r: Reservation,
-    tokenKey: string,
-    actual: number,
-    channelId: number,
-    now: number,
-    refund = false,
-  ): void {
-    const delta = actual - r.amount;
-    const b = this.batch;
-    this.size += 1;
-    if (delta !== 0 || refund) {
-      const u = b.users.get(r.userId) ?? { quota: 0, used: 0 };
+/** Sums calls per user, token and channel: one UPDATE per row touched instead of one per call. */
+export function sumCalls(calls: readonly CallSettlement[]): LedgerSums {
+  const s: LedgerSums = { users: new Map(), tokens: new Map(), channels: new Map() };
+  for (const c of calls) {
+    const delta = c.actual - c.reserved;
+    if (delta !== 0 || c.refund) {
+      const u = s.users.get(c.userId) ?? { quota: 0, used: 0 };
       u.quota += delta;
       u.used += delta;
-      if (refund) u.count = (u.count ?? 0) - 1; // the reservation counted the call
-      b.users.set(r.userId, u);
+      if (c.refund) u.count = (u.count ?? 0) - 1; // the reservation counted the call
+      s.users.set(c.userId, u);
     }
-    const t = b.tokens.get(r.tokenId) ?? {
-      key: tokenKey,
-      limited: r.limitedToken,
+    const t = s.tokens.get(c.tokenId) ?? {
+      key: c.tokenKey,
+      limited: c.limited,
       remain: 0,
       used: 0,
       accessed: 0,
     };
-    if (r.limitedToken) {
+    if (c.limited) {
       t.remain += delta;
       t.used += delta;
-    } else t.used += actual;
-    t.accessed = Math.max(t.accessed, now);
-    b.tokens.set(r.tokenId, t);
-    if (actual !== 0) b.channels.set(channelId, (b.channels.get(channelId) ?? 0) + actual);
+    } else t.used += c.actual; // the reservation did not touch an unlimited token
+    t.accessed = Math.max(t.accessed, c.at);
+    if (!t.key) t.key = c.tokenKey;
+    s.tokens.set(c.tokenId, t);
+    if (c.actual !== 0) s.channels.set(c.channelId, (s.channels.get(c.channelId) ?? 0) + c.actual);
+  }
+  return s;
+}
+
+/**
+ * Collects settlements in memory so that the hot path pays for the reservation only: calls are written
+ * every 50 ms (or on `idle()`/shutdown) in one transaction. The reservation already made a call's quota
+ * unavailable, so delaying the difference cannot overspend beyond what the reservation underestimated.
+ */
+export class Ledger {
+  private calls: CallSettlement[] = [];
+
+  get pending(): number {
+    return this.calls.length;
   }
 
-  take(): LedgerBatch | null {
-    if (this.size === 0) return null;
-    const out = this.batch;
-    this.batch = emptyBatch();
-    this.size = 0;
+  add(c: CallSettlement): void {
+    this.calls.push(c);
+  }
+
+  take(): CallSettlement[] | null {
+    if (this.calls.length === 0) return null;
+    const out = this.calls;
+    this.calls = [];
     return out;
   }
 }

@@ -24,6 +24,8 @@ export interface RelayDeps {
   upstream: UpstreamClient;
   events: EventBus;
   counter: TokenCounter;
+  /** this instance's id in the reservation journal (journal.ts) */
+  owner: string;
 }
 
 /**
@@ -130,7 +132,19 @@ export class RelayPipeline {
       limitedToken: !auth.token.unlimited_quota,
       amount,
     };
-    const reserved = await this.deps.quota.reserve(reservation, now);
+    const reserved = await this.deps.quota.reserve(reservation, now, {
+      request_id: call.requestId,
+      owner: this.deps.owner,
+      created_at: now,
+      username: auth.user.username,
+      token_name: auth.token.name.slice(0, 255),
+      model_name: model.slice(0, 255),
+      group: auth.group,
+      ip: call.ip,
+      path: call.path.slice(0, 255),
+      is_stream: stream ? 1 : 0,
+      rollup: record.rollup ? 1 : 0,
+    });
     if (reserved === 'token') {
       if (await this.deps.quota.markExhausted(auth.token.id)) this.deps.events.emit('token', auth.token.key);
       throw new RelayError(

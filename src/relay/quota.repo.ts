@@ -1,7 +1,7 @@
 import type { CompiledQuery } from 'kysely';
 import type { DbHandle } from '../db/connect.ts';
-import type { MainDatabase } from '../db/schema.ts';
-import type { LedgerBatch } from './ledger.ts';
+import type { MainDatabase, PendingCallsTable } from '../db/schema.ts';
+import { type CallSettlement, sumCalls } from './ledger.ts';
 
 /** What a call has reserved, and from whom. */
 export interface Reservation {
@@ -13,6 +13,37 @@ export interface Reservation {
 }
 
 export type ReserveResult = 'ok' | 'token' | 'user';
+
+/** The journal row of a call (pending_calls), less the reservation's own columns. */
+export type JournalRow = Omit<PendingCallsTable, 'user_id' | 'token_id' | 'limited' | 'amount'>;
+
+const JOURNAL_COLUMNS = [
+  'request_id',
+  'owner',
+  'user_id',
+  'token_id',
+  'limited',
+  'amount',
+  'created_at',
+  'username',
+  'token_name',
+  'model_name',
+  'group',
+  'ip',
+  'path',
+  'is_stream',
+  'rollup',
+] as const;
+
+/** Thrown inside the reservation's transaction to roll back its token part. */
+class Refused extends Error {
+  constructor(readonly why: ReserveResult) {
+    super(why);
+  }
+}
+
+const chunks = <T>(xs: readonly T[], n = 500): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 /**
  * A statement compiled once with sentinel parameters; each call swaps in the real values. The hot path
@@ -75,46 +106,74 @@ export class QuotaRepo {
     return this.h.db;
   }
 
-  /** Reserves `amount` from the limited token, then from the user; undoes the token part if the user lacks it. */
-  async reserve(r: Reservation, now: number): Promise<ReserveResult> {
+  /**
+   * Reserves `amount` from the limited token, then from the user, and journals the call (its
+   * pending_calls row), all in one transaction: after a crash the row says what is reserved, and without
+   * the row nothing was (SPEC §12).
+   */
+  async reserve(r: Reservation, now: number, journal: JournalRow): Promise<ReserveResult> {
     const n = r.amount;
-    if (r.limitedToken && n > 0) {
-      const res = await this.db.executeQuery(this.reserveToken({ n, n2: n, now, id: r.tokenId, n3: n }));
-      if (affected(res) !== 1) return 'token';
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        if (r.limitedToken && n > 0) {
+          const res = await trx.executeQuery(this.reserveToken({ n, n2: n, now, id: r.tokenId, n3: n }));
+          if (affected(res) !== 1) throw new Refused('token');
+        }
+        const res = await trx.executeQuery(this.reserveUser({ n, n2: n, id: r.userId, n3: n }));
+        if (affected(res) !== 1) throw new Refused('user');
+        const row = {
+          ...journal,
+          user_id: r.userId,
+          token_id: r.tokenId,
+          limited: r.limitedToken ? 1 : 0,
+          amount: n,
+        };
+        await this.h.dialect.insertRows(trx, 'pending_calls', JOURNAL_COLUMNS, [row]);
+      });
+      return 'ok';
+    } catch (err) {
+      if (err instanceof Refused) return err.why;
+      throw err;
     }
-    const res = await this.db.executeQuery(this.reserveUser({ n, n2: n, id: r.userId, n3: n }));
-    if (affected(res) === 1) return 'ok';
-    if (r.limitedToken && n > 0) await this.adjustToken(r.tokenId, -n, now);
-    return 'user';
   }
 
   /**
    * Reserves `n` more for a call under way (a stream past its reservation): the same conditional updates
-   * as `reserve`, without counting another request. On success `r.amount` grows by `n`.
+   * as `reserve`, without counting another request, and the journal row grows with them. On success
+   * `r.amount` grows by `n`.
    */
-  async extend(r: Reservation, n: number, now: number): Promise<boolean> {
+  async extend(r: Reservation, requestId: string, n: number): Promise<boolean> {
     if (n <= 0) return true;
-    if (r.limitedToken) {
-      const res = await this.db
-        .updateTable('tokens')
-        .set((eb) => ({ remain_quota: eb('remain_quota', '-', n), used_quota: eb('used_quota', '+', n) }))
-        .where('id', '=', r.tokenId)
-        .where('remain_quota', '>=', n)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) return false;
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        if (r.limitedToken) {
+          const res = await trx
+            .updateTable('tokens')
+            .set((eb) => ({ remain_quota: eb('remain_quota', '-', n), used_quota: eb('used_quota', '+', n) }))
+            .where('id', '=', r.tokenId)
+            .where('remain_quota', '>=', n)
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1) throw new Refused('token');
+        }
+        const res = await trx
+          .updateTable('users')
+          .set((eb) => ({ quota: eb('quota', '-', n), used_quota: eb('used_quota', '+', n) }))
+          .where('id', '=', r.userId)
+          .where('quota', '>=', n)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) throw new Refused('user');
+        await trx
+          .updateTable('pending_calls')
+          .set((eb) => ({ amount: eb('amount', '+', n) }))
+          .where('request_id', '=', requestId)
+          .execute();
+      });
+    } catch (err) {
+      if (err instanceof Refused) return false;
+      throw err;
     }
-    const res = await this.db
-      .updateTable('users')
-      .set((eb) => ({ quota: eb('quota', '-', n), used_quota: eb('used_quota', '+', n) }))
-      .where('id', '=', r.userId)
-      .where('quota', '>=', n)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) {
-      r.amount += n;
-      return true;
-    }
-    if (r.limitedToken) await this.adjustToken(r.tokenId, -n, now);
-    return false;
+    r.amount += n;
+    return true;
   }
 
   /** What the user (and the limited token) still has: the most a call under way could be extended by. */
@@ -137,21 +196,29 @@ export class QuotaRepo {
   }
 
   /**
-   * Writes summed settlements (see ledger.ts) in one transaction: per user the difference between
-   * reservations and costs, per token its totals and last access, per channel its used quota. Returns the
-   * limited tokens this batch exhausted (status 4 now).
+   * Settles calls in one transaction: each applies only while its journal row exists, and the row is
+   * deleted with it, so a batch retried after an unknown outcome, a spool replayed, or a call recovered
+   * by another instance is never settled twice. Then per user the difference between reservations and
+   * costs, per token its totals and last access, per channel its used quota (rows in id order, so that
+   * two instances' batches never deadlock). Returns the keys of limited tokens this batch exhausted.
    */
-  async applyLedger(b: LedgerBatch, id: string, now: number): Promise<string[]> {
+  async applyLedger(calls: readonly CallSettlement[]): Promise<string[]> {
+    if (calls.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      // exactly once: a retry of a batch whose COMMIT did land finds its id and changes nothing
-      const seen = await trx
-        .selectFrom('ledger_batches')
-        .select('id')
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (seen) return [];
-      await trx.insertInto('ledger_batches').values({ id, created_at: now }).execute();
-      for (const [id, u] of b.users) {
+      const live = new Set<string>();
+      for (const ids of chunks(calls.map((c) => c.requestId))) {
+        let q = trx.selectFrom('pending_calls').select('request_id').where('request_id', 'in', ids);
+        // SQLite has one writer at a time; the servers lock the rows against a concurrent recovery
+        if (this.h.dialect.kind !== 'sqlite') q = q.forUpdate();
+        for (const row of await q.execute()) live.add(row.request_id);
+      }
+      const apply = calls.filter((c) => live.delete(c.requestId));
+      if (apply.length === 0) return [];
+      for (const ids of chunks(apply.map((c) => c.requestId)))
+        await trx.deleteFrom('pending_calls').where('request_id', 'in', ids).execute();
+      const b = sumCalls(apply);
+      const byId = <V>(m: Map<number, V>) => [...m].sort((x, y) => x[0] - y[0]);
+      for (const [id, u] of byId(b.users)) {
         await trx
           .updateTable('users')
           .set((eb) => ({
@@ -163,7 +230,7 @@ export class QuotaRepo {
           .execute();
       }
       const exhausted: string[] = [];
-      for (const [id, t] of b.tokens) {
+      for (const [id, t] of byId(b.tokens)) {
         await trx
           .updateTable('tokens')
           .set((eb) => ({
@@ -181,9 +248,9 @@ export class QuotaRepo {
           .where('status', '=', 1)
           .where('remain_quota', '<=', 0)
           .executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 1) exhausted.push(t.key);
+        if (Number(res.numUpdatedRows) === 1 && t.key) exhausted.push(t.key);
       }
-      for (const [id, used] of b.channels) {
+      for (const [id, used] of byId(b.channels)) {
         await trx
           .updateTable('channels')
           .set((eb) => ({ used_quota: eb('used_quota', '+', used) }))
@@ -192,24 +259,6 @@ export class QuotaRepo {
       }
       return exhausted;
     });
-  }
-
-  /** Forgets applied batch ids older than `before` (a retry comes within minutes, not days). */
-  async pruneLedgerBatches(before: number): Promise<void> {
-    await this.db.deleteFrom('ledger_batches').where('created_at', '<', before).execute();
-  }
-
-  /** remain_quota -= delta, used_quota += delta (delta may be negative: a refund). */
-  private adjustToken(tokenId: number, delta: number, now: number) {
-    return this.db
-      .updateTable('tokens')
-      .set((eb) => ({
-        remain_quota: eb('remain_quota', '-', delta),
-        used_quota: eb('used_quota', '+', delta),
-        accessed_time: now,
-      }))
-      .where('id', '=', tokenId)
-      .execute();
   }
 
   /** Status 4 once a limited token's remain_quota reaches 0 (SPEC §8); true when this call flipped it. */

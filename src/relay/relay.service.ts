@@ -1,12 +1,13 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { DbHandle } from '../db/connect.ts';
-import type { MainDatabase } from '../db/schema.ts';
+import type { LogDatabase, MainDatabase } from '../db/schema.ts';
 import type { EventBus } from '../events.ts';
 import type { ProbeResult } from '../modules/channels/channels.service.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
 import { mapModel } from './channel-select.ts';
 import { CLIENT_LEFT, redactKey, UpstreamFailure } from './dispatch.ts';
+import { CallJournal, type JournalTiming, type RecoveryResult } from './journal.ts';
 import { RelayPipeline } from './pipeline.ts';
 import { adapterFor } from './providers/index.ts';
 import type { Endpoint } from './providers/types.ts';
@@ -29,6 +30,8 @@ declare module 'fastify' {
 
 export interface RelayServiceDeps {
   main: DbHandle<MainDatabase>;
+  /** the log database: the journal's recovery looks up the logs of orphaned calls there */
+  logs: DbHandle<LogDatabase>;
   tokens: TokenSource;
   users: UserSource;
   channels: ChannelSource;
@@ -39,12 +42,15 @@ export interface RelayServiceDeps {
   upstream?: UpstreamOptions;
   /** settlements the database cannot take at shutdown wait here for the next start */
   quotaSpoolPath?: string;
+  /** the reservation journal's heartbeat and orphan bound (tests shorten them) */
+  journal?: Partial<JournalTiming>;
 }
 
 /** The relay as the routes see it: handle one call, list models, and drain on shutdown. */
 export class RelayService {
   readonly pipeline: RelayPipeline;
   readonly settlement: Settlement;
+  readonly journal: CallJournal;
   private readonly quota: QuotaRepo;
   private readonly upstream: UpstreamClient;
   private readonly tokenAuth: TokenAuth;
@@ -67,7 +73,18 @@ export class RelayService {
       else await this.quota.markExhausted(token.id);
       d.events.emit('token', token.key);
     });
+    this.journal = new CallJournal({
+      main: d.main,
+      logs: d.logs,
+      quota: this.quota,
+      logWriter: d.logWriter,
+      timing: d.journal,
+      onError: (err) => d.log.error({ err }, 'reservation journal: recovery failed; retrying'),
+      onRecovered: (r: RecoveryResult) =>
+        d.log.warn(r, 'reservation journal: calls of a stopped instance settled'),
+    });
     const deps = {
+      owner: this.journal.id,
       tokenAuth: this.tokenAuth,
       channels: d.channels,
       quota: this.quota,
@@ -222,14 +239,24 @@ export class RelayService {
     return this.settlement.idle();
   }
 
-  /** At start: settlements an earlier process spooled at shutdown. */
-  async replaySpool(): Promise<number> {
-    return this.spoolPath ? this.settlement.replaySpool(this.spoolPath) : 0;
+  /**
+   * At start: settlements an earlier process spooled at shutdown, then the journal (heartbeat, and the
+   * recovery of orphaned calls once `logsReplayed`, the log spool's replay, has landed).
+   */
+  async start(logsReplayed: Promise<unknown>): Promise<number> {
+    const replayed = this.spoolPath ? await this.settlement.replaySpool(this.spoolPath) : 0;
+    await this.journal.start(logsReplayed);
+    return replayed;
   }
 
   async close(): Promise<void> {
-    const spooled = await this.settlement.close(this.spoolPath);
-    if (spooled > 0) this.log.warn({ rows: spooled, path: this.spoolPath }, 'settlements spooled to disk');
+    const left = await this.settlement.close(this.spoolPath);
+    if (left > 0)
+      this.log.warn(
+        { calls: left, path: this.spoolPath },
+        'calls left to settle at the next start (spooled)',
+      );
+    await this.journal.stop(left > 0);
     await this.upstream.close();
     await this.counter.close();
   }

@@ -3,7 +3,7 @@ import { type LogEntry, LogType } from '../modules/logs/log-types.ts';
 import { appendSpool, takeSpool } from '../spool.ts';
 import { computeQuota } from './billing.ts';
 import { redactUpstreamText, type UpstreamFailure } from './dispatch.ts';
-import { batchFromJson, batchToJson, Ledger, type LedgerBatch } from './ledger.ts';
+import { type CallSettlement, Ledger } from './ledger.ts';
 
 import type { RelayDeps } from './pipeline.ts';
 import type { Usage } from './providers/types.ts';
@@ -69,9 +69,10 @@ const FLUSH_MS = 50;
 export class Settlement {
   private readonly pending = new Set<Promise<void>>();
   private readonly ledger = new Ledger();
-  /** batches not yet written, oldest first, each with the id that makes its write happen once */
-  private readonly unapplied: Array<{ id: string; batch: LedgerBatch }> = [];
-  private flushes = 0;
+  /** batches not yet written, oldest first (a failed one is retried as it was) */
+  private readonly unapplied: Array<{ id: string; calls: CallSettlement[] }> = [];
+  /** calls whose log is not stored yet: they settle once it is (LogEntry.onDone) */
+  private awaitingLog = 0;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   /** calls settled or refunded so far (tests wait for a count instead of sleeping) */
@@ -106,41 +107,45 @@ export class Settlement {
   }
 
   /**
-   * At shutdown: settles what is pending; what the database cannot take goes to `spoolPath` (one batch
-   * per line, with its id), so quota taken still equals quota logged after the next start's `replaySpool`.
+   * At shutdown: closes the log writer (rows it cannot store go to its spool), settles the calls whose
+   * logs were stored, and spools what the database cannot take to `spoolPath` (one batch per line), so
+   * that quota taken still equals quota logged after the next start's `replaySpool`. Returns how many
+   * calls are left for the next start (spooled, or waiting on a spooled log): the journal holds their rows.
    */
   async close(spoolPath: string | undefined): Promise<number> {
-    await this.idle();
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    await this.deps.logWriter.close().catch(this.onError);
+    await this.flush();
     if (this.timer) clearTimeout(this.timer);
     const fresh = this.ledger.take();
-    if (fresh) this.unapplied.push({ id: batchId(), batch: fresh });
+    if (fresh) this.unapplied.push({ id: batchId(), calls: fresh });
     const left = this.unapplied.splice(0);
-    if (left.length === 0) return 0;
-    if (!spoolPath) {
-      this.onError(new Error('settlements could not be written at shutdown and no spool is configured'));
-      return 0;
+    const calls = left.reduce((n, u) => n + u.calls.length, 0);
+    if (left.length > 0) {
+      if (!spoolPath)
+        this.onError(new Error('settlements could not be written at shutdown and no spool is configured'));
+      else await appendSpool(spoolPath, left);
     }
-    await appendSpool(
-      spoolPath,
-      left.map((u) => ({ id: u.id, batch: batchToJson(u.batch) })),
-    );
-    return left.length;
+    return calls + this.awaitingLog;
   }
 
   /** Applies settlements an earlier process spooled at shutdown; the file goes once they are written. */
   async replaySpool(spoolPath: string): Promise<number> {
-    const spooled = await takeSpool<{ id: string; batch: unknown }>(spoolPath);
+    const spooled = await takeSpool<{ id: string; calls?: CallSettlement[] }>(spoolPath);
     if (!spooled) return 0;
-    for (const item of spooled.items) this.unapplied.push({ id: item.id, batch: batchFromJson(item.batch) });
+    // lines of an older format (summed batches) are left to the journal's recovery of their calls
+    for (const item of spooled.items)
+      if (Array.isArray(item.calls)) this.unapplied.push({ id: item.id, calls: item.calls });
     await this.flush();
     if (this.unapplied.length > 0) throw new Error('the database did not take the spooled settlements yet');
     await spooled.done();
     return spooled.items.length;
   }
 
-  /** Resolves when every finished call is settled in the database and its log handed to the writer. */
+  /** Resolves when every finished call's log is stored and its settlement written. */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
+    await this.deps.logWriter.flush();
     await this.flush();
   }
 
@@ -164,12 +169,11 @@ export class Settlement {
     }
     this.flushing = this.flushing.then(async () => {
       const fresh = this.ledger.take();
-      if (fresh) this.unapplied.push({ id: batchId(), batch: fresh });
-      const now = Math.floor(Date.now() / 1000);
+      if (fresh) this.unapplied.push({ id: batchId(), calls: fresh });
       while (this.unapplied.length > 0) {
         const head = this.unapplied[0];
         try {
-          for (const key of await this.deps.quota.applyLedger(head.batch, head.id, now))
+          for (const key of await this.deps.quota.applyLedger(head.calls))
             this.deps.events.emit('token', key);
           this.unapplied.shift();
         } catch (err) {
@@ -178,8 +182,6 @@ export class Settlement {
           return;
         }
       }
-      if (++this.flushes % 1200 === 0)
-        await this.deps.quota.pruneLedgerBatches(now - 86_400).catch(this.onError);
     });
     return this.flushing;
   }
@@ -203,9 +205,6 @@ export class Settlement {
         rc.endpoint === 'embeddings' ? 0 : (o.completion ?? (await counter.count(rc.model, [o.text()])));
     }
     const quota = computeQuota(rc.pricing, { prompt, completion });
-    const now = Math.floor(Date.now() / 1000);
-    this.ledger.add(rc.reservation, rc.auth.token.key, quota, o.channel.id, now);
-    this.scheduleFlush();
     this.deps.logWriter.write({
       ...baseEntry(rc),
       type: LogType.Consume,
@@ -217,7 +216,34 @@ export class Settlement {
       other: other(rc, o.frt, source, o.attempts, o.extra),
       keep: rc.record.log,
       rollup: rc.record.rollup,
+      onDone: this.settleAfterLog(rc, quota, o.channel.id, false),
     });
+  }
+
+  /**
+   * The call's settlement, queued once its log is stored: a crash before that leaves the journal row
+   * and no log (recovered as interrupted, billed as reserved); after it, the row and the log (recovered
+   * from the log, exactly).
+   */
+  private settleAfterLog(rc: RelayContext, actual: number, channelId: number, refund: boolean) {
+    this.awaitingLog += 1;
+    const r = rc.reservation;
+    return () => {
+      this.awaitingLog -= 1;
+      this.ledger.add({
+        requestId: rc.requestId,
+        userId: r.userId,
+        tokenId: r.tokenId,
+        tokenKey: rc.auth.token.key,
+        limited: r.limitedToken,
+        reserved: r.amount,
+        actual,
+        channelId,
+        at: Math.floor(Date.now() / 1000),
+        refund,
+      });
+      this.scheduleFlush();
+    };
   }
 
   /** Refunds, writes the one error log, and returns the error to answer with (last status, or 502). */
@@ -235,15 +261,14 @@ export class Settlement {
   }
 
   private async refundAndLog(rc: RelayContext, message: string, attempts: Attempt[], channelId: number) {
-    // through the ledger, like settlements: batched, retried, and spooled at shutdown if the database is away
-    this.ledger.add(rc.reservation, rc.auth.token.key, 0, channelId, Math.floor(Date.now() / 1000), true);
-    this.scheduleFlush();
+    // through the ledger, like settlements: after the log, batched, retried, spooled at shutdown
     this.deps.logWriter.write({
       ...baseEntry(rc),
       type: LogType.Error,
       content: `upstream error: ${message}`,
       channel_id: channelId,
       other: other(rc, 0, 'none', attempts),
+      onDone: this.settleAfterLog(rc, 0, channelId, true),
     });
   }
 }

@@ -73,16 +73,16 @@ export class StreamBudget {
 
   /** Grows the reservation until it covers `need` tokens; false when the user has not that much left. */
   private async extend(need: number): Promise<boolean> {
-    const now = Math.floor(Date.now() / 1000);
     const r = this.rc.reservation;
+    const id = this.rc.requestId;
     const step = Math.max(this.rc.completionReserve, 256);
-    if (await this.quota.extend(r, Math.ceil(step * this.perToken), now)) {
+    if (await this.quota.extend(r, id, Math.ceil(step * this.perToken))) {
       this.covered += step;
       return need <= this.covered || this.extend(need);
     }
     const left = await this.quota.available(r);
     const tokens = Math.floor(left / this.perToken);
-    if (tokens < 1 || !(await this.quota.extend(r, Math.ceil(tokens * this.perToken), now))) return false;
+    if (tokens < 1 || !(await this.quota.extend(r, id, Math.ceil(tokens * this.perToken)))) return false;
     this.covered += tokens;
     return need <= this.covered;
   }

@@ -36,6 +36,12 @@ export interface LogEntry {
    */
   keep?: boolean;
   rollup?: boolean;
+  /**
+   * Called once the row's batch has committed (or the row was dropped from a full buffer): the relay
+   * settles a call's quota only after its log is stored, so that a crash in between leaves a journal row
+   * the recovery can settle from the log (relay/journal.ts). Not called for rows spooled at shutdown.
+   */
+  onDone?: () => void;
 }
 
 /** Every part of the system writes logs through this. */

@@ -97,6 +97,8 @@ interface Pending {
   rollup: boolean;
   /** the id of the batch this row was tried in, once a try's outcome is unknown (spooled rows keep it) */
   batch?: string;
+  /** LogEntry.onDone (a function: JSON leaves it out of the spool) */
+  done?: () => void;
 }
 
 export class BatchLogWriter implements LogWriter {
@@ -124,7 +126,7 @@ export class BatchLogWriter implements LogWriter {
   write(entry: LogEntry): void {
     if (this.closed) throw new Error('log writer is closed');
     if (this.buffer.length >= this.maxBuffered) {
-      this.buffer.shift();
+      this.buffer.shift()?.done?.();
       this.dropped += 1;
     }
     const row = toRow(entry, this.now());
@@ -132,6 +134,7 @@ export class BatchLogWriter implements LogWriter {
       row,
       keep: entry.keep ?? this.opts.store?.(row) ?? true,
       rollup: entry.rollup ?? this.opts.rollup?.() ?? true,
+      done: entry.onDone,
     });
     if (this.buffer.length >= this.batchSize) this.schedule(0);
     else if (!this.timer) this.schedule(this.maxDelayMs);
@@ -146,7 +149,15 @@ export class BatchLogWriter implements LogWriter {
     return this.inflight;
   }
 
-  async close(): Promise<void> {
+  /** Flushes what is buffered; what the database cannot take goes to the spool. Later calls wait for the first. */
+  close(): Promise<void> {
+    this.closingDone ??= this.shutDown();
+    return this.closingDone;
+  }
+
+  private closingDone: Promise<void> | undefined;
+
+  private async shutDown(): Promise<void> {
     this.closing = true;
     try {
       await this.flush();
@@ -214,6 +225,7 @@ export class BatchLogWriter implements LogWriter {
           await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 5000)));
         }
       }
+      for (const p of batch) p.done?.();
     }
   }
 
