@@ -102,4 +102,49 @@ describe('upstream timeouts and clients that leave (sqlite)', () => {
     assert.equal(attempts.length, 1, 'the error log names its attempt');
     assert.equal(attempts[0].channel_name, 'alone');
   });
+
+  it("a channel's own relay_timeout (channels.settings) overrides RelayTimeout; bad settings are a 400 naming the key", async () => {
+    await t.ctx.options.set('RelayTimeout', '30');
+    const bad = await t.call({
+      method: 'POST',
+      url: '/api/channel/',
+      headers: w.root.headers,
+      payload: { name: 'x', key: 'k', models: 'm', settings: { relay_timeout: 'soon' } },
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /settings\.relay_timeout/);
+    const made = await t.call({
+      method: 'POST',
+      url: '/api/channel/',
+      headers: w.root.headers,
+      // New API's console sends settings as a JSON string; unknown keys are kept
+      payload: {
+        name: 'hung-own-limit',
+        key: 'k',
+        base_url: hung.url,
+        models: 'own',
+        priority: 10,
+        settings: JSON.stringify({ relay_timeout: 1, azure_api_version: '2024-10-21' }),
+      },
+    });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const shown = await t.call({
+      method: 'GET',
+      url: `/api/channel/${made.body.data.id}`,
+      headers: w.root.headers,
+    });
+    assert.deepEqual(JSON.parse(shown.body.data.settings), {
+      relay_timeout: 1,
+      azure_api_version: '2024-10-21',
+    });
+    await seedChannel(t, { name: 'own-quick', base_url: w.up.url, models: ['own'] });
+    await setPricing(t, { ModelRatio: { slow: 1, alone: 1, own: 1 } });
+    const tok = await seedToken(t, { user_id: w.user.id });
+    const t0 = performance.now();
+    const res = await client(w.base, tok.key).chat.completions.create({ model: 'own', messages });
+    const took = performance.now() - t0;
+    assert.equal(res.choices[0].message.content, 'Hello from the fake upstream');
+    // the hung channel holds the call 5 s and the option allows 30: only its own 1 s limit ends it sooner
+    assert.ok(took >= 900 && took < 4000, `answered after ${took.toFixed(0)} ms`);
+  });
 });

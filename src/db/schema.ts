@@ -68,6 +68,8 @@ export interface ChannelsTable {
   tag: string;
   remark: string;
   created_time: number;
+  /** JSON object of per-channel settings ('' or null: none); see channels/channel-settings.ts */
+  settings: string | null;
 }
 
 /** The serving table ("abilities" in New API): one row per (group, model, channel). */

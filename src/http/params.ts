@@ -10,11 +10,27 @@ export function parse<S extends z.ZodType>(
   input: unknown,
   where: 'query' | 'body' | 'params',
 ): z.output<S> {
-  const result = schema.safeParse(input ?? {});
+  const result = schema.safeParse(where === 'query' ? normaliseQuery(input) : (input ?? {}));
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue.path.length > 0 ? issue.path.join('.') : where;
   throw badRequest(`${field} ${describe(issue)}`, field);
+}
+
+/**
+ * The one query rule of every route (SPEC §1): an empty value is an absent one (New API's console sends
+ * every filter, `channel=&start_timestamp=` included), and `size` or `ps` stand for `page_size` (older
+ * New API consoles send them).
+ */
+export function normaliseQuery(input: unknown): Record<string, unknown> {
+  if (!input || typeof input !== 'object') return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (v !== '') out[k] = v;
+  if (out.page_size === undefined) {
+    const alias = out.size ?? out.ps;
+    if (alias !== undefined) out.page_size = alias;
+  }
+  return out;
 }
 
 function describe(issue: z.core.$ZodIssue): string {

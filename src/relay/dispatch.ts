@@ -106,11 +106,13 @@ export async function dispatch(
     let status = 0;
     let body = '';
     let message: string;
-    // streams: first byte, then idle gaps; non-stream: the whole call, body included
-    const signal = rc.stream ? clientLeft : AbortSignal.any([clientLeft, AbortSignal.timeout(limits.callMs)]);
+    // streams: first byte, then idle gaps; non-stream: the whole call, body included; the channel's own
+    // limits (channels.settings) over the options'
+    const lim = channel.limits ? { ...limits, ...channel.limits } : limits;
+    const signal = rc.stream ? clientLeft : AbortSignal.any([clientLeft, AbortSignal.timeout(lim.callMs)]);
     const timeouts = rc.stream
-      ? { headersTimeout: limits.firstByteMs, bodyTimeout: limits.idleMs }
-      : { headersTimeout: limits.callMs, bodyTimeout: limits.idleMs };
+      ? { headersTimeout: lim.firstByteMs, bodyTimeout: lim.idleMs }
+      : { headersTimeout: lim.callMs, bodyTimeout: lim.idleMs };
     try {
       const res = await client.send(req, signal, timeouts);
       if (res.statusCode >= 200 && res.statusCode < 300) {

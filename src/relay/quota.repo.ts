@@ -1,4 +1,4 @@
-import type { CompiledQuery } from 'kysely';
+import { type CompiledQuery, sql, type Transaction } from 'kysely';
 import type { DbHandle } from '../db/connect.ts';
 import type { MainDatabase, PendingCallsTable } from '../db/schema.ts';
 import { type CallSettlement, sumCalls } from './ledger.ts';
@@ -40,6 +40,12 @@ class Refused extends Error {
   constructor(readonly why: ReserveResult) {
     super(why);
   }
+}
+
+/** MySQL ER_LOCK_DEADLOCK, PostgreSQL deadlock_detected / serialization_failure. */
+function isDeadlock(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number };
+  return e?.errno === 1213 || e?.code === 'ER_LOCK_DEADLOCK' || e?.code === '40P01' || e?.code === '40001';
 }
 
 const chunks = <T>(xs: readonly T[], n = 500): T[][] =>
@@ -107,34 +113,97 @@ export class QuotaRepo {
   }
 
   /**
+   * A transaction; on MySQL/MariaDB at READ COMMITTED (PostgreSQL's default): under REPEATABLE READ a
+   * settlement's DELETE took next-key locks across pending_calls' owner index and deadlocked with the
+   * INSERTs of concurrent reservations. The quota statements need no more than row locks.
+   */
+  private async tx<T>(work: (trx: Transaction<MainDatabase>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const t = this.db.transaction();
+      try {
+        return await (this.h.dialect.kind === 'mysql' ? t.setIsolationLevel('read committed') : t).execute(
+          work,
+        );
+      } catch (err) {
+        // a deadlock victim was rolled back whole: run it again (what both engines advise)
+        if (attempt >= 4 || !isDeadlock(err)) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+  }
+
+  /**
    * Reserves `amount` from the limited token, then from the user, and journals the call (its
    * pending_calls row), all in one transaction: after a crash the row says what is reserved, and without
    * the row nothing was (SPEC §12).
    */
   async reserve(r: Reservation, now: number, journal: JournalRow): Promise<ReserveResult> {
+    const row = {
+      ...journal,
+      user_id: r.userId,
+      token_id: r.tokenId,
+      limited: r.limitedToken ? 1 : 0,
+      amount: r.amount,
+    };
+    if (this.h.dialect.kind === 'postgres') return this.reserveInOneStatement(r, now, row);
     const n = r.amount;
     try {
-      await this.db.transaction().execute(async (trx) => {
+      // Rows are locked users → tokens, as the ledger does (no deadlock between them); the journal row
+      // goes first so that the user's row, which every call of that user needs, is held for the shortest
+      // time: its UPDATE, the token's, the COMMIT.
+      await this.tx(async (trx) => {
+        await this.h.dialect.insertRows(trx, 'pending_calls', JOURNAL_COLUMNS, [row]);
+        const res = await trx.executeQuery(this.reserveUser({ n, n2: n, id: r.userId, n3: n }));
+        if (affected(res) !== 1) throw new Refused('user');
         if (r.limitedToken && n > 0) {
           const res = await trx.executeQuery(this.reserveToken({ n, n2: n, now, id: r.tokenId, n3: n }));
           if (affected(res) !== 1) throw new Refused('token');
         }
-        const res = await trx.executeQuery(this.reserveUser({ n, n2: n, id: r.userId, n3: n }));
-        if (affected(res) !== 1) throw new Refused('user');
-        const row = {
-          ...journal,
-          user_id: r.userId,
-          token_id: r.tokenId,
-          limited: r.limitedToken ? 1 : 0,
-          amount: n,
-        };
-        await this.h.dialect.insertRows(trx, 'pending_calls', JOURNAL_COLUMNS, [row]);
       });
       return 'ok';
     } catch (err) {
       if (err instanceof Refused) return err.why;
       throw err;
     }
+  }
+
+  /**
+   * PostgreSQL: the whole reservation as one statement (data-modifying CTEs, atomic like any statement),
+   * so the user's row is locked for the statement's own run instead of for a transaction's round trips:
+   * on one user's calls at 10 connections a BEGIN … COMMIT reservation ran at less than half the rate.
+   * The user row is locked first (FOR UPDATE re-reads its latest quota), then the token, as the ledger does.
+   */
+  private async reserveInOneStatement(
+    r: Reservation,
+    now: number,
+    row: Record<(typeof JOURNAL_COLUMNS)[number], string | number>,
+  ): Promise<ReserveResult> {
+    const n = r.amount;
+    const limited = r.limitedToken && n > 0;
+    const cast = (c: (typeof JOURNAL_COLUMNS)[number]) =>
+      typeof row[c] === 'number' ? sql`${row[c]}::bigint` : sql`${row[c]}::varchar`;
+    const res = await sql<{ u: number; t: number }>`
+      WITH lu AS (SELECT id FROM users WHERE id = ${r.userId} AND quota >= ${n} FOR UPDATE),
+      t AS (
+        UPDATE tokens SET remain_quota = remain_quota - ${n}, used_quota = used_quota + ${n}, accessed_time = ${now}
+        WHERE ${limited}::boolean AND id = ${r.tokenId} AND remain_quota >= ${n} AND EXISTS (SELECT 1 FROM lu)
+        RETURNING id
+      ),
+      u AS (
+        UPDATE users SET quota = quota - ${n}, used_quota = used_quota + ${n}, request_count = request_count + 1
+        WHERE id IN (SELECT id FROM lu) AND (NOT ${limited}::boolean OR EXISTS (SELECT 1 FROM t))
+        RETURNING id
+      ),
+      j AS (
+        INSERT INTO pending_calls (${sql.join(JOURNAL_COLUMNS.map((c) => sql.ref(c)))})
+        SELECT ${sql.join(JOURNAL_COLUMNS.map(cast))} FROM u
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM lu)::int AS u, (SELECT count(*) FROM t)::int AS t`.execute(this.db);
+    const out = res.rows[0];
+    if (out.u !== 1) return 'user';
+    if (limited && out.t !== 1) return 'token';
+    return 'ok';
   }
 
   /**
@@ -145,7 +214,14 @@ export class QuotaRepo {
   async extend(r: Reservation, requestId: string, n: number): Promise<boolean> {
     if (n <= 0) return true;
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await this.tx(async (trx) => {
+        const res = await trx
+          .updateTable('users')
+          .set((eb) => ({ quota: eb('quota', '-', n), used_quota: eb('used_quota', '+', n) }))
+          .where('id', '=', r.userId)
+          .where('quota', '>=', n)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) throw new Refused('user');
         if (r.limitedToken) {
           const res = await trx
             .updateTable('tokens')
@@ -155,13 +231,6 @@ export class QuotaRepo {
             .executeTakeFirst();
           if (Number(res.numUpdatedRows) !== 1) throw new Refused('token');
         }
-        const res = await trx
-          .updateTable('users')
-          .set((eb) => ({ quota: eb('quota', '-', n), used_quota: eb('used_quota', '+', n) }))
-          .where('id', '=', r.userId)
-          .where('quota', '>=', n)
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) !== 1) throw new Refused('user');
         await trx
           .updateTable('pending_calls')
           .set((eb) => ({ amount: eb('amount', '+', n) }))
@@ -204,7 +273,7 @@ export class QuotaRepo {
    */
   async applyLedger(calls: readonly CallSettlement[]): Promise<string[]> {
     if (calls.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => {
+    return this.tx(async (trx) => {
       const live = new Set<string>();
       for (const ids of chunks(calls.map((c) => c.requestId))) {
         let q = trx.selectFrom('pending_calls').select('request_id').where('request_id', 'in', ids);
@@ -218,6 +287,14 @@ export class QuotaRepo {
         await trx.deleteFrom('pending_calls').where('request_id', 'in', ids).execute();
       const b = sumCalls(apply);
       const byId = <V>(m: Map<number, V>) => [...m].sort((x, y) => x[0] - y[0]);
+      // channels first: nothing else locks them, and every call of a user waits on the user's row
+      for (const [id, used] of byId(b.channels)) {
+        await trx
+          .updateTable('channels')
+          .set((eb) => ({ used_quota: eb('used_quota', '+', used) }))
+          .where('id', '=', id)
+          .execute();
+      }
       for (const [id, u] of byId(b.users)) {
         await trx
           .updateTable('users')
@@ -249,13 +326,6 @@ export class QuotaRepo {
           .where('remain_quota', '<=', 0)
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) === 1 && t.key) exhausted.push(t.key);
-      }
-      for (const [id, used] of byId(b.channels)) {
-        await trx
-          .updateTable('channels')
-          .set((eb) => ({ used_quota: eb('used_quota', '+', used) }))
-          .where('id', '=', id)
-          .execute();
       }
       return exhausted;
     });

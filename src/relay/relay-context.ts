@@ -1,4 +1,5 @@
 import type { Pricing } from './billing.ts';
+import type { AttemptLimits } from './dispatch.ts';
 import type { Endpoint, ProviderAdapter } from './providers/types.ts';
 import type { Reservation } from './quota.repo.ts';
 import type { RelayAuth } from './token-auth.ts';
@@ -14,6 +15,8 @@ export interface Candidate {
   model_mapping: string;
   priority: number;
   weight: number;
+  /** the channel's own upstream time limits (channels.settings), over the options' */
+  limits?: Partial<AttemptLimits>;
 }
 
 /** The channels module, as the relay uses it. */

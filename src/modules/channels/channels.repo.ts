@@ -26,6 +26,7 @@ const PUBLIC_COLUMNS = [
   'tag',
   'remark',
   'created_time',
+  'settings',
 ] as const;
 
 export interface ChannelListFilter {
@@ -39,7 +40,7 @@ export interface ChannelListFilter {
 }
 
 /** What the relay reads to route one (group, model): a candidate with its stored (encrypted) key. */
-export type RouteRow = Candidate;
+export type RouteRow = Omit<Candidate, 'limits'> & { settings: string | null };
 
 /** Rows per INSERT into abilities: 6 bound parameters each stays far under every engine's limit. */
 const ABILITY_ROWS_PER_STATEMENT = 500;
@@ -214,6 +215,7 @@ export class ChannelsRepo {
         'c.base_url',
         'c.key',
         'c.model_mapping',
+        'c.settings',
         'a.priority',
         'a.weight',
       ])

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuery, queryInt } from '../../http/params.ts';
 import { commaList } from '../tokens/tokens.schema.ts';
+import { channelSettings } from './channel-settings.ts';
 
 export const CHANNEL_STATUS = { Enabled: 1, ManuallyDisabled: 2, AutoDisabled: 3 } as const;
 
@@ -50,6 +51,7 @@ const fields = {
   status: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   tag: z.string().trim().max(64),
   remark: z.string().trim().max(255),
+  settings: channelSettings,
 };
 
 export const createChannelBody = z.object({
@@ -65,6 +67,7 @@ export const createChannelBody = z.object({
   status: fields.status.default(1),
   tag: fields.tag.default(''),
   remark: fields.remark.default(''),
+  settings: fields.settings.default(''),
 });
 export type CreateChannelInput = z.output<typeof createChannelBody>;
 
@@ -83,6 +86,7 @@ export const updateChannelBody = z.object({
   status: fields.status.optional(),
   tag: fields.tag.optional(),
   remark: fields.remark.optional(),
+  settings: fields.settings.optional(),
 });
 export type UpdateChannelInput = z.output<typeof updateChannelBody>;
 

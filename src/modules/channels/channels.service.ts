@@ -2,6 +2,7 @@ import type { EventBus } from '../../events.ts';
 import { badRequest, notFound } from '../../http/errors.ts';
 import type { Candidate, ChannelSource } from '../../relay/relay-context.ts';
 import type { ChannelKeyCipher } from './channel-key.ts';
+import { channelLimits } from './channel-settings.ts';
 import type { ChannelListFilter, ChannelRow, ChannelsRepo, PublicChannel } from './channels.repo.ts';
 import { CHANNEL_STATUS, type CreateChannelInput, type UpdateChannelInput } from './channels.schema.ts';
 
@@ -75,6 +76,7 @@ export class ChannelsService implements ChannelSource {
       test_time: 0,
       tag: input.tag,
       remark: input.remark,
+      settings: input.settings,
       created_time: this.now(),
     };
     const id = await this.d.repo.insert(row);
@@ -99,6 +101,7 @@ export class ChannelsService implements ChannelSource {
     if (input.status !== undefined) next.status = input.status;
     if (input.tag !== undefined) next.tag = input.tag;
     if (input.remark !== undefined) next.remark = input.remark;
+    if (input.settings !== undefined) next.settings = input.settings;
     await this.d.repo.update(next);
     this.d.events.emit('channel', next.id);
     const { key: _secret, ...rest } = next;
@@ -136,7 +139,8 @@ export class ChannelsService implements ChannelSource {
     const out: Candidate[] = [];
     for (const r of rows) {
       try {
-        out.push({ ...r, key: this.d.cipher.decrypt(r.key) });
+        const { settings, ...rest } = r;
+        out.push({ ...rest, key: this.d.cipher.decrypt(r.key), limits: channelLimits(settings) });
       } catch (err) {
         this.d.onKeyError?.(r.id, err);
       }
@@ -158,7 +162,7 @@ export class ChannelsService implements ChannelSource {
         'key',
       );
     }
-    return { ...row, key };
+    return { ...row, key, limits: channelLimits(row.settings) };
   }
 }
 

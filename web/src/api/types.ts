@@ -96,6 +96,8 @@ export interface Channel {
   priority: number;
   weight: number;
   status: number;
+  /** JSON object of per-channel settings ('' = none): relay_timeout and the other time limits, in seconds */
+  settings?: string;
   response_time?: number;
   test_time?: number;
 }

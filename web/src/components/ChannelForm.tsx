@@ -4,10 +4,25 @@ import type { Channel } from '../api/types.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { jsonError } from '../lib/json.ts';
 
-export type ChannelInput = Omit<Channel, 'id' | 'response_time' | 'test_time'> & {
+export type ChannelInput = Omit<Channel, 'id' | 'response_time' | 'test_time' | 'settings'> & {
   id?: number;
   key?: string;
+  settings?: Record<string, unknown>;
 };
+
+function withoutSettings({ settings: _stored, ...c }: Channel) {
+  return c;
+}
+
+/** The stored settings object ('' or unreadable: none). */
+function settingsOf(c: Channel | null): Record<string, unknown> {
+  try {
+    const o = JSON.parse(c?.settings || '{}');
+    return o && typeof o === 'object' && !Array.isArray(o) ? o : {};
+  } catch {
+    return {};
+  }
+}
 
 /** The kinds the relay speaks (anything else is treated as OpenAI-compatible). */
 export const CHANNEL_TYPES = [
@@ -26,17 +41,20 @@ export function ChannelForm({
 }) {
   const { t } = useI18n();
   const form = useRef<any>(null);
-  const init = channel ?? {
-    name: '',
-    type: 1,
-    base_url: '',
-    models: '',
-    group: 'default',
-    model_mapping: '',
-    priority: 0,
-    weight: 1,
-    status: 1,
-  };
+  const settings = settingsOf(channel);
+  const init = channel
+    ? { ...withoutSettings(channel), relay_timeout: Number(settings.relay_timeout ?? 0) }
+    : {
+        name: '',
+        type: 1,
+        base_url: '',
+        models: '',
+        group: 'default',
+        model_mapping: '',
+        priority: 0,
+        weight: 1,
+        status: 1,
+      };
   return (
     <Modal
       visible
@@ -49,9 +67,11 @@ export function ChannelForm({
         getFormApi={(a) => (form.current = a)}
         initValues={init}
         labelPosition="top"
-        onSubmit={(v: ChannelInput) =>
+        onSubmit={({ relay_timeout, ...v }: ChannelInput & { relay_timeout?: number }) =>
           onSubmit({
             ...v,
+            // the other keys (New API's, or set through the API) are kept as they are
+            settings: { ...settings, relay_timeout: Number(relay_timeout ?? 0) || undefined },
             id: channel?.id,
             key: v.key?.trim() || undefined,
             model_mapping: v.model_mapping?.trim() ?? '',
@@ -89,6 +109,12 @@ export function ChannelForm({
         />
         <Form.InputNumber field="priority" label={t('Priority')} />
         <Form.InputNumber field="weight" label={t('Weight')} min={0} />
+        <Form.InputNumber
+          field="relay_timeout"
+          label={t('Upstream timeout (seconds, 0 = the RelayTimeout option)')}
+          min={0}
+          max={86400}
+        />
       </Form>
     </Modal>
   );

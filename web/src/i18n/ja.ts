@@ -84,6 +84,7 @@ export const ja: Record<string, string> = {
   Manage: '管理',
   Model: 'モデル',
   'Model mapping (JSON object)': 'モデルマッピング（JSON オブジェクト）',
+  'Upstream timeout (seconds, 0 = the RelayTimeout option)': '上流タイムアウト（秒、0 = RelayTimeout 設定）',
   Models: 'モデル',
   'Models (comma list)': 'モデル（カンマ区切り）',
   'Models and pricing': 'モデルと料金',

@@ -82,6 +82,7 @@ export const zh: Record<string, string> = {
   Manage: '管理',
   Model: '模型',
   'Model mapping (JSON object)': '模型映射（JSON 对象）',
+  'Upstream timeout (seconds, 0 = the RelayTimeout option)': '上游超时（秒，0 = 使用 RelayTimeout 设置）',
   Models: '模型',
   'Models (comma list)': '模型（逗号分隔）',
   'Models and pricing': '模型与价格',

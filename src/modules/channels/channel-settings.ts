@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** Per-channel upstream time limits (seconds), overriding options RelayTimeout, StreamFirstByteTimeout, StreamIdleTimeout. */
+export const TIMEOUT_SETTINGS = {
+  relay_timeout: 'callMs',
+  stream_first_byte_timeout: 'firstByteMs',
+  stream_idle_timeout: 'idleMs',
+} as const;
+
+type LimitName = (typeof TIMEOUT_SETTINGS)[keyof typeof TIMEOUT_SETTINGS];
+export type ChannelLimits = Partial<Record<LimitName, number>>;
+
+const seconds = z.number().int().min(0).max(86_400);
+
+/**
+ * `settings` as a client sends it: a JSON object, or that object as a JSON string (New API's console sends
+ * a string); '' or {} for none. The time limits must be whole seconds (0: the option's value); other keys
+ * are kept as they are. Stored as a JSON string.
+ */
+export const channelSettings = z
+  .union([z.string().max(65_535), z.record(z.string(), z.unknown())])
+  .transform((v, ctx) => {
+    let obj: unknown = v;
+    if (typeof v === 'string') {
+      if (v.trim() === '') return '';
+      try {
+        obj = JSON.parse(v);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object such as {"relay_timeout": 60}' });
+        return z.NEVER;
+      }
+    }
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object such as {"relay_timeout": 60}' });
+      return z.NEVER;
+    }
+    const o = obj as Record<string, unknown>;
+    for (const name of Object.keys(TIMEOUT_SETTINGS)) {
+      if (o[name] === undefined) continue;
+      if (!seconds.safeParse(o[name]).success) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'must be whole seconds from 0 to 86400' });
+        return z.NEVER;
+      }
+    }
+    return Object.keys(o).length === 0 ? '' : JSON.stringify(o);
+  });
+
+/** The time limits a stored `settings` sets (ms); a missing, zero or unreadable one is left to the option. */
+export function channelLimits(settings: string | null | undefined): ChannelLimits | undefined {
+  if (!settings) return undefined;
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(settings);
+  } catch {
+    return undefined;
+  }
+  const out: ChannelLimits = {};
+  for (const [name, limit] of Object.entries(TIMEOUT_SETTINGS)) {
+    const s = o?.[name];
+    if (typeof s === 'number' && Number.isInteger(s) && s > 0) out[limit] = s * 1000;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
