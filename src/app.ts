@@ -158,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     cipher: new ChannelKeyCipher(config.channelKeySecret || secret),
     events,
     probe: (c, model) => relay!.probe(c, model),
+    fetchModels: (c) => relay!.fetchModels(c),
     onKeyError: (channelId) =>
       app.log.error(
         { channelId },

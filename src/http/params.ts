@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest } from './errors.ts';
+import { badRequest, notFound } from './errors.ts';
 
 /**
  * Request parsing with zod. Every failure becomes a 400 naming the field, e.g.
@@ -13,6 +13,8 @@ export function parse<S extends z.ZodType>(
   const result = schema.safeParse(where === 'query' ? normaliseQuery(input) : (input ?? {}));
   if (result.success) return result.data;
   const issue = result.error.issues[0];
+  // a path segment that names no resource (`/api/channel/models_typo`) is an unknown route, not bad input
+  if (where === 'params') throw notFound('not found');
   const field = issue.path.length > 0 ? issue.path.join('.') : where;
   throw badRequest(`${field} ${describe(issue)}`, field);
 }

@@ -234,6 +234,43 @@ export class RelayService {
     }
   }
 
+  /**
+   * The model ids an upstream lists (`GET /v1/models` with the channel's key), for the channel editor's
+   * "fetch models". Throws UpstreamModelsError with what went wrong, the key never in it.
+   */
+  async fetchModels(
+    c: { type: number; base_url: string; key: string },
+    timeoutMs = 15_000,
+  ): Promise<string[]> {
+    const adapter = adapterFor(c.type);
+    const req = adapter.modelsRequest(c.base_url, c.key);
+    let res: Awaited<ReturnType<UpstreamClient['get']>>;
+    try {
+      res = await this.upstream.get(req.url, req.headers, AbortSignal.timeout(timeoutMs));
+    } catch (err) {
+      const e = err as { code?: string; name?: string };
+      throw new UpstreamModelsError(
+        e?.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs / 1000} s`
+          : `unreachable (${e?.code ?? 'error'})`,
+      );
+    }
+    const text = await readLimited(res, 4 * 1024 * 1024);
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      throw new UpstreamModelsError(
+        `HTTP ${res.statusCode}: ${redactKey(adapter.errorMessage(res.statusCode, text), c.key)}`,
+      );
+    let body: { data?: Array<{ id?: unknown }> };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new UpstreamModelsError('the answer is not JSON');
+    }
+    if (!Array.isArray(body?.data)) throw new UpstreamModelsError('the answer has no "data" list');
+    const ids = body.data.map((m) => (typeof m?.id === 'string' ? m.id.trim() : '')).filter(Boolean);
+    return [...new Set(ids)];
+  }
+
   /** Resolves when every settlement and log of finished calls has been handed to the log writer. */
   idle(): Promise<void> {
     return this.settlement.idle();
@@ -261,5 +298,8 @@ export class RelayService {
     await this.counter.close();
   }
 }
+
+/** Why an upstream's model list could not be read (no secrets in the message). */
+export class UpstreamModelsError extends Error {}
 
 export { RelayError };

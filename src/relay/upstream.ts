@@ -44,6 +44,11 @@ export class UpstreamClient {
     });
   }
 
+  /** A GET (the upstream's model list), through the same pools. */
+  get(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<UpstreamResponse> {
+    return request(url, { method: 'GET', headers, dispatcher: this.agent, signal });
+  }
+
   close(): Promise<void> {
     return this.agent.close();
   }

@@ -85,6 +85,26 @@ export class ChannelsRepo {
       .execute();
   }
 
+  /** Models that enabled channels serve in any of these groups (every group when `groups` is undefined). */
+  async servedModels(groups?: string[]): Promise<string[]> {
+    if (groups && groups.length === 0) return [];
+    let q = this.db
+      .selectFrom('abilities as a')
+      .innerJoin('channels as c', 'c.id', 'a.channel_id')
+      .select('a.model')
+      .where('a.enabled', '=', 1)
+      .where('c.status', '=', 1);
+    if (groups) q = q.where('a.group', 'in', groups);
+    const rows = await q.distinct().orderBy('a.model').execute();
+    return rows.map((r) => r.model);
+  }
+
+  /** Every model any channel lists, enabled or not (the channel editor's suggestions). */
+  async listedModels(): Promise<string[]> {
+    const rows = await this.db.selectFrom('abilities').select('model').distinct().execute();
+    return rows.map((r) => r.model);
+  }
+
   /** Enabled channels serving any of these groups → their models (/api/models). abilities_pk starts with group. */
   async modelsByChannel(groups: string[]): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();

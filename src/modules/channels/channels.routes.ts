@@ -3,12 +3,26 @@ import type { AppContext } from '../../context.ts';
 import { ok } from '../../http/envelope.ts';
 import { AppError } from '../../http/errors.ts';
 import { idParams, pageOf, parse } from '../../http/params.ts';
+import { UpstreamModelsError } from '../../relay/relay.service.ts';
+import { inferVendor } from '../catalog/vendor-infer.ts';
 import {
   createChannelBody,
+  fetchModelsBody,
   listChannelsQuery,
   testChannelQuery,
   updateChannelBody,
 } from './channels.schema.ts';
+
+/** An upstream that cannot list its models is not the caller's fault: 502 saying why. */
+async function upstreamList(fetch: () => Promise<string[]>): Promise<string[]> {
+  try {
+    return await fetch();
+  } catch (err) {
+    if (err instanceof UpstreamModelsError)
+      throw new AppError(502, `could not fetch the upstream's model list: ${err.message}`);
+    throw err;
+  }
+}
 
 /** SPEC §6 channels (admin). No answer ever carries a channel key. */
 export async function channelsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -39,6 +53,35 @@ export async function channelsRoutes(app: FastifyInstance, ctx: AppContext): Pro
     // the upstream's failure is not the caller's: 502 with the upstream's status and reason
     if (!r.ok) throw new AppError(502, `channel test failed (upstream status ${r.status}): ${r.message}`);
     return ok({ status: r.status, time: r.time, response_time: r.ms });
+  });
+
+  // Named sub-paths, declared before the `/:id` routes (SPEC §9: New API's channel editor calls them)
+
+  /** Model suggestions for the editor: every model priced or listed anywhere (New API: its catalogue). */
+  app.get('/api/channel/models', { config: admin }, async () => {
+    const o = ctx.options;
+    const names = new Set<string>([
+      ...Object.keys(o.json<Record<string, number>>('ModelRatio') ?? {}),
+      ...Object.keys(o.json<Record<string, number>>('ModelPrice') ?? {}),
+      ...(await channels.listedModels()),
+    ]);
+    const ids = [...names].sort();
+    return ok(ids.map((id) => ({ id, object: 'model', created: 0, owned_by: inferVendor(id) ?? 'custom' })));
+  });
+
+  /** Models at least one enabled channel serves (New API's pricing editors read it). */
+  app.get('/api/channel/models_enabled', { config: admin }, async () => ok(await channels.servedModels()));
+
+  /** What the channel's upstream lists at GET /v1/models, with the channel's key. */
+  app.get('/api/channel/fetch_models/:id', { config: admin }, async (request) => {
+    const { id } = parse(idParams, request.params, 'params');
+    return ok(await upstreamList(() => channels.upstreamModels(id)));
+  });
+
+  /** The same for an upstream not saved yet (root only: it sends a key the caller typed anywhere). */
+  app.post('/api/channel/fetch_models', { config: { auth: 'root' } }, async (request) => {
+    const body = parse(fetchModelsBody, request.body, 'body');
+    return ok(await upstreamList(() => channels.upstreamModelsOf(body)));
   });
 
   app.get('/api/channel/:id', { config: admin }, async (request) => {

@@ -100,4 +100,13 @@ export const listChannelsQuery = z.object({
   keyword: z.string().trim().max(128).optional(),
 });
 
+/** POST /api/channel/fetch_models: an upstream not saved yet. */
+export const fetchModelsBody = z.object({
+  type: fields.type.default(1),
+  base_url: fields.base_url.default(''),
+  key: fields.key
+    .transform((k) => k.split('\n')[0].trim())
+    .refine((k) => k !== '', { message: 'is required' }),
+});
+
 export const testChannelQuery = z.object({ model: z.string().trim().min(1).max(191).optional() });

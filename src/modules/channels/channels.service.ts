@@ -25,6 +25,8 @@ export interface ChannelsServiceDeps {
   cipher: ChannelKeyCipher;
   events: EventBus;
   probe: ChannelProber;
+  /** the upstream's model list (`GET /v1/models` with the key), through the relay's upstream client */
+  fetchModels: (c: { type: number; base_url: string; key: string }) => Promise<string[]>;
   /** a stored key that cannot be decrypted (the secret changed): the channel is skipped */
   onKeyError?: (channelId: number, err: unknown) => void;
   now?: () => number;
@@ -46,6 +48,27 @@ export class ChannelsService implements ChannelSource {
   /** Names of these channels (deleted ones are absent). */
   names(ids: Iterable<number>): Promise<Map<number, string>> {
     return this.d.repo.namesByIds([...new Set(ids)].filter((id) => id > 0));
+  }
+
+  /** Models enabled channels serve in these groups (all groups when undefined). */
+  servedModels(groups?: string[]): Promise<string[]> {
+    return this.d.repo.servedModels(groups);
+  }
+
+  listedModels(): Promise<string[]> {
+    return this.d.repo.listedModels();
+  }
+
+  /** A stored channel's upstream model list (its decrypted key never leaves this call). */
+  async upstreamModels(id: number): Promise<string[]> {
+    const row = await this.d.repo.findWithKey(id);
+    if (!row) throw notFound('channel not found');
+    return this.d.fetchModels(this.candidate(row));
+  }
+
+  /** The model list of an upstream not saved yet (the editor of a new channel). */
+  upstreamModelsOf(c: { type: number; base_url: string; key: string }): Promise<string[]> {
+    return this.d.fetchModels({ ...c, base_url: c.base_url || baseUrlFor(c.type) });
   }
 
   /** Enabled channels serving any of these groups → their models (/api/models). */

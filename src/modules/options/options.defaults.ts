@@ -39,6 +39,15 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
   UserUsableGroups: JSON.stringify({ default: 'Default group', vip: 'VIP group' }),
   AutoGroups: '[]',
+  // read by New API's console through /api/status (SPEC §5, §9)
+  TopUpLink: '',
+  DocsLink: '',
+  // chat clients offered beside each token: [{"Name": "url with {address} and {key}"}]
+  Chats: '[]',
+  // the dashboard's default granularity: hour, day or week
+  DataExportDefaultTime: 'hour',
+  // how quota is shown: USD, CNY, TOKENS or CUSTOM
+  QuotaDisplayType: 'USD',
 };
 
 /** Options never returned by GET /api/option/ (secrets the server generates for itself). */

@@ -61,6 +61,22 @@ const stringArray: OptionValidator = (v) => {
     : 'must be a JSON array of group names such as ["default"]';
 };
 
+const oneOf =
+  (...values: string[]): OptionValidator =>
+  (v) =>
+    values.includes(v) ? null : `must be one of ${values.join(', ')}`;
+
+/** `[{"Cherry Studio": "cherrystudio://…"}, …]`: New API's list of chat clients, one name → URL each. */
+const chats: OptionValidator = (v) => {
+  if (v.length > 64 * KB) return `at most ${64 * KB} characters`;
+  const { value, error } = parseJson(v);
+  if (error) return error;
+  const ok =
+    Array.isArray(value) &&
+    value.every((x) => isObject(x) && Object.keys(x).length === 1 && typeof Object.values(x)[0] === 'string');
+  return ok ? null : 'must be a JSON array of {"name": "url"} objects';
+};
+
 /** Per-key validation for PUT /api/option/: the old value stays when the new one is refused. */
 export const OPTION_VALIDATORS: Record<string, OptionValidator> = {
   SystemName: text(64),
@@ -92,6 +108,11 @@ export const OPTION_VALIDATORS: Record<string, OptionValidator> = {
   GroupRatio: numberMap,
   UserUsableGroups: stringMap,
   AutoGroups: stringArray,
+  TopUpLink: (v) => text(512)(v) ?? url(v),
+  DocsLink: (v) => text(512)(v) ?? url(v),
+  Chats: chats,
+  DataExportDefaultTime: oneOf('hour', 'day', 'week'),
+  QuotaDisplayType: oneOf('USD', 'CNY', 'TOKENS', 'CUSTOM'),
 };
 
 /** Keys an operator may set: every documented key but the server's own secrets. */

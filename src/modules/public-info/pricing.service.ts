@@ -15,6 +15,7 @@ export const SUPPORTED_ENDPOINT = {
 export interface PricingItem {
   model_name: string;
   enable_group: string[];
+  enable_groups?: string[];
   model_ratio: number;
   completion_ratio: number;
   model_price: number;
@@ -106,7 +107,8 @@ export class PricingService {
     const data: PricingItem[] = [];
     for (const item of base.items) {
       const enable = item.enable_group.filter((g) => g in groups);
-      if (enable.length > 0) data.push({ ...item, enable_group: enable });
+      // enable_groups: the name New API's console reads (SPEC §5)
+      if (enable.length > 0) data.push({ ...item, enable_group: enable, enable_groups: enable });
     }
     const ratios = this.options.json<Record<string, number>>('GroupRatio') ?? {};
     const auto = this.options.json<string[]>('AutoGroups');

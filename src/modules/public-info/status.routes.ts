@@ -2,25 +2,92 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { ok } from '../../http/envelope.ts';
 
-/** GET /api/status: what the web console needs at start (SPEC §5). */
+/**
+ * GET /api/status: what a console needs at start (SPEC §5). Every field of New API's `GetStatus`, with its
+ * name and type (New API's console stores each in localStorage as it comes: a missing one becomes the
+ * string "undefined", which broke the footer, the chat links and the dashboard menu). Features Tollgate
+ * does not have (OAuth, passkeys, Turnstile, drawing, async tasks, check-in, online payment) say off.
+ * Then Tollgate's own flags.
+ */
 export async function statusRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/api/status', { config: { auth: 'public' } }, async () => {
     const o = ctx.options;
     const setup = await ctx.setup.status();
+    const chats = o.json<unknown[]>('Chats');
+    const displayType = o.get('QuotaDisplayType');
+    const serverAddress = o.get('ServerAddress');
     return ok({
-      system_name: o.get('SystemName'),
       version: ctx.version,
       start_time: ctx.startTime,
-      setup: setup.status,
-      quota_per_unit: o.int('QuotaPerUnit'),
-      display_in_currency: o.bool('DisplayInCurrencyEnabled'),
+      email_verification: false,
+      github_oauth: false,
+      github_client_id: '',
+      discord_oauth: false,
+      discord_client_id: '',
+      linuxdo_oauth: false,
+      linuxdo_client_id: '',
+      linuxdo_minimum_trust_level: 0,
+      telegram_oauth: false,
+      telegram_bot_name: '',
+      system_name: o.get('SystemName'),
       logo: o.get('Logo'),
       footer_html: o.get('Footer'),
-      server_address: o.get('ServerAddress'),
+      wechat_qrcode: '',
+      wechat_login: false,
+      server_address: serverAddress,
+      turnstile_check: false,
+      turnstile_site_key: '',
+      top_up_link: o.get('TopUpLink'),
+      docs_link: o.get('DocsLink'),
+      quota_per_unit: o.int('QuotaPerUnit'),
+      // New API derives this from the display type; an operator who turned it off here means tokens
+      display_in_currency: o.bool('DisplayInCurrencyEnabled') && displayType !== 'TOKENS',
+      quota_display_type: o.bool('DisplayInCurrencyEnabled') ? displayType : 'TOKENS',
+      custom_currency_symbol: '¤',
+      custom_currency_exchange_rate: 1,
+      enable_batch_update: false,
+      enable_drawing: false,
+      enable_task: false,
+      enable_data_export: o.bool('DataExportEnabled'),
+      data_export_default_time: o.get('DataExportDefaultTime'),
+      default_collapse_sidebar: false,
+      mj_notify_enabled: false,
+      chats: Array.isArray(chats) ? chats : [],
+      demo_site_enabled: false,
+      self_use_mode_enabled: false,
+      default_use_auto_group: false,
+      usd_exchange_rate: 7.3,
+      price: 7.3,
+      stripe_unit_price: 8,
+      api_info_enabled: false,
+      uptime_kuma_enabled: false,
+      announcements_enabled: false,
+      faq_enabled: false,
+      HeaderNavModules: '',
+      SidebarModulesAdmin: '',
+      oidc_enabled: false,
+      oidc_client_id: '',
+      oidc_authorization_endpoint: '',
+      passkey_login: false,
+      passkey_display_name: o.get('SystemName'),
+      passkey_rp_id: '',
+      passkey_origins: serverAddress,
+      passkey_allow_insecure: false,
+      passkey_user_verification: 'preferred',
+      passkey_attachment: '',
+      setup: setup.status,
+      user_agreement_enabled: false,
+      privacy_policy_enabled: false,
+      checkin_enabled: false,
+      // Tollgate's own
       register_enabled: o.bool('RegisterEnabled'),
       expose_ratio_enabled: o.bool('ExposeRatioEnabled'),
       data_export_enabled: o.bool('DataExportEnabled'),
       log_consume_enabled: o.bool('LogConsumeEnabled'),
+      redemption_enabled: true,
     });
   });
+
+  // New API's dashboard asks for its Uptime Kuma panel on every load, whether it is on or not
+  app.get('/api/uptime/status', { config: { auth: 'public' } }, async () => ok([]));
 }

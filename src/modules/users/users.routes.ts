@@ -4,6 +4,7 @@ import { ok } from '../../http/envelope.ts';
 import { forbidden } from '../../http/errors.ts';
 import { idParams, pageOf, parse } from '../../http/params.ts';
 import { rateLimit } from '../../http/rate-limit.ts';
+import { groupsWithRatios, usableGroups } from './groups.ts';
 import {
   createUserBody,
   listUsersQuery,
@@ -12,6 +13,7 @@ import {
   registerBody,
   updateSelfBody,
   updateUserBody,
+  userModelsQuery,
 } from './users.schema.ts';
 import { sessionView } from './users.service.ts';
 
@@ -45,6 +47,25 @@ export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promis
   });
 
   app.get('/api/user/self', { config: user }, async (request) => ok(await users.get(request.user!.id)));
+
+  // New API's pickers (SPEC §9): named sub-paths, declared before `/api/user/:id`
+  app.get('/api/user/self/groups', { config: user }, async (request) =>
+    ok(groupsWithRatios(ctx.options, request.user!.group)),
+  );
+  app.get('/api/user/groups', { config: pub }, async () => ok(groupsWithRatios(ctx.options, null)));
+
+  /** Models the caller may call: served by an enabled channel in a group they may use (or in `group`). */
+  app.get('/api/user/models', { config: user }, async (request) => {
+    const { group } = parse(userModelsQuery, request.query, 'query');
+    const usable = Object.keys(usableGroups(ctx.options, request.user!.group));
+    const groups = group === undefined ? usable : usable.filter((g) => g === group);
+    return ok(await ctx.channels.servedModels(groups));
+  });
+
+  /** Every group with a ratio (option GroupRatio), for admins' group pickers. */
+  app.get('/api/group/', { config: admin }, async () =>
+    ok(Object.keys(ctx.options.json<Record<string, number>>('GroupRatio') ?? {}).sort()),
+  );
 
   app.put('/api/user/self', { config: user }, async (request) =>
     ok(await users.updateSelf(request.user!.id, parse(updateSelfBody, request.body, 'body'))),

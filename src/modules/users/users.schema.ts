@@ -57,3 +57,6 @@ export const manageBody = z.object({
 });
 
 export const listUsersQuery = z.object({ ...pageQuery, keyword: z.string().max(64).optional() });
+
+/** GET /api/user/models: `group` narrows the answer to one usable group. */
+export const userModelsQuery = z.object({ group: z.string().trim().max(64).optional() });

@@ -74,6 +74,8 @@ export interface ProviderAdapter {
   createStreamTransformer(opts: StreamOptions): StreamTransformer;
   /** The human message inside an upstream error body (no secrets: the body is the upstream's). */
   errorMessage(status: number, text: string): string;
+  /** The GET that lists the upstream's models (`{"data": [{"id": …}]}`), for the channel editor. */
+  modelsRequest(baseUrl: string, key: string): { url: string; headers: Record<string, string> };
 }
 
 export function usageOf(prompt: number, completion: number): Usage {

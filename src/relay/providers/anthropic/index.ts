@@ -16,4 +16,8 @@ export const anthropic: ProviderAdapter = {
   transformResponse: (_endpoint, text, model) => chatResponse(text, model),
   createStreamTransformer: (opts) => new AnthropicStream(opts),
   errorMessage,
+  modelsRequest: (baseUrl, key) => {
+    const { 'content-type': _json, ...headers } = authHeaders(key);
+    return { url: joinUrl(baseUrl || DEFAULT_BASE_URL, '/v1/models'), headers };
+  },
 };

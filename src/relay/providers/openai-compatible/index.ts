@@ -15,4 +15,8 @@ export const openAiCompatible: ProviderAdapter = {
   transformResponse: (endpoint, text) => transformResponse(endpoint, text),
   createStreamTransformer: (opts) => new OpenAiStream(opts),
   errorMessage,
+  modelsRequest: (baseUrl, key) => ({
+    url: joinUrl(baseUrl || DEFAULT_BASE_URL, '/v1/models'),
+    headers: { authorization: `Bearer ${key}` },
+  }),
 };
