@@ -37,6 +37,9 @@ import { OPTION_VALIDATORS } from './modules/options/options.validators.ts';
 import { PricingService } from './modules/public-info/pricing.service.ts';
 import { publicInfoRoutes } from './modules/public-info/public-info.routes.ts';
 import { statusRoutes } from './modules/public-info/status.routes.ts';
+import { RedemptionsRepo } from './modules/redemptions/redemptions.repo.ts';
+import { redemptionsRoutes } from './modules/redemptions/redemptions.routes.ts';
+import { RedemptionsService } from './modules/redemptions/redemptions.service.ts';
 import { setupRoutes } from './modules/setup/setup.routes.ts';
 import { SetupService } from './modules/setup/setup.service.ts';
 import { TokenKeys } from './modules/tokens/token-keys.ts';
@@ -217,6 +220,14 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     users,
     setup,
     tokens,
+    redemptions: new RedemptionsService({
+      repo: new RedemptionsRepo(dbs.main),
+      keys: tokens.keys,
+      logWriter,
+      events,
+      options,
+      logsInMainDatabase: !dbs.separateLogDb,
+    }),
     channels,
     logs,
     retention,
@@ -296,6 +307,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await mount(optionsRoutes);
   await mount(tokensRoutes);
   await mount(channelsRoutes);
+  await mount(redemptionsRoutes);
   await mount(logsRoutes);
   await mount(usageDataRoutes);
   await mount(relayRoutes);

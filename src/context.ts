@@ -13,6 +13,7 @@ import type { LogsService } from './modules/logs/logs.service.ts';
 import type { RetentionJob } from './modules/logs/retention.ts';
 import type { OptionsService } from './modules/options/options.service.ts';
 import type { PricingService } from './modules/public-info/pricing.service.ts';
+import type { RedemptionsService } from './modules/redemptions/redemptions.service.ts';
 import type { SetupService } from './modules/setup/setup.service.ts';
 import type { TokensService } from './modules/tokens/tokens.service.ts';
 import type { UsageDataService } from './modules/usage-data/usage-data.service.ts';
@@ -34,6 +35,8 @@ export interface AppContext {
   users: UsersService;
   setup: SetupService;
   tokens: TokensService;
+  /** redemption codes (admin batches, user top-up) */
+  redemptions: RedemptionsService;
   /** channel administration, and the relay's channel source (keys decrypted) */
   channels: ChannelsService;
   logs: LogsService;

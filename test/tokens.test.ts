@@ -293,8 +293,10 @@ for (const engine of engines()) {
         url: '/api/token/search?keyword=',
         headers: alice.headers,
       });
-      assert.equal(empty.status, 400);
-      assert.match(empty.body.message, /keyword is required/);
+      // empty = absent (SPEC §1): the caller's tokens, newest first, as New API answers it
+      assert.equal(empty.status, 200);
+      assert.ok(empty.body.data.length >= 2);
+      assert.ok(empty.body.data.every((x: { user_id: number }) => x.user_id === alice.id));
     });
 
     test('per-user token limit (option TokenLimitPerUser)', async () => {

@@ -11,6 +11,7 @@ import * as main003 from './migrations/main-003-security.ts';
 import * as main004 from './migrations/main-004-ledger-batches.ts';
 import * as main005 from './migrations/main-005-call-journal.ts';
 import * as main006 from './migrations/main-006-channel-settings.ts';
+import * as main007 from './migrations/main-007-redemptions.ts';
 
 type Step = { up(db: Kysely<any>, d: SqlDialect): Promise<void> };
 
@@ -22,6 +23,7 @@ const MAIN: Record<string, Step> = {
   '004-ledger-batches': main004,
   '005-call-journal': main005,
   '006-channel-settings': main006,
+  '007-redemptions': main007,
 };
 const LOGS: Record<string, Step> = {
   '001-init': logs001,

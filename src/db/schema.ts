@@ -156,6 +156,26 @@ export interface ModelMetaTable {
   updated_time: number;
 }
 
+/** Redemption codes (migration main-007): the code stored as a keyed hash plus an encrypted copy. */
+export interface RedemptionsTable {
+  id: Generated<number>;
+  /** the admin who created it */
+  user_id: number;
+  /** HMAC of the code (the lookup) */
+  key: string;
+  key_enc: string | null;
+  key_hint: string;
+  /** 1 unused, 2 disabled, 3 used */
+  status: number;
+  name: string;
+  quota: number;
+  created_time: number;
+  redeemed_time: number;
+  used_user_id: number;
+  /** 0: never */
+  expired_time: number;
+}
+
 export interface SetupTable {
   id: Generated<number>;
   version: string;
@@ -187,6 +207,7 @@ export interface PendingCallsTable {
 /** Tables of the main database. */
 export interface MainDatabase {
   pending_calls: PendingCallsTable;
+  redemptions: RedemptionsTable;
   /** relay instances alive, by their last heartbeat (unix seconds) */
   relay_instances: { id: string; seen_at: number };
   users: UsersTable;

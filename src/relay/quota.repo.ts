@@ -1,4 +1,4 @@
-import { type CompiledQuery, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
 import type { DbHandle } from '../db/connect.ts';
 import type { MainDatabase, PendingCallsTable } from '../db/schema.ts';
 import { type CallSettlement, sumCalls } from './ledger.ts';
@@ -34,6 +34,44 @@ const JOURNAL_COLUMNS = [
   'is_stream',
   'rollup',
 ] as const;
+
+const JOURNAL_TYPES: Record<(typeof JOURNAL_COLUMNS)[number], string> = {
+  request_id: 'varchar',
+  owner: 'varchar',
+  user_id: 'integer',
+  token_id: 'integer',
+  limited: 'smallint',
+  amount: 'bigint',
+  created_at: 'bigint',
+  username: 'varchar',
+  token_name: 'varchar',
+  model_name: 'varchar',
+  group: 'varchar',
+  ip: 'varchar',
+  path: 'varchar',
+  is_stream: 'smallint',
+  rollup: 'smallint',
+};
+
+/**
+ * The PostgreSQL reservation (see reserveInOneStatement), written once: $1 user id, $2 amount, $3 limited
+ * token, $4 token id, $5 now, then the journal columns in JOURNAL_COLUMNS order (typed: a SELECT list's
+ * parameters would otherwise be text).
+ */
+const RESERVE_PG = `WITH lu AS (SELECT id FROM users WHERE id = $1 AND quota >= $2 FOR UPDATE),
+t AS (
+  UPDATE tokens SET remain_quota = remain_quota - $2, used_quota = used_quota + $2, accessed_time = $5
+  WHERE $3::boolean AND id = $4 AND remain_quota >= $2 AND EXISTS (SELECT 1 FROM lu) RETURNING id
+),
+u AS (
+  UPDATE users SET quota = quota - $2, used_quota = used_quota + $2, request_count = request_count + 1
+  WHERE id IN (SELECT id FROM lu) AND (NOT $3::boolean OR EXISTS (SELECT 1 FROM t)) RETURNING id
+),
+j AS (
+  INSERT INTO pending_calls (${JOURNAL_COLUMNS.map((c) => `"${c}"`).join(', ')})
+  SELECT ${JOURNAL_COLUMNS.map((c, i) => `$${i + 6}::${JOURNAL_TYPES[c]}`).join(', ')} FROM u RETURNING 1
+)
+SELECT (SELECT count(*) FROM lu)::int AS u, (SELECT count(*) FROM t)::int AS t`;
 
 /** Thrown inside the reservation's transaction to roll back its token part. */
 class Refused extends Error {
@@ -180,26 +218,8 @@ export class QuotaRepo {
   ): Promise<ReserveResult> {
     const n = r.amount;
     const limited = r.limitedToken && n > 0;
-    const cast = (c: (typeof JOURNAL_COLUMNS)[number]) =>
-      typeof row[c] === 'number' ? sql`${row[c]}::bigint` : sql`${row[c]}::varchar`;
-    const res = await sql<{ u: number; t: number }>`
-      WITH lu AS (SELECT id FROM users WHERE id = ${r.userId} AND quota >= ${n} FOR UPDATE),
-      t AS (
-        UPDATE tokens SET remain_quota = remain_quota - ${n}, used_quota = used_quota + ${n}, accessed_time = ${now}
-        WHERE ${limited}::boolean AND id = ${r.tokenId} AND remain_quota >= ${n} AND EXISTS (SELECT 1 FROM lu)
-        RETURNING id
-      ),
-      u AS (
-        UPDATE users SET quota = quota - ${n}, used_quota = used_quota + ${n}, request_count = request_count + 1
-        WHERE id IN (SELECT id FROM lu) AND (NOT ${limited}::boolean OR EXISTS (SELECT 1 FROM t))
-        RETURNING id
-      ),
-      j AS (
-        INSERT INTO pending_calls (${sql.join(JOURNAL_COLUMNS.map((c) => sql.ref(c)))})
-        SELECT ${sql.join(JOURNAL_COLUMNS.map(cast))} FROM u
-        RETURNING 1
-      )
-      SELECT (SELECT count(*) FROM lu)::int AS u, (SELECT count(*) FROM t)::int AS t`.execute(this.db);
+    const params = [r.userId, n, limited, r.tokenId, now, ...JOURNAL_COLUMNS.map((c) => row[c])];
+    const res = await this.db.executeQuery<{ u: number; t: number }>(CompiledQuery.raw(RESERVE_PG, params));
     const out = res.rows[0];
     if (out.u !== 1) return 'user';
     if (limited && out.t !== 1) return 'token';

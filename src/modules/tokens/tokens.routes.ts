@@ -22,7 +22,11 @@ export async function tokensRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.get('/api/token/search', { config: user }, async (request) => {
     const q = parse(searchTokensQuery, request.query, 'query');
-    return ok(await tokens.search(request.user!, q.keyword));
+    const found = await tokens.search(request.user!, q.keyword ?? '', q.token);
+    if (q.p === undefined && q.page_size === undefined) return ok(found);
+    const page = pageOf(q);
+    const items = found.slice(page.offset, page.offset + page.pageSize);
+    return ok({ items, total: found.length, page: page.page, page_size: page.pageSize });
   });
 
   app.get('/api/token/:id', { config: user }, async (request) => {

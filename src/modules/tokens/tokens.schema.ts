@@ -76,11 +76,13 @@ export const updateTokenQuery = z.object({
 });
 
 export const listTokensQuery = z.object({ ...pageQuery });
+/**
+ * GET /api/token/search: `keyword` in the name, or `token`, a whole key (keys are stored hashed: no
+ * partial match). New API's newer console pages it (`p`, `size`) and reads a page; older ones read an array.
+ */
 export const searchTokensQuery = z.object({
-  keyword: z
-    .string()
-    .trim()
-    .max(64)
-    .refine((v) => v.length > 0, { message: 'is required' }),
+  keyword: z.string().trim().max(64).optional(),
+  token: z.string().trim().max(128).optional(),
+  ...pageQuery,
 });
 export { idParams };

@@ -75,7 +75,14 @@ export class TokensService {
     return this.repo.findByHash(this.keys.hash(key));
   }
 
-  async search(owner: Owner, keyword: string): Promise<TokenView[]> {
+  /** Tokens whose name holds `keyword` (the newest 100), or the one whose whole key is `key`. */
+  async search(owner: Owner, keyword: string, key?: string): Promise<TokenView[]> {
+    if (key) {
+      const row = await this.findByKey(key.replace(/^sk-/, ''));
+      return row && row.user_id === owner.id && row.name.toLowerCase().includes(keyword.toLowerCase())
+        ? [tokenView(row)]
+        : [];
+    }
     return (await this.repo.searchOwned(owner.id, keyword)).map((r) => tokenView(r));
   }
 
