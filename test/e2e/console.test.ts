@@ -147,6 +147,35 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await row.getByText(/\$10(\.0+)?$/).waitFor();
   });
 
+  test('redemption codes: root creates a batch, then redeems one on the profile page', async (t) => {
+    if (!(await has('GET', '/api/redemption/'))) return t.skip('GET /api/redemption/ has not landed');
+    await page.goto(`${server.url}/admin/redemptions`);
+    await page.getByRole('button', { name: 'New codes' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('#name').fill('e2e gift');
+    await dialog.getByLabel('Amount (USD)').fill('2');
+    await dialog.getByLabel('How many codes (1–100)').fill('2');
+    await dialog.locator('button[aria-label=confirm]').click();
+    const codes = ((await page.getByTestId('new-codes').textContent()) ?? '').trim().split('\n');
+    assert.equal(codes.length, 2);
+    for (const c of codes) assert.match(c, /^[0-9a-f]{32}$/);
+    await page.keyboard.press('Escape');
+    await page.locator('td').getByText(codes[0], { exact: true }).waitFor();
+    await screenshots(page, 'redemptions');
+
+    await page.goto(`${server.url}/console/profile`);
+    await page.getByLabel('Redemption code').fill(codes[0]);
+    await page.getByRole('button', { name: 'Redeem', exact: true }).click();
+    await page.getByText(/Redeemed: \$2(\.0+)? added/).waitFor();
+    await screenshots(page, 'profile-redeem');
+    // the same code again: refused, saying why
+    await page.getByLabel('Redemption code').fill(codes[0]);
+    await page.getByRole('button', { name: 'Redeem', exact: true }).click();
+    await page.getByText(/already been used/).waitFor();
+    await page.goto(`${server.url}/admin/redemptions`);
+    await page.locator('td').getByText('Used', { exact: true }).waitFor();
+  });
+
   test('relay: a few chat completions with the token', async (t) => {
     if (!key) return t.skip('no token (the token API has not landed)');
     // the models are priced in the settings step

@@ -18,6 +18,7 @@ const Tokens = lazy(() => import('./pages/Tokens.tsx'));
 const Profile = lazy(() => import('./pages/Profile.tsx'));
 const Users = lazy(() => import('./pages/Users.tsx'));
 const Channels = lazy(() => import('./pages/Channels.tsx'));
+const Redemptions = lazy(() => import('./pages/Redemptions.tsx'));
 const Settings = lazy(() => import('./pages/Settings.tsx'));
 
 function Guard({ role, children }: { role: number; children: ReactNode }) {
@@ -53,6 +54,7 @@ export function App() {
           <Route path="/admin/logs" element={admin(<Logs admin />)} />
           <Route path="/admin/users" element={admin(<Users />)} />
           <Route path="/admin/channels" element={admin(<Channels />)} />
+          <Route path="/admin/redemptions" element={admin(<Redemptions />)} />
           <Route path="/admin/settings" element={<Guard role={ROLE.root}>{<Settings />}</Guard>} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>

@@ -135,3 +135,18 @@ export interface OptionRow {
 }
 
 export const ROLE = { user: 1, admin: 10, root: 100 } as const;
+
+/** A redemption code as the admin list shows it (the whole code while unused). */
+export interface Redemption {
+  id: number;
+  name: string;
+  key: string;
+  /** 1 unused, 2 disabled, 3 used */
+  status: number;
+  quota: number;
+  created_time: number;
+  redeemed_time: number;
+  used_user_id: number;
+  /** 0: never */
+  expired_time: number;
+}

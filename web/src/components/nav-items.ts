@@ -20,5 +20,6 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/admin/logs', label: 'All logs', role: ROLE.admin, section: 'admin' },
   { to: '/admin/users', label: 'Users', role: ROLE.admin, section: 'admin' },
   { to: '/admin/channels', label: 'Channels', role: ROLE.admin, section: 'admin' },
+  { to: '/admin/redemptions', label: 'Redemption', role: ROLE.admin, section: 'admin' },
   { to: '/admin/settings', label: 'Settings', role: ROLE.root, section: 'admin' },
 ];

@@ -1,5 +1,5 @@
-import { Button, Card, Descriptions, Typography } from '@douyinfe/semi-ui';
-import { useEffect, useState } from 'react';
+import { Button, Card, Descriptions, Input, Typography } from '@douyinfe/semi-ui';
+import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { User } from '../api/types.ts';
 import { CopyKey } from '../components/CopyKey.tsx';
@@ -15,9 +15,23 @@ export default function Profile() {
   const { status } = useSession();
   const [me, setMe] = useState<User | null>(null);
   const [token, setToken] = useState('');
+  const [code, setCode] = useState('');
+  const loadMe = useCallback(
+    () => api.get<User>('/api/user/self').then(setMe, (e) => Toast.error(errorText(e))),
+    [],
+  );
   useEffect(() => {
-    api.get<User>('/api/user/self').then(setMe, (e) => Toast.error(errorText(e)));
-  }, []);
+    loadMe();
+  }, [loadMe]);
+  const redeem = () =>
+    api.post<number>('/api/user/topup', { key: code.trim() }).then(
+      (quota) => {
+        Toast.success(t('Redeemed: {amount} added', { amount: formatQuota(quota, qpu) }));
+        setCode('');
+        loadMe();
+      },
+      (e) => Toast.error(errorText(e)),
+    );
   const generate = () => api.get<string>('/api/user/token').then(setToken, (e) => Toast.error(errorText(e)));
   const qpu = status?.quota_per_unit;
   return (
@@ -37,6 +51,20 @@ export default function Profile() {
             ]}
           />
         )}
+      </Card>
+      <Card title={t('Redeem a code')}>
+        <div style={{ display: 'flex', gap: 8 }}>
+          <Input
+            value={code}
+            onChange={setCode}
+            placeholder={t('Redemption code')}
+            aria-label={t('Redemption code')}
+            onEnterPress={() => code.trim() && redeem()}
+          />
+          <Button theme="solid" disabled={!code.trim()} onClick={redeem}>
+            {t('Redeem')}
+          </Button>
+        </div>
       </Card>
       <Card title={t('Access token')}>
         <Typography.Paragraph type="secondary">
