@@ -58,7 +58,7 @@ const JOURNAL_TYPES: Record<(typeof JOURNAL_COLUMNS)[number], string> = {
  * token, $4 token id, $5 now, then the journal columns in JOURNAL_COLUMNS order (typed: a SELECT list's
  * parameters would otherwise be text).
  */
-const RESERVE_PG = `WITH lu AS (SELECT id FROM users WHERE id = $1 AND quota >= $2 FOR UPDATE),
+const RESERVE_PG = `/*prepare tg_reserve*/ WITH lu AS (SELECT id FROM users WHERE id = $1 AND quota >= $2 FOR UPDATE),
 t AS (
   UPDATE tokens SET remain_quota = remain_quota - $2, used_quota = used_quota + $2, accessed_time = $5
   WHERE $3::boolean AND id = $4 AND remain_quota >= $2 AND EXISTS (SELECT 1 FROM lu) RETURNING id

@@ -10,6 +10,25 @@ import type { SqlDialect } from './types.ts';
 pg.types.setTypeParser(20, Number);
 pg.types.setTypeParser(1700, Number);
 
+/**
+ * Hot statements written once (the relay's reservation) start with a marker comment: `/*prepare NAME*\/`.
+ * Such a text is sent as a named prepared statement, parsed and planned once per connection instead of
+ * per call (the reservation's CTE: 0.69 → 0.41 ms a call on loopback). Kysely's driver passes
+ * `(text, values)`; everything else goes through unchanged.
+ */
+const MARK = '/*prepare ';
+function preparedByMarker(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (typeof text === 'string' && text.startsWith(MARK) && args.length <= 2) {
+      const name = text.slice(MARK.length, text.indexOf('*/'));
+      return query({ name, text, values });
+    }
+    return query(...args);
+  };
+}
+
 const q = (id: string) => `"${id}"`;
 const insert = bulkInserter(q, (i) => `$${i}`);
 
@@ -27,7 +46,10 @@ export const postgresDialect: SqlDialect = {
     // one the pool's listener takes it, on one in use the client's own; without both a restart under
     // load ended the process. pg then drops the client and the next query opens a new one.
     pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      preparedByMarker(client);
+    });
     return new Kysely({ dialect: withTimeouts(new PostgresDialect({ pool }), timeoutMs) });
   },
 
