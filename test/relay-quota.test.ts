@@ -124,5 +124,24 @@ for (const engine of engines()) {
       const row = await userRow(t, user.id);
       assert.equal(row.quota, 100_000_000 - 5000);
     });
+
+    it('a limited token with plenty and a user with little: refused calls take nothing from the token', async () => {
+      const user = await createActor(t, root, 'poor-with-token', { quota: 2_500 });
+      const tok = await seedToken(t, { user_id: user.id, unlimited_quota: false, remain_quota: 100_000 });
+      const { ok, statuses } = await burst(base, tok.key, 'priced', 50);
+      await settled(t);
+      assert.equal(ok, 2);
+      assert.deepEqual([...statuses], [403]);
+      // the token had enough for every call, the user for two: the other reservations were rolled back whole
+      assert.equal((await tokenRow(t, tok.id)).remain_quota, 100_000 - 2_000);
+      assert.equal((await tokenRow(t, tok.id)).used_quota, 2_000);
+      assert.equal((await userRow(t, user.id)).quota, 500);
+      const pending = await t.ctx.dbs.main.db
+        .selectFrom('pending_calls')
+        .select('request_id')
+        .where('user_id', '=', user.id)
+        .execute();
+      assert.equal(pending.length, 0, 'no journal row is left by a refused call');
+    });
   });
 }
