@@ -225,6 +225,8 @@ export interface MainDatabase {
 export interface LogDatabase {
   /** log batches written (migration logs-004): a retried or replayed batch that had landed is skipped */
   log_batches: { id: string; created_at: number };
+  /** import progress (migration logs-005): the last source log id copied */
+  imports: { name: string; last_id: number; updated_at: number };
   logs: LogsTable;
   quota_data: QuotaDataTable;
   quota_data_model: QuotaDataModelTable;

@@ -1,0 +1,702 @@
+import { sql } from 'kysely';
+import type { Databases } from '../../db/connect.ts';
+import type { NewLog } from '../../db/schema.ts';
+import type { ChannelKeyCipher } from '../../modules/channels/channel-key.ts';
+import { ChannelsRepo } from '../../modules/channels/channels.repo.ts';
+import { LogType } from '../../modules/logs/log-types.ts';
+import { isSettableOption, OPTION_VALIDATORS } from '../../modules/options/options.validators.ts';
+import type { TokenKeys } from '../../modules/tokens/token-keys.ts';
+import { rebuildRollup } from '../../modules/usage-data/rebuild.ts';
+import { hashAccessToken } from '../../modules/users/password.ts';
+import { int, isDeleted, readBatch, type Source, str, unixOf } from './source.ts';
+
+/** What happened to one table: rows seen in the source, copied now, already there, skipped and why. */
+export interface TableReport {
+  source: number;
+  imported: number;
+  present: number;
+  skipped: Map<string, number>;
+}
+
+export interface ImportOptions {
+  /** where the logs are, when New API kept them apart (LOG_SQL_DSN); else the main source */
+  logs?: Source;
+  dryRun: boolean;
+  batch: number;
+  keys: TokenKeys;
+  cipher: ChannelKeyCipher;
+  /** progress of the logs (rows done, source max id) */
+  onProgress?: (p: { table: string; done: number; lastId: number; maxId: number }) => void;
+  /** one line per notable thing (a table skipped, a multi-key channel) */
+  note?: (line: string) => void;
+}
+
+/** New API's log types → Tollgate's (SPEC §3: 4 and 5 swapped); refund (6) and others have no match. */
+const LOG_TYPE: Record<number, number> = {
+  1: LogType.TopUp,
+  2: LogType.Consume,
+  3: LogType.Manage,
+  4: LogType.System,
+  5: LogType.Error,
+};
+
+/** Channel types the relay speaks today; the others are imported disabled (issue 17 adds them). */
+const SPOKEN_TYPES = new Set([1, 8, 14, 20, 40, 43, 48]);
+
+/** New API option names stored under a module prefix → Tollgate's. */
+const OPTION_RENAMES: Record<string, string> = {
+  'general_setting.docs_link': 'DocsLink',
+  'general_setting.quota_display_type': 'QuotaDisplayType',
+};
+
+/** Copies a New API database into Tollgate's (see cli.ts). Each step can be run again: only new rows go in. */
+export class NewApiImporter {
+  readonly report = new Map<string, TableReport>();
+
+  constructor(
+    private readonly src: Source,
+    private readonly dbs: Databases,
+    private readonly o: ImportOptions,
+  ) {}
+
+  private table(name: string): TableReport {
+    let r = this.report.get(name);
+    if (!r) {
+      r = { source: 0, imported: 0, present: 0, skipped: new Map() };
+      this.report.set(name, r);
+    }
+    return r;
+  }
+
+  private skip(r: TableReport, why: string, n = 1): void {
+    r.skipped.set(why, (r.skipped.get(why) ?? 0) + n);
+  }
+
+  async run(): Promise<void> {
+    await this.users();
+    await this.tokens();
+    await this.channels();
+    await this.options();
+    await this.redemptions();
+    await this.vendorsAndModels();
+    await this.logs();
+    await this.setupRow();
+    if (!this.o.dryRun && this.dbs.main.dialect.kind === 'postgres') await this.resyncSequences();
+  }
+
+  /** Rows of `table` in id order, `batch` at a time, each batch with the ids Tollgate already has. */
+  private async *batches(
+    table: string,
+    wanted: readonly string[],
+    target: 'users' | 'tokens' | 'channels' | 'redemptions',
+  ) {
+    if ((await this.src.columns(table)).size === 0) {
+      this.o.note?.(`${table}: not in the source (an older New API): skipped`);
+      return;
+    }
+    for (let after = 0; ; ) {
+      const rows = await readBatch(this.src, table, wanted, after, this.o.batch);
+      if (rows.length === 0) return;
+      after = int(rows[rows.length - 1].id);
+      const ids = rows.map((r) => int(r.id));
+      const have = new Set(
+        (await this.dbs.main.db.selectFrom(target).select('id').where('id', 'in', ids).execute()).map(
+          (r) => r.id,
+        ),
+      );
+      yield { rows, have };
+    }
+  }
+
+  private async users(): Promise<void> {
+    const r = this.table('users');
+    const cols = [
+      'id',
+      'username',
+      'password',
+      'display_name',
+      'role',
+      'status',
+      'email',
+      'group',
+      'quota',
+      'used_quota',
+      'request_count',
+      'access_token',
+      'created_at',
+      'deleted_at',
+    ];
+    for await (const { rows, have } of this.batches('users', cols, 'users')) {
+      const names = rows.map((u) => str(u.username).toLowerCase());
+      const taken = new Map(
+        (
+          await this.dbs.main.db
+            .selectFrom('users')
+            .select(['id', 'username'])
+            .where((eb) => eb(eb.fn('lower', ['username']), 'in', names))
+            .execute()
+        ).map((u) => [u.username.toLowerCase(), u.id]),
+      );
+      const out = [];
+      for (const u of rows) {
+        r.source += 1;
+        const id = int(u.id);
+        if (have.has(id)) {
+          r.present += 1;
+          continue;
+        }
+        const other = taken.get(str(u.username).toLowerCase());
+        if (other !== undefined) {
+          this.skip(r, `username already taken in Tollgate (by user #${other})`);
+          continue;
+        }
+        const token = str(u.access_token);
+        out.push({
+          id,
+          username: str(u.username),
+          password: str(u.password),
+          display_name: str(u.display_name),
+          role: int(u.role, 1),
+          status: int(u.status, 1),
+          email: str(u.email),
+          group: str(u.group, 'default') || 'default',
+          quota: int(u.quota),
+          used_quota: int(u.used_quota),
+          request_count: int(u.request_count),
+          access_token_hash: token ? hashAccessToken(token) : null,
+          created_at: int(u.created_at),
+          // kept, deleted: their logs still name them and their usernames stay taken, as in New API
+          deleted_at: isDeleted(u) ? unixOf(u.deleted_at) : null,
+        });
+      }
+      if (!this.o.dryRun && out.length > 0) await this.dbs.main.db.insertInto('users').values(out).execute();
+      r.imported += out.length;
+    }
+  }
+
+  private async tokens(): Promise<void> {
+    const r = this.table('tokens');
+    const cols = [
+      'id',
+      'user_id',
+      'key',
+      'status',
+      'name',
+      'created_time',
+      'accessed_time',
+      'expired_time',
+      'remain_quota',
+      'unlimited_quota',
+      'model_limits_enabled',
+      'model_limits',
+      'allow_ips',
+      'used_quota',
+      'group',
+      'deleted_at',
+    ];
+    for await (const { rows, have } of this.batches('tokens', cols, 'tokens')) {
+      const out = [];
+      for (const t of rows) {
+        r.source += 1;
+        const id = int(t.id);
+        if (have.has(id)) {
+          r.present += 1;
+          continue;
+        }
+        if (isDeleted(t)) {
+          this.skip(r, 'deleted in New API');
+          continue;
+        }
+        const key = str(t.key).trim().replace(/^sk-/, '');
+        if (!key) {
+          this.skip(r, 'no key');
+          continue;
+        }
+        // the same `sk-` key keeps working: stored as Tollgate stores keys (keyed hash + encrypted copy)
+        out.push({
+          id,
+          user_id: int(t.user_id),
+          ...this.o.keys.seal(key),
+          name: str(t.name).slice(0, 50) || 'imported',
+          status: int(t.status, 1),
+          created_time: int(t.created_time),
+          accessed_time: int(t.accessed_time),
+          expired_time: int(t.expired_time, -1),
+          remain_quota: int(t.remain_quota),
+          unlimited_quota: int(t.unlimited_quota),
+          used_quota: int(t.used_quota),
+          model_limits_enabled: int(t.model_limits_enabled),
+          model_limits: str(t.model_limits),
+          allow_ips: str(t.allow_ips),
+          group: str(t.group),
+        });
+      }
+      if (!this.o.dryRun && out.length > 0) await this.dbs.main.db.insertInto('tokens').values(out).execute();
+      r.imported += out.length;
+    }
+  }
+
+  private async channels(): Promise<void> {
+    const r = this.table('channels');
+    const repo = new ChannelsRepo(this.dbs.main);
+    const cols = [
+      'id',
+      'type',
+      'key',
+      'status',
+      'name',
+      'weight',
+      'created_time',
+      'test_time',
+      'response_time',
+      'base_url',
+      'models',
+      'group',
+      'used_quota',
+      'model_mapping',
+      'priority',
+      'tag',
+      'remark',
+      'settings',
+      'channel_info',
+    ];
+    for await (const { rows, have } of this.batches('channels', cols, 'channels')) {
+      for (const c of rows) {
+        r.source += 1;
+        const id = int(c.id);
+        if (have.has(id)) {
+          r.present += 1;
+          continue;
+        }
+        let key = str(c.key).trim();
+        let info: { is_multi_key?: boolean; multi_key_status_list?: Record<string, number> } = {};
+        try {
+          info = JSON.parse(str(c.channel_info) || '{}') ?? {};
+        } catch {
+          // unreadable channel_info: a single-key channel
+        }
+        if (info.is_multi_key) {
+          const keys = key.startsWith('[')
+            ? (JSON.parse(key) as unknown[]).map((k) => str(k))
+            : key
+                .split('\n')
+                .map((k) => k.trim())
+                .filter(Boolean);
+          const first = keys.findIndex((_, i) => (info.multi_key_status_list?.[i] ?? 1) === 1);
+          key = keys[first >= 0 ? first : 0] ?? '';
+          this.o.note?.(
+            `channel #${id} "${str(c.name)}": multi-key (${keys.length} keys); imported with its first enabled key (Tollgate has one key per channel)`,
+          );
+          this.skip(r, 'multi-key: imported with one key (not skipped)', 0);
+        }
+        const type = int(c.type, 1);
+        let status = int(c.status, 1);
+        if (!SPOKEN_TYPES.has(type) && status === 1) {
+          status = 2;
+          this.o.note?.(
+            `channel #${id} "${str(c.name)}": type ${type} is not spoken by the relay yet; imported disabled`,
+          );
+        }
+        const row = {
+          id,
+          type,
+          name: str(c.name).slice(0, 128) || `channel ${id}`,
+          key: this.o.cipher.encrypt(key),
+          base_url:
+            str(c.base_url).replace(/\/+$/, '') ||
+            (type === 14 ? 'https://api.anthropic.com' : 'https://api.openai.com'),
+          models: str(c.models),
+          group: str(c.group, 'default') || 'default',
+          model_mapping: str(c.model_mapping),
+          priority: int(c.priority),
+          weight: int(c.weight),
+          status,
+          used_quota: int(c.used_quota),
+          response_time: int(c.response_time),
+          test_time: int(c.test_time),
+          tag: str(c.tag).slice(0, 64),
+          remark: str(c.remark).slice(0, 255),
+          created_time: int(c.created_time),
+          settings: str(c.settings),
+        };
+        if (!this.o.dryRun) {
+          await this.dbs.main.db.insertInto('channels').values(row).execute();
+          await repo.update(row); // writes its serving rows (abilities) from models × groups
+        }
+        r.imported += 1;
+      }
+    }
+  }
+
+  private async options(): Promise<void> {
+    const r = this.table('options');
+    if ((await this.src.columns('options')).size === 0) return;
+    const rows = await this.src.db
+      .selectFrom('options')
+      .select([sql.ref('key').as('key'), sql.ref('value').as('value')])
+      .execute();
+    const current = new Map(
+      (await this.dbs.main.db.selectFrom('options').select(['key', 'value']).execute()).map((o) => [
+        o.key,
+        o.value,
+      ]),
+    );
+    const unknown: string[] = [];
+    for (const o of rows) {
+      r.source += 1;
+      const key = OPTION_RENAMES[str(o.key)] ?? str(o.key);
+      let value = str(o.value);
+      if (key === 'QuotaPerUnit') value = String(Math.round(Number(value)));
+      if (!isSettableOption(key)) {
+        unknown.push(str(o.key));
+        this.skip(r, 'not a Tollgate option');
+        continue;
+      }
+      const problem = OPTION_VALIDATORS[key]?.(value) ?? null;
+      if (problem) {
+        this.skip(r, `invalid for Tollgate (${key}: ${problem})`);
+        continue;
+      }
+      if (current.get(key) === value) {
+        r.present += 1;
+        continue;
+      }
+      if (!this.o.dryRun)
+        await this.dbs.main.dialect.upsertReplace(
+          this.dbs.main.db,
+          'options',
+          { key, value },
+          ['key'],
+          ['value'],
+        );
+      r.imported += 1;
+    }
+    if (unknown.length > 0) this.o.note?.(`options not used by Tollgate: ${unknown.sort().join(', ')}`);
+  }
+
+  private async redemptions(): Promise<void> {
+    const r = this.table('redemptions');
+    const cols = [
+      'id',
+      'user_id',
+      'key',
+      'status',
+      'name',
+      'quota',
+      'created_time',
+      'redeemed_time',
+      'used_user_id',
+      'expired_time',
+      'deleted_at',
+    ];
+    for await (const { rows, have } of this.batches('redemptions', cols, 'redemptions')) {
+      const out = [];
+      for (const c of rows) {
+        r.source += 1;
+        const id = int(c.id);
+        if (have.has(id)) {
+          r.present += 1;
+          continue;
+        }
+        if (isDeleted(c)) {
+          this.skip(r, 'deleted in New API');
+          continue;
+        }
+        const code = str(c.key).trim().toLowerCase();
+        const sealed = this.o.keys.seal(code);
+        out.push({
+          id,
+          user_id: int(c.user_id),
+          key: sealed.key,
+          key_enc: sealed.key_enc,
+          key_hint: `${code.slice(0, 4)}****${code.slice(-4)}`,
+          status: int(c.status, 1),
+          name: str(c.name).slice(0, 64),
+          quota: int(c.quota),
+          created_time: int(c.created_time),
+          redeemed_time: int(c.redeemed_time),
+          used_user_id: int(c.used_user_id),
+          expired_time: int(c.expired_time),
+        });
+      }
+      if (!this.o.dryRun && out.length > 0)
+        await this.dbs.main.db.insertInto('redemptions').values(out).execute();
+      r.imported += out.length;
+    }
+  }
+
+  /** Vendors matched by name (Tollgate ships its own list), model metadata by model name. */
+  private async vendorsAndModels(): Promise<void> {
+    const vr = this.table('vendors');
+    const mr = this.table('models');
+    const vendorId = new Map<number, number>();
+    const main = this.dbs.main;
+    if ((await this.src.columns('vendors')).size > 0) {
+      const mine = new Map(
+        (await main.db.selectFrom('vendors').select(['id', 'name']).execute()).map((v) => [
+          v.name.toLowerCase(),
+          v.id,
+        ]),
+      );
+      for (const v of await readBatch(
+        this.src,
+        'vendors',
+        ['id', 'name', 'description', 'icon', 'status', 'created_time', 'updated_time', 'deleted_at'],
+        0,
+        100_000,
+      )) {
+        vr.source += 1;
+        if (isDeleted(v)) {
+          this.skip(vr, 'deleted in New API');
+          continue;
+        }
+        const found = mine.get(str(v.name).toLowerCase());
+        if (found !== undefined) {
+          vendorId.set(int(v.id), found);
+          vr.present += 1;
+          continue;
+        }
+        vr.imported += 1;
+        if (this.o.dryRun) continue;
+        const id = await main.dialect.insertId(main.db, 'vendors', {
+          name: str(v.name).slice(0, 128),
+          description: str(v.description),
+          icon: str(v.icon),
+          status: int(v.status, 1),
+          created_time: int(v.created_time),
+          updated_time: int(v.updated_time),
+        });
+        vendorId.set(int(v.id), id);
+        mine.set(str(v.name).toLowerCase(), id);
+      }
+    }
+    if ((await this.src.columns('models')).size === 0) return;
+    const known = new Set(
+      (await main.db.selectFrom('model_meta').select('model_name').execute()).map((m) => m.model_name),
+    );
+    for (const m of await readBatch(
+      this.src,
+      'models',
+      [
+        'id',
+        'model_name',
+        'description',
+        'icon',
+        'tags',
+        'vendor_id',
+        'status',
+        'created_time',
+        'updated_time',
+        'deleted_at',
+      ],
+      0,
+      1_000_000,
+    )) {
+      mr.source += 1;
+      const name = str(m.model_name);
+      if (isDeleted(m)) {
+        this.skip(mr, 'deleted in New API');
+        continue;
+      }
+      if (known.has(name)) {
+        mr.present += 1;
+        continue;
+      }
+      known.add(name);
+      mr.imported += 1;
+      if (this.o.dryRun) continue;
+      await main.db
+        .insertInto('model_meta')
+        .values({
+          model_name: name,
+          description: str(m.description),
+          icon: str(m.icon),
+          tags: str(m.tags),
+          vendor_id: vendorId.get(int(m.vendor_id)) ?? 0,
+          status: int(m.status, 1),
+          created_time: int(m.created_time),
+          updated_time: int(m.updated_time),
+        })
+        .execute();
+    }
+  }
+
+  /**
+   * Logs in id order, `batch` rows per transaction, each with the progress marker (table `imports`), so
+   * a second run goes on from the last copied id; types 4 and 5 swapped, `other` kept. Then the hourly
+   * rollups are rebuilt for the hours the copied logs cover.
+   */
+  private async logs(): Promise<void> {
+    const r = this.table('logs');
+    const src = this.o.logs ?? this.src;
+    if ((await src.columns('logs')).size === 0) {
+      this.o.note?.('logs: not in the source: skipped');
+      return;
+    }
+    const name = 'newapi.logs';
+    const ldb = this.dbs.logs;
+    const mark = await ldb.db
+      .selectFrom('imports')
+      .select('last_id')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    let after = Number(mark?.last_id ?? 0);
+    r.present =
+      after > 0
+        ? Number(
+            (
+              await src.db
+                .selectFrom('logs')
+                .select((eb) => eb.fn.countAll<number>().as('n'))
+                .where('id', '<=', after)
+                .executeTakeFirstOrThrow()
+            ).n,
+          )
+        : 0;
+    const max = Number(
+      (
+        await src.db
+          .selectFrom('logs')
+          .select((eb) => eb.fn.max<number>('id').as('m'))
+          .executeTakeFirst()
+      )?.m ?? 0,
+    );
+    const cols = [
+      'id',
+      'user_id',
+      'created_at',
+      'type',
+      'content',
+      'username',
+      'token_name',
+      'model_name',
+      'quota',
+      'prompt_tokens',
+      'completion_tokens',
+      'use_time',
+      'is_stream',
+      'channel_id',
+      'token_id',
+      'group',
+      'ip',
+      'other',
+      'request_id',
+    ];
+    const columns = [
+      'user_id',
+      'username',
+      'created_at',
+      'type',
+      'content',
+      'token_id',
+      'token_name',
+      'model_name',
+      'quota',
+      'prompt_tokens',
+      'completion_tokens',
+      'use_time',
+      'is_stream',
+      'channel_id',
+      'group',
+      'ip',
+      'request_id',
+      'other',
+    ] as const;
+    let first = Number.POSITIVE_INFINITY;
+    let last = 0;
+    let done = 0;
+    for (;;) {
+      const rows = await readBatch(src, 'logs', cols, after, this.o.batch);
+      if (rows.length === 0) break;
+      const out: NewLog[] = [];
+      for (const l of rows) {
+        r.source += 1;
+        const type = LOG_TYPE[int(l.type)];
+        if (type === undefined) {
+          this.skip(
+            r,
+            `type ${int(l.type)} (${int(l.type) === 6 ? 'refund' : 'unknown'}): no such log type in Tollgate`,
+          );
+          continue;
+        }
+        const at = int(l.created_at);
+        first = Math.min(first, at);
+        last = Math.max(last, at);
+        out.push({
+          user_id: int(l.user_id),
+          username: str(l.username),
+          created_at: at,
+          type,
+          content: str(l.content),
+          token_id: int(l.token_id),
+          token_name: str(l.token_name),
+          model_name: str(l.model_name),
+          quota: int(l.quota),
+          prompt_tokens: int(l.prompt_tokens),
+          completion_tokens: int(l.completion_tokens),
+          use_time: int(l.use_time),
+          is_stream: int(l.is_stream),
+          channel_id: int(l.channel_id),
+          group: str(l.group),
+          ip: str(l.ip),
+          request_id: str(l.request_id).slice(0, 64),
+          other: str(l.other),
+        });
+      }
+      after = int(rows[rows.length - 1].id);
+      if (!this.o.dryRun) {
+        const upTo = after;
+        await ldb.db.transaction().execute(async (trx) => {
+          for (let i = 0; i < out.length; i += 500)
+            await ldb.dialect.insertRows(trx, 'logs', columns, out.slice(i, i + 500));
+          await ldb.dialect.upsertReplace(
+            trx,
+            'imports',
+            { name, last_id: upTo, updated_at: Math.floor(Date.now() / 1000) },
+            ['name'],
+            ['last_id', 'updated_at'],
+          );
+        });
+      }
+      r.imported += out.length;
+      done += rows.length;
+      this.o.onProgress?.({ table: 'logs', done, lastId: after, maxId: max });
+    }
+    if (!this.o.dryRun && last > 0) {
+      this.o.note?.(
+        `rebuilding the hourly rollups from ${new Date(first * 1000).toISOString()} to ${new Date(last * 1000).toISOString()}`,
+      );
+      await rebuildRollup(ldb, first, last + 1);
+    }
+  }
+
+  /** A root among the imported users means the system is set up (else the setup wizard would show). */
+  private async setupRow(): Promise<void> {
+    if (this.o.dryRun) return;
+    const main = this.dbs.main.db;
+    if (await main.selectFrom('setup').select('id').executeTakeFirst()) return;
+    const root = await main
+      .selectFrom('users')
+      .select('id')
+      .where('role', '>=', 100)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (root)
+      await main
+        .insertInto('setup')
+        .values({
+          id: 1,
+          version: 'imported from New API',
+          initialized_at: Math.floor(Date.now() / 1000),
+        } as any)
+        .execute();
+  }
+
+  /** Rows inserted with their New API ids: PostgreSQL's sequences must move past them. */
+  private async resyncSequences(): Promise<void> {
+    for (const t of ['users', 'tokens', 'channels', 'redemptions', 'vendors', 'model_meta'])
+      await sql`SELECT setval(pg_get_serial_sequence(${t}, 'id'), GREATEST((SELECT COALESCE(max(id), 0) FROM ${sql.table(t)}), 1))`.execute(
+        this.dbs.main.db,
+      );
+  }
+}

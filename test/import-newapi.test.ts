@@ -1,0 +1,292 @@
+/**
+ * Issue 16 / SPEC §9: a New API database (built from New API's GORM models, on every engine) imported
+ * into Tollgate. Afterwards a user logs in with their New API password, their old `sk-` key relays a call,
+ * log lists, stats and /api/data/ equal the source's, counts match, and a second run adds nothing.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { buildApp } from '../src/app.ts';
+import { openDatabases } from '../src/db/connect.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { NewApiImporter } from '../src/import/newapi/importer.ts';
+import { openSource } from '../src/import/newapi/source.ts';
+import { ChannelKeyCipher } from '../src/modules/channels/channel-key.ts';
+import { LogType } from '../src/modules/logs/log-types.ts';
+import { TokenKeys } from '../src/modules/tokens/token-keys.ts';
+import { asTestApp, testConfig } from './support/app.ts';
+import { engines, freshDatabase, type TestDatabase } from './support/engines.ts';
+import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
+import { NEWAPI, type NewApiSource, newApiDatabase } from './support/newapi-fixture.ts';
+import { client, settled } from './support/relay-fixtures.ts';
+
+const SECRET = 'test-session-secret-0123456789';
+
+async function importInto(target: TestDatabase, from: string, dryRun = false) {
+  const dbs = openDatabases({ sqlDsn: target.dsn, sqlitePath: target.sqlitePath, logSqlDsn: '' });
+  await migrate(dbs);
+  const src = openSource(from);
+  const notes: string[] = [];
+  try {
+    const importer = new NewApiImporter(src, dbs, {
+      dryRun,
+      batch: 3, // several batches even for this small source
+      keys: new TokenKeys(SECRET),
+      cipher: new ChannelKeyCipher(SECRET),
+      note: (l) => notes.push(l),
+    });
+    await importer.run();
+    return { report: importer.report, notes };
+  } finally {
+    await src.close();
+    await dbs.close();
+  }
+}
+
+for (const engine of engines()) {
+  describe(`import a New API database (${engine.name})`, () => {
+    let up: FakeUpstream;
+    let source: NewApiSource;
+    let target: TestDatabase;
+
+    before(async () => {
+      up = await startFakeUpstream();
+      source = await newApiDatabase(engine, up.url);
+      target = await freshDatabase(engine);
+    });
+    after(async () => {
+      await source.close();
+      await target.drop();
+      await up.close();
+    });
+
+    it('a dry run reports what it would do and writes nothing', async () => {
+      const { report } = await importInto(target, source.from, true);
+      assert.equal(report.get('users')!.imported, 3);
+      assert.equal(report.get('tokens')!.imported, 3);
+      assert.equal(report.get('tokens')!.skipped.get('deleted in New API'), 1);
+      const dbs = openDatabases({ sqlDsn: target.dsn, sqlitePath: target.sqlitePath, logSqlDsn: '' });
+      const n = await dbs.main.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      await dbs.close();
+      assert.equal(Number(n.n), 0);
+    });
+
+    it('users, keys, channels, options, codes, vendors and logs arrive; a second run adds nothing', async () => {
+      const { report, notes } = await importInto(target, source.from);
+      const counts = Object.fromEntries(
+        [...report].map(([t, r]) => [
+          t,
+          {
+            source: r.source,
+            imported: r.imported,
+            skipped: [...r.skipped.values()].reduce((a, b) => a + b, 0),
+          },
+        ]),
+      );
+      assert.deepEqual(
+        counts.users,
+        { source: 3, imported: 3, skipped: 0 },
+        'deleted users come along (logs name them)',
+      );
+      assert.deepEqual(counts.tokens, { source: 4, imported: 3, skipped: 1 });
+      assert.deepEqual(counts.channels, { source: 3, imported: 3, skipped: 0 });
+      assert.deepEqual(counts.redemptions, { source: 3, imported: 2, skipped: 1 });
+      assert.deepEqual(
+        counts.logs,
+        { source: 8, imported: 7, skipped: 1 },
+        'the refund log has no Tollgate type',
+      );
+      assert.equal(report.get('options')!.skipped.get('not a Tollgate option'), 1);
+      assert.ok(
+        [...report.get('options')!.skipped.keys()].some((k) =>
+          k.startsWith('invalid for Tollgate (RetryTimes'),
+        ),
+      );
+      assert.ok(notes.some((n) => /multi-key \(3 keys\)/.test(n)));
+      assert.ok(notes.some((n) => /channel #7 .*type 3 .*imported disabled/.test(n)));
+      assert.ok(notes.some((n) => /SMTPServer/.test(n)));
+
+      const again = await importInto(target, source.from);
+      for (const [t, r] of again.report) assert.equal(r.imported, 0, `second run: nothing new in ${t}`);
+      assert.equal(again.report.get('logs')!.present, 8);
+    });
+
+    it('then Tollgate serves them: New API password, old sk- key, access token, logs, stats and charts equal the source', async () => {
+      const config = testConfig({
+        ...(target.dsn ? { SQL_DSN: target.dsn } : { SQLITE_PATH: target.sqlitePath }),
+        SESSION_SECRET: SECRET,
+      });
+      const dbs = openDatabases(config);
+      const { app, ctx } = await buildApp({ config, dbs });
+      await app.ready();
+      const t = asTestApp(app, ctx, engine, () => dbs.close());
+      try {
+        assert.equal(
+          (await t.call({ method: 'GET', url: '/api/setup' })).body.data.status,
+          true,
+          'no setup wizard',
+        );
+        const login = await t.call({
+          method: 'POST',
+          url: '/api/user/login',
+          payload: { username: 'alice', password: NEWAPI.alicePassword },
+        });
+        assert.equal(login.status, 200, JSON.stringify(login.body));
+        const bob = await t.call({
+          method: 'POST',
+          url: '/api/user/login',
+          payload: { username: 'bob', password: 'bob-pass-1234' },
+        });
+        assert.notEqual(bob.status, 200, 'a user deleted in New API stays deleted');
+        const alice = { authorization: `Bearer ${NEWAPI.aliceAccessToken}`, 'new-api-user': '2' };
+        const root = await t.call({
+          method: 'POST',
+          url: '/api/user/login',
+          payload: { username: 'nroot', password: NEWAPI.rootPassword },
+        });
+        const rootCookie = { cookie: String(root.headers['set-cookie']).split(';')[0], 'new-api-user': '1' };
+
+        // the logs as New API had them (types 4 and 5 swapped), before any new call
+        const logs = await t.call({ method: 'GET', url: '/api/log/?p=1&page_size=100', headers: rootCookie });
+        assert.equal(logs.body.data.total, 7);
+        const byType = (ty: number) => logs.body.data.items.filter((l: { type: number }) => l.type === ty);
+        assert.equal(byType(LogType.System)[0].content, 'channel #7 disabled');
+        assert.equal(byType(LogType.Error)[0].content, 'upstream error: 502');
+        assert.match(byType(LogType.TopUp)[0].content, /兑换码ID 2/);
+        assert.equal(
+          byType(LogType.Consume).find((l: { request_id: string }) => l.request_id === 'req-1').other,
+          '{"model_ratio":0.075,"frt":320}',
+        );
+        const total = NEWAPI.consume.reduce((a, b) => a + b, 0);
+        const stat = await t.call({ method: 'GET', url: '/api/log/self/stat', headers: alice });
+        assert.equal(stat.status, 200, JSON.stringify(stat.body));
+        assert.equal(stat.body.data.quota, total);
+        const start = NEWAPI.now - 4 * 86_400;
+        const chart = await t.call({
+          method: 'GET',
+          url: `/api/data/?start_timestamp=${start}&end_timestamp=${NEWAPI.now}`,
+          headers: rootCookie,
+        });
+        assert.equal(
+          chart.body.data.reduce((s: number, r: { quota: number }) => s + r.quota, 0),
+          total,
+          'rollups rebuilt from the logs',
+        );
+        assert.equal(
+          chart.body.data.reduce((s: number, r: { count: number }) => s + r.count, 0),
+          3,
+        );
+
+        // the same sk- key relays a call, through the imported channel (its key decrypts)
+        const res = await client(`${await listenOn(t)}/v1`, `sk-${NEWAPI.aliceKey}`).chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'still here?' }],
+        });
+        assert.equal(res.choices[0].message.content, 'Hello from the fake upstream');
+        assert.equal(up.requests.at(-1)!.headers.authorization, 'Bearer upstream-secret');
+        await settled(t);
+        const expired = await fetch(`${await listenOn(t)}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer sk-${NEWAPI.expiredKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+        });
+        assert.equal(expired.status, 401);
+        const deletedKey = await fetch(`${await listenOn(t)}/v1/models`, {
+          headers: { authorization: `Bearer sk-${NEWAPI.deletedKey}` },
+        });
+        assert.equal(deletedKey.status, 401);
+
+        // the unused redemption code works once; the used one does not
+        const bobless = await t.call({
+          method: 'POST',
+          url: '/api/user/topup',
+          headers: alice,
+          payload: { key: NEWAPI.unusedCode },
+        });
+        assert.equal(bobless.body.data, 250_000);
+        assert.equal(
+          (
+            await t.call({
+              method: 'POST',
+              url: '/api/user/topup',
+              headers: alice,
+              payload: { key: NEWAPI.usedCode },
+            })
+          ).status,
+          409,
+        );
+
+        // options Tollgate knows arrived, under Tollgate's names
+        assert.equal((await t.call({ method: 'GET', url: '/api/notice' })).body.data, 'Moved to Tollgate');
+        assert.equal(
+          (await t.call({ method: 'GET', url: '/api/status' })).body.data.docs_link,
+          'https://docs.example.com',
+        );
+        // an imported channel of a type the relay does not speak waits disabled; the multi-key one uses its first enabled key
+        const chans = await t.call({
+          method: 'GET',
+          url: '/api/channel/?p=1&page_size=10',
+          headers: rootCookie,
+        });
+        const azure = chans.body.data.items.find((c: { id: number }) => c.id === 7);
+        assert.equal(azure.status, 2);
+        assert.equal(JSON.stringify(chans.body).includes('upstream-secret'), false, 'no key in the answer');
+        const vendor = await t.call({ method: 'GET', url: '/api/pricing' });
+        assert.ok(vendor.body.vendors.some((v: { name: string }) => v.name === 'Acme Labs'));
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}
+
+async function listenOn(t: { app: { server: { address(): unknown }; listen(o: object): Promise<unknown> } }) {
+  const addr = t.app.server.address() as { port: number } | null;
+  if (addr) return `http://127.0.0.1:${addr.port}`;
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+}
+
+describe('the import command (sqlite)', () => {
+  it('prints progress and the table of counts; refuses a missing source with one line', async () => {
+    const source = await newApiDatabase({ name: 'sqlite' }, 'http://127.0.0.1:9');
+    const target = await freshDatabase({ name: 'sqlite' });
+    try {
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/import/newapi/cli.ts', '--from', source.from, '--batch', '2'],
+        { encoding: 'utf8', env: { ...process.env, SESSION_SECRET: SECRET, SQLITE_PATH: target.sqlitePath } },
+      );
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stderr, /logs \[#+\.*\] 100\.0%/, 'a progress line with rows/s');
+      assert.match(run.stderr, /rows\/s/);
+      const table = run.stdout.split('\n');
+      assert.match(table[0], /table\s+in New API\s+imported\s+already there\s+skipped\s+in Tollgate now/);
+      assert.ok(
+        table.some((l) => /^logs\s+8\s+7\s+0\s+1\s+7$/.test(l)),
+        run.stdout,
+      );
+      assert.ok(
+        table.some((l) => /^users\s+3\s+3\s+0\s+0\s+3$/.test(l)),
+        run.stdout,
+      );
+      assert.match(run.stdout, /logs: 1 skipped: type 6 \(refund\)/);
+    } finally {
+      await source.close();
+      await target.drop();
+    }
+    const bad = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/import/newapi/cli.ts', '--from', '/nonexistent/newapi.db'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, SESSION_SECRET: SECRET, SQLITE_PATH: '/tmp/tollgate-import-cli-unused.db' },
+      },
+    );
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /no such SQLite file/);
+  });
+});
