@@ -1,5 +1,6 @@
 import { CompiledQuery, type Transaction } from 'kysely';
 import type { DbHandle } from '../db/connect.ts';
+import { sqliteConnectionOf } from '../db/dialects/sqlite.ts';
 import type { MainDatabase, PendingCallsTable } from '../db/schema.ts';
 import { type CallSettlement, sumCalls } from './ledger.ts';
 
@@ -124,7 +125,10 @@ const affected = (r: { numAffectedRows?: bigint }) => Number(r.numAffectedRows ?
  * twice. The reservation also counts the call (`used_quota`, `request_count`) so that settling a call
  * whose estimate was exact (price-billed models) writes nothing for the user.
  */
+type SqliteConnection = NonNullable<ReturnType<typeof sqliteConnectionOf>>;
+
 export class QuotaRepo {
+  private sqlite?: Record<'journal' | 'token' | 'user', { run(...params: unknown[]): { changes: number } }>;
   private readonly reserveUser;
   private readonly reserveToken;
 
@@ -189,6 +193,8 @@ export class QuotaRepo {
       amount: r.amount,
     };
     if (this.h.dialect.kind === 'postgres') return this.reserveInOneStatement(r, now, row);
+    const sqlite = sqliteConnectionOf(this.db);
+    if (sqlite) return this.reserveOnSqlite(sqlite, r, now, row);
     const n = r.amount;
     try {
       // Rows are locked tokens → users, as every quota write does (no deadlock between them); the journal
@@ -204,6 +210,46 @@ export class QuotaRepo {
         if (affected(res) !== 1) throw new Refused('user');
       });
       return 'ok';
+    } catch (err) {
+      if (err instanceof Refused) return err.why;
+      throw err;
+    }
+  }
+
+  /**
+   * SQLite: the same transaction run as one synchronous unit on the better-sqlite3 connection, with its
+   * statements prepared once: four awaited Kysely statements cost a relay call on SQLite a quarter of its
+   * throughput at 10 connections. Taken while holding Kysely's connection, so no Kysely transaction is open
+   * around it; nothing else runs on the event loop meanwhile (a few tens of microseconds).
+   */
+  private async reserveOnSqlite(
+    conn: SqliteConnection,
+    r: Reservation,
+    now: number,
+    row: Record<(typeof JOURNAL_COLUMNS)[number], string | number>,
+  ): Promise<ReserveResult> {
+    this.sqlite ??= {
+      journal: conn.prepare(
+        `INSERT INTO pending_calls (${JOURNAL_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${JOURNAL_COLUMNS.map(() => '?').join(', ')})`,
+      ),
+      token: conn.prepare(
+        'UPDATE tokens SET remain_quota = remain_quota - ?, used_quota = used_quota + ?, accessed_time = ? WHERE id = ? AND remain_quota >= ?',
+      ),
+      user: conn.prepare(
+        'UPDATE users SET quota = quota - ?, used_quota = used_quota + ?, request_count = request_count + 1 WHERE id = ? AND quota >= ?',
+      ),
+    };
+    const st = this.sqlite;
+    const n = r.amount;
+    const reserve = conn.transaction((): ReserveResult => {
+      st.journal.run(...JOURNAL_COLUMNS.map((c) => row[c]));
+      if (r.limitedToken && n > 0 && st.token.run(n, n, now, r.tokenId, n).changes !== 1)
+        throw new Refused('token');
+      if (st.user.run(n, n, r.userId, n).changes !== 1) throw new Refused('user');
+      return 'ok';
+    });
+    try {
+      return await this.db.connection().execute(async () => reserve());
     } catch (err) {
       if (err instanceof Refused) return err.why;
       throw err;

@@ -6,6 +6,10 @@ import { bulkInserter } from './bulk-insert.ts';
 import { onConflictAdder, onConflictReplace, returningInsertId } from './shared-sql.ts';
 import type { SqlDialect } from './types.ts';
 
+/** The better-sqlite3 connection under a Kysely instance (for hot paths that run as one synchronous unit). */
+const raw = new WeakMap<Kysely<any>, Database.Database>();
+export const sqliteConnectionOf = (db: Kysely<any>): Database.Database | undefined => raw.get(db);
+
 const q = (id: string) => `"${id}"`;
 const insert = bulkInserter(q, () => '?');
 
@@ -22,7 +26,9 @@ export const sqliteDialect: SqlDialect = {
     conn.pragma('foreign_keys = OFF');
     // Must be set before the first table exists to take effect; harmless afterwards.
     conn.pragma('auto_vacuum = INCREMENTAL');
-    return new Kysely({ dialect: new SqliteDialect({ database: conn }) });
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: conn }) });
+    raw.set(db, conn);
+    return db;
   },
 
   addId(tb, name = 'id') {

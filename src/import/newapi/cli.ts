@@ -122,8 +122,9 @@ try {
       after.set(name, Number(n?.n ?? 0));
     }
     printReport(importer.report, after, values['dry-run']);
+    const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
     console.log(
-      `\n${values['dry-run'] ? 'dry run (nothing written)' : 'done'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `\n${values['dry-run'] ? 'dry run (nothing written)' : 'done'} in ${((Date.now() - started) / 1000).toFixed(1)} s, peak RSS ${peakMb} MB`,
     );
   } finally {
     await src.close();
