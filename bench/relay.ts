@@ -13,7 +13,8 @@
  * A fourth row, "floor", is a bare Fastify + undici proxy (no auth, billing or logs): the cost of the
  * extra hop itself on this machine, which no gateway of this shape can go below.
  *
- * Options: BENCH_SECONDS (default 10) per measurement; BENCH_PG_URL to run Tollgate on PostgreSQL.
+ * Options: BENCH_SECONDS (default 10) per measurement; BENCH_PG_URL to run Tollgate on PostgreSQL;
+ * BENCH_METRICS=1 to keep Prometheus metrics (what they cost).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,9 @@ async function runTollgate(): Promise<void> {
   );
   // BENCH_PG_URL=postgres://… measures on PostgreSQL (a fresh database on that server) instead of SQLite
   const pgUrl = process.env.BENCH_PG_URL;
-  const t = await startTestApp(pgUrl ? { name: 'postgres', url: pgUrl } : { name: 'sqlite' });
+  // BENCH_METRICS=1: with Prometheus metrics kept (METRICS_TOKEN set), to measure what they cost
+  const env = process.env.BENCH_METRICS === '1' ? { METRICS_TOKEN: 'bench-metrics-token-0123456789' } : {};
+  const t = await startTestApp(pgUrl ? { name: 'postgres', url: pgUrl } : { name: 'sqlite' }, env);
   const root = await setupRoot(t);
   const user = await createActor(t, root, 'bench', { quota: 1_000_000_000_000 });
   await setPricing(t, { ModelRatio: { [MODEL]: 0.075 }, CompletionRatio: { [MODEL]: 4 } });

@@ -7,6 +7,7 @@ import { ClusterSync } from './cluster-sync.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import type { Databases } from './db/connect.ts';
+import { postgresPoolOf } from './db/dialects/postgres.ts';
 import { EventBus } from './events.ts';
 import { Authenticator } from './http/auth.ts';
 import { installErrorHandler } from './http/error-handler.ts';
@@ -16,6 +17,7 @@ import {
   rateLimit,
   redisRateLimitStore,
 } from './http/rate-limit.ts';
+import { Metrics } from './metrics.ts';
 import { CatalogRepo } from './modules/catalog/catalog.repo.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { CatalogService } from './modules/catalog/catalog.service.ts';
@@ -30,6 +32,7 @@ import { LogsRepo } from './modules/logs/logs.repo.ts';
 import { logsRoutes } from './modules/logs/logs.routes.ts';
 import { LogsService } from './modules/logs/logs.service.ts';
 import { RetentionJob } from './modules/logs/retention.ts';
+import { opsRoutes } from './modules/ops/ops.routes.ts';
 import { OptionsRepo } from './modules/options/options.repo.ts';
 import { optionsRoutes } from './modules/options/options.routes.ts';
 import { OptionsService } from './modules/options/options.service.ts';
@@ -126,6 +129,24 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await options.load();
   const sync = new ClusterSync({ options, events, redis: deps.redis ?? null, log: app.log });
   await sync.start();
+  let writerForMetrics: BatchLogWriter | undefined;
+  const metrics =
+    config.metricsToken || config.metricsPort
+      ? new Metrics({
+          logQueue: () => writerForMetrics?.queued ?? 0,
+          pools: () =>
+            (dbs.separateLogDb
+              ? ([
+                  ['main', dbs.main.db],
+                  ['logs', dbs.logs.db],
+                ] as const)
+              : ([['main', dbs.main.db]] as const)
+            ).flatMap(([db, k]) => {
+              const p = postgresPoolOf(k);
+              return p ? [{ db, used: p.totalCount - p.idleCount, waiting: p.waitingCount }] : [];
+            }),
+        })
+      : null;
   const logWriter = new BatchLogWriter({
     db: dbs.logs.db,
     dialect: dbs.logs.dialect,
@@ -134,12 +155,14 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     inTransaction: (trx, rows) => addToRollup(trx, dbs.logs.dialect, rows),
     onError: (err, attempt) => app.log.error({ err, attempt }, 'log batch failed; retrying'),
     spoolPath: config.logSpoolPath,
+    onBatch: metrics ? (rows, seconds) => metrics.logBatchWritten(rows, seconds) : undefined,
     onSpool: (event, rows, path) =>
       app.log.warn(
         { rows, path },
         event === 'spooled' ? 'log rows spooled to disk' : 'spooled log rows written',
       ),
   });
+  writerForMetrics = logWriter;
   // rows an earlier process could not store at shutdown (in the background: the database may be away)
   const logsReplayed = logWriter
     .replaySpool()
@@ -180,6 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     main: dbs.main,
     logs: dbs.logs,
     journal: deps.journal,
+    metrics,
     tokens,
     users: usersRepo,
     channels,
@@ -237,6 +261,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     catalog: new CatalogService(catalogRepo, events),
     pricing: new PricingService(channelsRepo, catalogRepo, options, events),
     relay,
+    metrics,
     startTime: Math.floor(Date.now() / 1000),
     version: VERSION,
     routes: [],
@@ -263,6 +288,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  if (metrics)
+    app.addHook('onResponse', async (request, reply) => {
+      if (reply.statusCode === 429) metrics.refused(request.routeOptions.url ?? 'unmatched');
+    });
   if (config.globalApiRateLimit > 0) {
     const limit = rateLimit(ctx.rateLimits, {
       name: 'global',
@@ -311,6 +340,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await mount(logsRoutes);
   await mount(usageDataRoutes);
   await mount(relayRoutes);
+  await mount(opsRoutes);
   await mount(webRoutesFrom(deps.webDist ?? WEB_DIST));
   return { app, ctx };
 }

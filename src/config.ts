@@ -99,6 +99,13 @@ const envSchema = z.object({
   DB_TIMEOUT_MS: intInRange(100, 600_000, 5000),
   SHUTDOWN_GRACE_SECONDS: intInRange(0, 3600, 30),
   LOG_SPOOL_PATH: z.string().trim().default(''),
+  // GET /metrics on the main port behind `Authorization: Bearer $METRICS_TOKEN`, and/or on METRICS_PORT
+  // without auth (SPEC §11); neither set: no metrics are kept
+  METRICS_TOKEN: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || v.length >= 16, { message: 'must be at least 16 characters' }),
+  METRICS_PORT: intInRange(0, 65535, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -126,6 +133,10 @@ export interface Config {
   quotaSpoolPath: string;
   /** false, a hop count, or the proxies' addresses/CIDRs (Fastify's trustProxy forms) */
   trustProxy: false | number | string[];
+  /** '' = /metrics on the main port answers 404 */
+  metricsToken: string;
+  /** 0 = no metrics port */
+  metricsPort: number;
   logLevel: string;
 }
 
@@ -166,6 +177,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logSpoolPath: spool,
     quotaSpoolPath: spool.replace(/(\.ndjson)?$/, '.quota.ndjson'),
     trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
   };
 }

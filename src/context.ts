@@ -5,6 +5,7 @@ import type { Databases } from './db/connect.ts';
 import type { EventBus } from './events.ts';
 import type { Authenticator, AuthLevel } from './http/auth.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
+import type { Metrics } from './metrics.ts';
 import type { CatalogService } from './modules/catalog/catalog.service.ts';
 import type { AutoEnableJob } from './modules/channels/auto-enable.ts';
 import type { ChannelsService } from './modules/channels/channels.service.ts';
@@ -54,6 +55,8 @@ export interface AppContext {
   pricing: PricingService;
   /** the /v1 relay (pipeline, settlement, shared upstream Agent) */
   relay: RelayService;
+  /** Prometheus metrics, when METRICS_TOKEN or METRICS_PORT is set */
+  metrics: Metrics | null;
   startTime: number;
   version: string;
   /** every /api route with its declared level (filled while routes register) */

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabases } from './db/connect.ts';
@@ -54,6 +55,25 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
+  let metricsServer: ReturnType<typeof createServer> | undefined;
+  // METRICS_PORT (SPEC §11): /metrics without auth on a port of its own, for a scraper on a private network
+  const metrics = ctx.metrics;
+  if (config.metricsPort && metrics) {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    });
+    server.listen(config.metricsPort, config.host);
+    metricsServer = server;
+    app.log.info({ port: config.metricsPort }, 'metrics on their own port');
+  }
+
   // SIGTERM (SPEC §12): stop accepting, give calls under way SHUTDOWN_GRACE_SECONDS, cancel the rest
   // as client aborts (billed for what was sent, logged), flush settlements and logs, exit 0.
   let stopping = false;
@@ -67,6 +87,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, graceMs + 30_000);
     force.unref();
+    metricsServer?.close();
     const closing = app.close(); // stops accepting; in-flight requests finish, then onClose flushes
     const { finished, cancelled } = await ctx.relay.drain(graceMs);
     app.log.info({ finished, cancelled }, 'relay calls finished or cancelled; flushing');

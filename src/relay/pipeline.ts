@@ -1,4 +1,5 @@
 import type { EventBus } from '../events.ts';
+import type { RelayObservation } from '../metrics.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
 import { LogType } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
@@ -26,6 +27,9 @@ export interface RelayDeps {
   counter: TokenCounter;
   /** this instance's id in the reservation journal (journal.ts) */
   owner: string;
+  /** metrics (SPEC §11), when kept: each finished call, each channel disabled automatically */
+  observe?: (o: RelayObservation) => void;
+  onChannelDisabled?: () => void;
 }
 
 /**
@@ -75,6 +79,7 @@ export class RelayPipeline {
       disable: async (c, why) => {
         await deps.channels.setStatus(c.id, 3, 1); // never over an admin's own disable
         deps.events.emit('channel', c.id);
+        deps.onChannelDisabled?.();
         systemLog(c, `disabled automatically after: ${why}`);
       },
       systemLog,

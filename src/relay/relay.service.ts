@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { DbHandle } from '../db/connect.ts';
 import type { LogDatabase, MainDatabase } from '../db/schema.ts';
 import type { EventBus } from '../events.ts';
+import type { Metrics, RelayObservation } from '../metrics.ts';
 import type { ProbeResult } from '../modules/channels/channels.service.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
@@ -44,6 +45,8 @@ export interface RelayServiceDeps {
   quotaSpoolPath?: string;
   /** the reservation journal's heartbeat and orphan bound (tests shorten them) */
   journal?: Partial<JournalTiming>;
+  /** metrics, when kept (SPEC §11) */
+  metrics?: Metrics | null;
 }
 
 /** The relay as the routes see it: handle one call, list models, and drain on shutdown. */
@@ -85,6 +88,8 @@ export class RelayService {
     });
     const deps = {
       owner: this.journal.id,
+      observe: d.metrics ? (o: RelayObservation) => d.metrics!.relay(o) : undefined,
+      onChannelDisabled: d.metrics ? () => d.metrics!.channelDisabled() : undefined,
       tokenAuth: this.tokenAuth,
       channels: d.channels,
       quota: this.quota,

@@ -205,6 +205,16 @@ export class Settlement {
         rc.endpoint === 'embeddings' ? 0 : (o.completion ?? (await counter.count(rc.model, [o.text()])));
     }
     const quota = computeQuota(rc.pricing, { prompt, completion });
+    this.deps.observe?.({
+      model: rc.model,
+      channel: o.channel.id,
+      status: Number(o.extra?.status ?? 200),
+      stream: rc.stream,
+      seconds: (Date.now() - rc.startedAt) / 1000,
+      firstByte: o.frt / 1000,
+      quota,
+      attempts: o.attempts,
+    });
     this.deps.logWriter.write({
       ...baseEntry(rc),
       type: LogType.Consume,
@@ -249,13 +259,31 @@ export class Settlement {
   /** Refunds, writes the one error log, and returns the error to answer with (last status, or 502). */
   fail(rc: RelayContext, f: UpstreamFailure): RelayError {
     const message = redactUpstreamText(f.message);
-    this.track(this.refundAndLog(rc, message, f.attempts, f.channel?.id ?? 0));
     const status = f.status >= 400 ? f.status : 502;
+    this.deps.observe?.({
+      model: rc.model,
+      channel: f.channel?.id ?? 0,
+      status,
+      stream: rc.stream,
+      seconds: (Date.now() - rc.startedAt) / 1000,
+      quota: 0,
+      attempts: f.attempts,
+    });
+    this.track(this.refundAndLog(rc, message, f.attempts, f.channel?.id ?? 0));
     return new RelayError(status, `upstream error: ${message}`, 'upstream_error');
   }
 
   /** A failure after a 2xx (unreadable body): refund and log it like an upstream failure. */
   failAfter(rc: RelayContext, channel: Candidate, attempts: Attempt[], message: string): RelayError {
+    this.deps.observe?.({
+      model: rc.model,
+      channel: channel.id,
+      status: 502,
+      stream: rc.stream,
+      seconds: (Date.now() - rc.startedAt) / 1000,
+      quota: 0,
+      attempts,
+    });
     this.track(this.refundAndLog(rc, message, attempts, channel.id));
     return new RelayError(502, `upstream error: ${message}`, 'upstream_error');
   }

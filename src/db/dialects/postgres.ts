@@ -16,6 +16,10 @@ pg.types.setTypeParser(1700, Number);
  * per call (the reservation's CTE: 0.69 → 0.41 ms a call on loopback). Kysely's driver passes
  * `(text, values)`; everything else goes through unchanged.
  */
+/** The pg pool under a Kysely instance (metrics: connections in use, callers waiting). */
+const pools = new WeakMap<object, pg.Pool>();
+export const postgresPoolOf = (db: object): pg.Pool | undefined => pools.get(db);
+
 const MARK = '/*prepare ';
 function preparedByMarker(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -50,7 +54,9 @@ export const postgresDialect: SqlDialect = {
       client.on('error', () => {});
       preparedByMarker(client);
     });
-    return new Kysely({ dialect: withTimeouts(new PostgresDialect({ pool }), timeoutMs) });
+    const db = new Kysely<any>({ dialect: withTimeouts(new PostgresDialect({ pool }), timeoutMs) });
+    pools.set(db, pool);
+    return db;
   },
 
   addId(tb, name = 'id') {

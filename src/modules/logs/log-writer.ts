@@ -35,6 +35,8 @@ export interface BatchLogWriterOptions {
   spoolPath?: string;
   /** told how many rows went to the spool, or came back from it */
   onSpool?: (event: 'spooled' | 'replayed', rows: number, path: string) => void;
+  /** told after each batch committed: rows stored, seconds the transaction took (metrics) */
+  onBatch?: (rows: number, seconds: number) => void;
 }
 
 /** Every column a log row is written with (toRow fills them all). */
@@ -110,6 +112,11 @@ export class BatchLogWriter implements LogWriter {
   private closing = false;
   /** rows dropped because the buffer was full (database down for long) */
   dropped = 0;
+
+  /** rows waiting to be written */
+  get queued(): number {
+    return this.buffer.length;
+  }
   private batches = 0;
   private readonly batchSize: number;
   private readonly maxDelayMs: number;
@@ -232,6 +239,7 @@ export class BatchLogWriter implements LogWriter {
   private async insert(batch: Pending[], id: string): Promise<void> {
     const kept = batch.filter((p) => p.keep).map((p) => p.row);
     const now = this.now();
+    const t0 = performance.now();
     await this.opts.db.transaction().execute(async (trx) => {
       // exactly once: a retry (or a replay) of a batch whose COMMIT did land finds its id
       if (await trx.selectFrom('log_batches').select('id').where('id', '=', id).executeTakeFirst()) return;
@@ -246,6 +254,7 @@ export class BatchLogWriter implements LogWriter {
         if (counted.length > 0) await this.opts.inTransaction(trx, counted);
       }
     });
+    this.opts.onBatch?.(kept.length, (performance.now() - t0) / 1000);
     if (++this.batches % 1000 === 0)
       await this.opts.db
         .deleteFrom('log_batches')

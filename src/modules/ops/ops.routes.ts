@@ -1,0 +1,64 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { AppContext } from '../../context.ts';
+
+/** A dependency check with a deadline: a frozen database answers "not ready" instead of hanging the probe. */
+async function reachable(check: () => Promise<unknown>, ms = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), ms);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sameSecret = (given: string, expected: string) => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+/**
+ * SPEC §11 for load balancers and monitoring, outside `/api`: `/healthz` (the process answers), `/readyz`
+ * (databases and Redis reachable; 503 naming which is not) and `/metrics` (Prometheus text, behind
+ * `Authorization: Bearer $METRICS_TOKEN`; 404 when no token is configured).
+ */
+export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const { dbs, redis } = ctx;
+    const checks: Array<[string, () => Promise<unknown>]> = [
+      ['database', () => sql`SELECT 1`.execute(dbs.main.db)],
+    ];
+    if (dbs.separateLogDb) checks.push(['log database', () => sql`SELECT 1`.execute(dbs.logs.db)]);
+    if (redis) checks.push(['redis', () => redis.ping()]);
+    const failing = (
+      await Promise.all(checks.map(async ([name, check]) => ((await reachable(check)) ? null : name)))
+    ).filter((n): n is string => n !== null);
+    if (failing.length === 0) return { status: 'ready' };
+    return reply
+      .code(503)
+      .send({ status: 'unavailable', failing, message: `${failing.join(', ')} unavailable` });
+  });
+
+  app.get('/metrics', async (request, reply) => {
+    const token = ctx.config.metricsToken;
+    if (!token || !ctx.metrics) return reply.code(404).send({ error: { message: 'not found' } });
+    const auth = String(request.headers.authorization ?? '');
+    if (!auth.startsWith('Bearer ') || !sameSecret(auth.slice(7), token))
+      return reply
+        .code(401)
+        .send({ error: { message: 'a valid Authorization: Bearer <METRICS_TOKEN> is required' } });
+    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+}
