@@ -53,7 +53,8 @@ async function runTollgate(): Promise<void> {
   // BENCH_PG_URL=postgres://… measures on PostgreSQL (a fresh database on that server) instead of SQLite
   const pgUrl = process.env.BENCH_PG_URL;
   // BENCH_METRICS=1: with Prometheus metrics kept (METRICS_TOKEN set), to measure what they cost
-  const env = process.env.BENCH_METRICS === '1' ? { METRICS_TOKEN: 'bench-metrics-token-0123456789' } : {};
+  const env: Record<string, string> =
+    process.env.BENCH_METRICS === '1' ? { METRICS_TOKEN: 'bench-metrics-token-0123456789' } : {};
   const t = await startTestApp(pgUrl ? { name: 'postgres', url: pgUrl } : { name: 'sqlite' }, env);
   const root = await setupRoot(t);
   const user = await createActor(t, root, 'bench', { quota: 1_000_000_000_000 });

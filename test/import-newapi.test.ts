@@ -243,6 +243,128 @@ for (const engine of engines()) {
   });
 }
 
+for (const engine of engines()) {
+  describe(`import into a Tollgate already in use (${engine.name})`, () => {
+    it('ids Tollgate already uses are not taken as "the same row": users match by name, tokens by key; big batches', async () => {
+      const up = await startFakeUpstream();
+      const source = await newApiDatabase(engine, up.url);
+      const target = await freshDatabase(engine);
+      try {
+        // Tollgate's own users hold ids 1 and 2, and token id 10, before the import
+        const dbs = openDatabases({ sqlDsn: target.dsn, sqlitePath: target.sqlitePath, logSqlDsn: '' });
+        await migrate(dbs);
+        const keys = new TokenKeys(SECRET);
+        const base = {
+          password: 'x',
+          display_name: '',
+          role: 1,
+          status: 1,
+          email: '',
+          group: 'default',
+          quota: 7,
+          used_quota: 0,
+          request_count: 0,
+          access_token_hash: null,
+          created_at: 0,
+          deleted_at: null,
+        };
+        await dbs.main.db
+          .insertInto('users')
+          .values([
+            { id: 1, username: 'root', ...base, role: 100 },
+            { id: 2, username: 'zed', ...base },
+          ])
+          .execute();
+        await dbs.main.db
+          .insertInto('tokens')
+          .values({
+            id: 10,
+            user_id: 2,
+            ...keys.seal('zed-own-key-000000000000000000000000000000000000'),
+            name: 'zed',
+            status: 1,
+            created_time: 0,
+            accessed_time: 0,
+            expired_time: -1,
+            remain_quota: 0,
+            unlimited_quota: 1,
+            used_quota: 0,
+            model_limits_enabled: 0,
+            model_limits: '',
+            allow_ips: '',
+            group: '',
+          } as any)
+          .execute();
+        // and the source holds 1,200 more users (more rows than one INSERT may bind)
+        const src = openDatabases({ sqlDsn: source.db.dsn, sqlitePath: source.db.sqlitePath, logSqlDsn: '' });
+        const many = Array.from({ length: 1200 }, (_, i) => ({
+          id: 100 + i,
+          username: `bulk${i}`,
+          password: 'x',
+          display_name: '',
+          role: 1,
+          status: 1,
+          email: '',
+          quota: 1,
+          used_quota: 0,
+          request_count: 0,
+          group: 'default',
+          aff_code: `b${i}`,
+        }));
+        for (let i = 0; i < many.length; i += 200)
+          await (src.main.db as any)
+            .insertInto('users')
+            .values(many.slice(i, i + 200))
+            .execute();
+        await src.close();
+        await dbs.close();
+
+        const dbs2 = openDatabases({ sqlDsn: target.dsn, sqlitePath: target.sqlitePath, logSqlDsn: '' });
+        const from = openSource(source.from);
+        const importer = new NewApiImporter(from, dbs2, {
+          dryRun: false,
+          batch: 5000,
+          keys,
+          cipher: new ChannelKeyCipher(SECRET),
+        });
+        await importer.run();
+        await from.close();
+        assert.equal(importer.report.get('users')!.imported, 1203);
+        const alice = await dbs2.main.db
+          .selectFrom('users')
+          .selectAll()
+          .where('username', '=', 'alice')
+          .executeTakeFirstOrThrow();
+        assert.notEqual(alice.id, 2, "alice did not take zed's id");
+        const token = await dbs2.main.db
+          .selectFrom('tokens')
+          .selectAll()
+          .where('key', '=', keys.hash(NEWAPI.aliceKey))
+          .executeTakeFirstOrThrow();
+        assert.equal(token.user_id, alice.id, "alice's key belongs to alice");
+        assert.notEqual(token.id, 10);
+        const zedToken = await dbs2.main.db
+          .selectFrom('tokens')
+          .selectAll()
+          .where('id', '=', 10)
+          .executeTakeFirstOrThrow();
+        assert.equal(zedToken.user_id, 2, "zed's token is still zed's");
+        const logs = await dbs2.logs.db
+          .selectFrom('logs')
+          .selectAll()
+          .where('type', '=', LogType.Consume)
+          .execute();
+        assert.ok(logs.length > 0 && logs.every((l) => l.user_id === alice.id), "alice's logs follow alice");
+        await dbs2.close();
+      } finally {
+        await source.close();
+        await target.drop();
+        await up.close();
+      }
+    });
+  });
+}
+
 async function listenOn(t: { app: { server: { address(): unknown }; listen(o: object): Promise<unknown> } }) {
   const addr = t.app.server.address() as { port: number } | null;
   if (addr) return `http://127.0.0.1:${addr.port}`;

@@ -77,7 +77,7 @@ for (const engine of engines()) {
 
     it('orphans of a dead instance are settled from their logs, or billed as reserved and logged as interrupted', async () => {
       const db = await fresh();
-      const t = await openApp(engine, db, spool, { heartbeatMs: 60_000, staleMs: 1000 });
+      const t = await openApp(engine, db, spool, { heartbeatMs: 5000, staleMs: 1000 });
       try {
         const root = await setupRoot(t);
         const user = await createActor(t, root, 'orphans', { quota: 100_000 });
@@ -167,6 +167,45 @@ for (const engine of engines()) {
           ['c-lost-2', 200, LogType.Consume, '10.0.0.9', 1],
         ]);
         assert.deepEqual((await pending(t)).map((p) => p.request_id).sort(), ['c-live', 'c-young']);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('a reservation whose outcome was unknown (timeout around COMMIT) is refunded if it landed, once', async () => {
+      const db = await fresh();
+      const t = await openApp(engine, db, spool, { heartbeatMs: 5000, staleMs: 1000 });
+      try {
+        const root = await setupRoot(t);
+        const user = await createActor(t, root, 'unknown', { quota: 10_000 });
+        const tok = await seedToken(t, { user_id: user.id });
+        const repo = new QuotaRepo(t.ctx.dbs.main);
+        const now = Math.floor(Date.now() / 1000);
+        const r = { userId: user.id, tokenId: tok.id, limitedToken: false, amount: 600 };
+        const journal = {
+          request_id: 'late-commit',
+          owner: t.ctx.relay.journal.id,
+          created_at: now,
+          username: 'unknown',
+          token_name: 't',
+          model_name: 'm',
+          group: 'default',
+          ip: '',
+          path: '/v1/chat/completions',
+          is_stream: 0,
+          rollup: 1,
+        };
+        // it landed after all (the client had been answered 503)
+        assert.equal(await repo.reserve(r, now, journal), 'ok');
+        const before = await userRow(t, user.id);
+        t.ctx.relay.settlement.unknownReservation('late-commit', { ...r }, tok.key);
+        t.ctx.relay.settlement.unknownReservation('late-commit', { ...r }, tok.key); // twice: applied once
+        t.ctx.relay.settlement.unknownReservation('never-landed', { ...r }, tok.key);
+        await settled(t);
+        const after = await userRow(t, user.id);
+        assert.equal(after.quota, before.quota + 600);
+        assert.equal(after.request_count, before.request_count - 1);
+        assert.equal((await pending(t)).filter((p) => p.request_id === 'late-commit').length, 0);
       } finally {
         await t.close();
       }

@@ -185,6 +185,21 @@ for (const engine of engines()) {
       });
       assert.equal(off.status, 200);
       assert.equal(off.body.data.status, 2);
+      // enabling a code that is already on changes nothing and is no error; a used code cannot be toggled
+      const again = await t.call({
+        method: 'PUT',
+        url: '/api/redemption/?status_only=true',
+        headers: root.headers,
+        payload: { id: idOf(c), status: 1 },
+      });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      const usedToggle = await t.call({
+        method: 'PUT',
+        url: '/api/redemption/?status_only=true',
+        headers: root.headers,
+        payload: { id: usedItem.id, status: 1 },
+      });
+      assert.equal(usedToggle.status, 409);
       const disabled = await topup(carol, b);
       assert.equal(disabled.status, 409);
       assert.match(disabled.body.message, /disabled/);

@@ -63,18 +63,16 @@ export class CallJournal {
   /**
    * Says this instance is alive, then recovers orphans in the background and keeps both going.
    * `ready`: work that must land first (the log spool's replay: its rows are logs of journaled calls).
-   * On SQLite one process owns the file, so at start every row it does not own is an orphan.
    */
   async start(ready: Promise<unknown> = Promise.resolve()): Promise<void> {
     await this.beat().catch(this.d.onError);
-    const sole = this.d.main.dialect.kind === 'sqlite';
     this.running = ready
       .catch(() => {})
-      .then(() => this.recover(sole))
+      .then(() => this.recover())
       .catch(this.d.onError);
     this.timer = setInterval(() => {
       void this.beat().catch(this.d.onError);
-      this.running = this.running.then(() => this.recover(false)).catch(this.d.onError);
+      this.running = this.running.then(() => this.recover()).catch(this.d.onError);
     }, this.timing.heartbeatMs);
     this.timer.unref?.();
   }
@@ -103,14 +101,16 @@ export class CallJournal {
   }
 
   /**
-   * Finds the owners that stopped heartbeating (`all`: every owner but this one), claims their rows
-   * older than the stale bound, and settles them. Returns what it did.
+   * Finds the owners that stopped heartbeating, claims their rows older than the stale bound, and settles
+   * them. Returns what it did. On SQLite (one machine, one clock) an owner is gone after two missed
+   * heartbeats; on a server database after `staleMs`, which also covers clocks that differ a little.
    */
-  async recover(all = false): Promise<RecoveryResult> {
+  async recover(): Promise<RecoveryResult> {
     const out: RecoveryResult = { fromLog: 0, interrupted: 0 };
     const { db } = this.d.main;
     const now = Math.floor(Date.now() / 1000);
-    const cutoff = all ? now + 1 : now - Math.ceil(this.timing.staleMs / 1000);
+    const bound = this.d.main.dialect.kind === 'sqlite' ? 2 * this.timing.heartbeatMs : this.timing.staleMs;
+    const cutoff = now - Math.ceil(bound / 1000);
     const dead = await db
       .selectFrom('pending_calls as p')
       .leftJoin('relay_instances as i', 'i.id', 'p.owner')

@@ -9,7 +9,7 @@ import { dispatch } from './dispatch.ts';
 import { PricingCache } from './pricing-tables.ts';
 import { adapterFor } from './providers/index.ts';
 import type { Endpoint } from './providers/types.ts';
-import type { QuotaRepo } from './quota.repo.ts';
+import type { QuotaRepo, Reservation } from './quota.repo.ts';
 import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay-context.ts';
 import { type RelayAuth, RelayError, type TokenAuth } from './token-auth.ts';
 import { countPrompt, type TokenCounter } from './tokenizer.ts';
@@ -30,6 +30,8 @@ export interface RelayDeps {
   /** metrics (SPEC §11), when kept: each finished call, each channel disabled automatically */
   observe?: (o: RelayObservation) => void;
   onChannelDisabled?: () => void;
+  /** a reservation that failed with an unknown outcome (settle.ts refunds it if it landed) */
+  onUnknownReservation?: (requestId: string, r: Reservation, tokenKey: string) => void;
 }
 
 /**
@@ -137,7 +139,7 @@ export class RelayPipeline {
       limitedToken: !auth.token.unlimited_quota,
       amount,
     };
-    const reserved = await this.deps.quota.reserve(reservation, now, {
+    const reserving = this.deps.quota.reserve(reservation, now, {
       request_id: call.requestId,
       owner: this.deps.owner,
       created_at: now,
@@ -150,6 +152,15 @@ export class RelayPipeline {
       is_stream: stream ? 1 : 0,
       rollup: record.rollup ? 1 : 0,
     });
+    let reserved: Awaited<typeof reserving>;
+    try {
+      reserved = await reserving;
+    } catch (err) {
+      // the outcome is unknown (a statement timeout, a connection lost around COMMIT): should it land
+      // after all, its journal row is refunded by the ledger, which touches only rows that exist
+      this.deps.onUnknownReservation?.(call.requestId, reservation, auth.token.key);
+      throw err;
+    }
     if (reserved === 'token') {
       if (await this.deps.quota.markExhausted(auth.token.id)) this.deps.events.emit('token', auth.token.key);
       throw new RelayError(

@@ -313,11 +313,13 @@ export class QuotaRepo {
           .where('quota', '>=', n)
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) !== 1) throw new Refused('user');
-        await trx
+        // the journal row must still be there (not claimed by a recovery): else nothing is taken
+        const journaled = await trx
           .updateTable('pending_calls')
           .set((eb) => ({ amount: eb('amount', '+', n) }))
           .where('request_id', '=', requestId)
-          .execute();
+          .executeTakeFirst();
+        if (Number(journaled.numUpdatedRows) !== 1) throw new Refused('user');
       });
     } catch (err) {
       if (err instanceof Refused) return false;

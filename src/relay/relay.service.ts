@@ -99,7 +99,10 @@ export class RelayService {
       events: d.events,
       counter: this.counter,
     };
-    this.pipeline = new RelayPipeline(deps);
+    this.pipeline = new RelayPipeline({
+      ...deps,
+      onUnknownReservation: (id, r, key) => this.settlement.unknownReservation(id, r, key),
+    });
     this.settlement = new Settlement(deps, (err) => d.log.error({ err }, 'relay settlement failed'));
   }
 

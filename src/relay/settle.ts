@@ -7,6 +7,7 @@ import { type CallSettlement, Ledger } from './ledger.ts';
 
 import type { RelayDeps } from './pipeline.ts';
 import type { Usage } from './providers/types.ts';
+import type { Reservation } from './quota.repo.ts';
 import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
 import { RelayError } from './token-auth.ts';
 import { countPrompt } from './tokenizer.ts';
@@ -184,6 +185,31 @@ export class Settlement {
       }
     });
     return this.flushing;
+  }
+
+  /**
+   * A reservation whose statement failed without a known outcome (timeout, lost connection): a refund is
+   * queued now and again later, guarded by the journal row like every settlement, so it applies once if
+   * the reservation landed after all and never if it did not. No log: the client was answered an error.
+   */
+  unknownReservation(requestId: string, r: Reservation, tokenKey: string): void {
+    const refund = () => {
+      this.ledger.add({
+        requestId,
+        userId: r.userId,
+        tokenId: r.tokenId,
+        tokenKey,
+        limited: r.limitedToken,
+        reserved: r.amount,
+        actual: 0,
+        channelId: 0,
+        at: Math.floor(Date.now() / 1000),
+        refund: true,
+      });
+      this.scheduleFlush();
+    };
+    refund();
+    for (const ms of [10_000, 60_000]) setTimeout(refund, ms).unref?.();
   }
 
   /** Starts after the current I/O turn, so the answer is written before the database is touched. */

@@ -43,6 +43,16 @@ const LOG_TYPE: Record<number, number> = {
 /** Channel types the relay speaks today; the others are imported disabled (issue 17 adds them). */
 const SPOKEN_TYPES = new Set([1, 8, 14, 20, 40, 43, 48]);
 
+/** Where a New API channel without a base URL goes, by type (8, custom, has none: imported disabled). */
+const DEFAULT_BASE_URL: Record<number, string> = {
+  1: 'https://api.openai.com',
+  14: 'https://api.anthropic.com',
+  20: 'https://openrouter.ai/api',
+  40: 'https://api.siliconflow.cn',
+  43: 'https://api.deepseek.com',
+  48: 'https://api.x.ai',
+};
+
 /** New API option names stored under a module prefix → Tollgate's. */
 const OPTION_RENAMES: Record<string, string> = {
   'general_setting.docs_link': 'DocsLink',
@@ -72,24 +82,69 @@ export class NewApiImporter {
     r.skipped.set(why, (r.skipped.get(why) ?? 0) + n);
   }
 
+  /** New API id → Tollgate id of every user, token and channel seen (the same id where it was free). */
+  private readonly userIds = new Map<number, number>();
+  private readonly tokenIds = new Map<number, number>();
+  private readonly channelIds = new Map<number, number>();
+
   async run(): Promise<void> {
-    await this.users();
-    await this.tokens();
-    await this.channels();
-    await this.options();
-    await this.redemptions();
-    await this.vendorsAndModels();
-    await this.logs();
-    await this.setupRow();
-    if (!this.o.dryRun && this.dbs.main.dialect.kind === 'postgres') await this.resyncSequences();
+    try {
+      await this.users();
+      await this.tokens();
+      await this.channels();
+      await this.options();
+      await this.redemptions();
+      await this.vendorsAndModels();
+      await this.logs();
+      await this.setupRow();
+    } finally {
+      // rows went in with New API's ids: PostgreSQL's sequences must move past them, even after a failure
+      if (!this.o.dryRun && this.dbs.main.dialect.kind === 'postgres') await this.resyncSequences();
+    }
   }
 
-  /** Rows of `table` in id order, `batch` at a time, each batch with the ids Tollgate already has. */
-  private async *batches(
-    table: string,
-    wanted: readonly string[],
-    target: 'users' | 'tokens' | 'channels' | 'redemptions',
-  ) {
+  /** Which of `ids` Tollgate already uses in `table` (a New API id is kept only where it is free). */
+  private async takenIds(
+    table: 'users' | 'tokens' | 'channels' | 'redemptions',
+    ids: number[],
+  ): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.dbs.main.db.selectFrom(table).select('id').where('id', 'in', ids).execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Inserts rows (500 per statement: bound parameters stay under every engine's limit), keeping the New API
+   * id where Tollgate has it free (`id` set) and taking a new one otherwise (`id` undefined); returns the
+   * Tollgate ids in order.
+   */
+  private async insert(
+    table: 'users' | 'tokens' | 'redemptions',
+    rows: Array<Record<string, unknown>>,
+  ): Promise<number[]> {
+    const main = this.dbs.main;
+    const keep = rows.filter((r) => r.id !== undefined);
+    for (let i = 0; i < keep.length; i += 500)
+      await main.db
+        .insertInto(table)
+        .values(keep.slice(i, i + 500) as any)
+        .execute();
+    // rows that need a new id: on PostgreSQL the sequence first moves past every id already in the table
+    if (main.dialect.kind === 'postgres' && rows.some((r) => r.id === undefined))
+      await this.resyncSequence(table);
+    const out: number[] = [];
+    for (const r of rows) {
+      if (r.id !== undefined) out.push(r.id as number);
+      else {
+        const { id: _none, ...rest } = r;
+        out.push(await main.dialect.insertId(main.db, table, rest));
+      }
+    }
+    return out;
+  }
+
+  /** Rows of `table` in id order, `batch` at a time. */
+  private async *batches(table: string, wanted: readonly string[]) {
     if ((await this.src.columns(table)).size === 0) {
       this.o.note?.(`${table}: not in the source (an older New API): skipped`);
       return;
@@ -98,13 +153,7 @@ export class NewApiImporter {
       const rows = await readBatch(this.src, table, wanted, after, this.o.batch);
       if (rows.length === 0) return;
       after = int(rows[rows.length - 1].id);
-      const ids = rows.map((r) => int(r.id));
-      const have = new Set(
-        (await this.dbs.main.db.selectFrom(target).select('id').where('id', 'in', ids).execute()).map(
-          (r) => r.id,
-        ),
-      );
-      yield { rows, have };
+      yield rows;
     }
   }
 
@@ -126,9 +175,11 @@ export class NewApiImporter {
       'created_at',
       'deleted_at',
     ];
-    for await (const { rows, have } of this.batches('users', cols, 'users')) {
-      const names = rows.map((u) => str(u.username).toLowerCase());
-      const taken = new Map(
+    for await (const rows of this.batches('users', cols)) {
+      // a user is the same user by name (Tollgate's names are unique ignoring case): a second run, or a
+      // root created in Tollgate before the import, is matched rather than duplicated
+      const names = [...new Set(rows.map((u) => str(u.username).toLowerCase()))];
+      const existing = new Map(
         (
           await this.dbs.main.db
             .selectFrom('users')
@@ -137,22 +188,26 @@ export class NewApiImporter {
             .execute()
         ).map((u) => [u.username.toLowerCase(), u.id]),
       );
-      const out = [];
+      const taken = await this.takenIds(
+        'users',
+        rows.map((u) => int(u.id)),
+      );
+      const out: Array<Record<string, unknown>> = [];
+      const sources: number[] = [];
       for (const u of rows) {
         r.source += 1;
-        const id = int(u.id);
-        if (have.has(id)) {
+        const src = int(u.id);
+        const name = str(u.username).toLowerCase();
+        const same = existing.get(name);
+        if (same !== undefined) {
+          this.userIds.set(src, same);
           r.present += 1;
           continue;
         }
-        const other = taken.get(str(u.username).toLowerCase());
-        if (other !== undefined) {
-          this.skip(r, `username already taken in Tollgate (by user #${other})`);
-          continue;
-        }
+        existing.set(name, src); // a later row differing only in case is the same name here
         const token = str(u.access_token);
         out.push({
-          id,
+          id: taken.has(src) ? undefined : src,
           username: str(u.username),
           password: str(u.password),
           display_name: str(u.display_name),
@@ -168,8 +223,10 @@ export class NewApiImporter {
           // kept, deleted: their logs still name them and their usernames stay taken, as in New API
           deleted_at: isDeleted(u) ? unixOf(u.deleted_at) : null,
         });
+        sources.push(src);
       }
-      if (!this.o.dryRun && out.length > 0) await this.dbs.main.db.insertInto('users').values(out).execute();
+      const ids = this.o.dryRun ? sources : await this.insert('users', out);
+      sources.forEach((src, i) => this.userIds.set(src, ids[i]));
       r.imported += out.length;
     }
   }
@@ -194,12 +251,34 @@ export class NewApiImporter {
       'group',
       'deleted_at',
     ];
-    for await (const { rows, have } of this.batches('tokens', cols, 'tokens')) {
-      const out = [];
+    for await (const rows of this.batches('tokens', cols)) {
+      // a token is the same token by its key
+      const sealed = new Map(
+        rows.map((t) => [int(t.id), this.o.keys.seal(str(t.key).trim().replace(/^sk-/, ''))]),
+      );
+      const hashes = [...sealed.values()].map((k) => k.key);
+      const existing = new Map(
+        (
+          await this.dbs.main.db
+            .selectFrom('tokens')
+            .select(['id', 'key'])
+            .where('key', 'in', hashes)
+            .execute()
+        ).map((t) => [t.key, t.id]),
+      );
+      const taken = await this.takenIds(
+        'tokens',
+        rows.map((t) => int(t.id)),
+      );
+      const out: Array<Record<string, unknown>> = [];
+      const sources: number[] = [];
       for (const t of rows) {
         r.source += 1;
-        const id = int(t.id);
-        if (have.has(id)) {
+        const src = int(t.id);
+        const seal = sealed.get(src)!;
+        const same = existing.get(seal.key);
+        if (same !== undefined) {
+          this.tokenIds.set(src, same);
           r.present += 1;
           continue;
         }
@@ -207,16 +286,21 @@ export class NewApiImporter {
           this.skip(r, 'deleted in New API');
           continue;
         }
-        const key = str(t.key).trim().replace(/^sk-/, '');
-        if (!key) {
+        if (!str(t.key).trim()) {
           this.skip(r, 'no key');
           continue;
         }
+        const owner = this.userIds.get(int(t.user_id));
+        if (owner === undefined) {
+          this.skip(r, 'its user is not in the source');
+          continue;
+        }
+        existing.set(seal.key, src);
         // the same `sk-` key keeps working: stored as Tollgate stores keys (keyed hash + encrypted copy)
         out.push({
-          id,
-          user_id: int(t.user_id),
-          ...this.o.keys.seal(key),
+          id: taken.has(src) ? undefined : src,
+          user_id: owner,
+          ...seal,
           name: str(t.name).slice(0, 50) || 'imported',
           status: int(t.status, 1),
           created_time: int(t.created_time),
@@ -230,8 +314,10 @@ export class NewApiImporter {
           allow_ips: str(t.allow_ips),
           group: str(t.group),
         });
+        sources.push(src);
       }
-      if (!this.o.dryRun && out.length > 0) await this.dbs.main.db.insertInto('tokens').values(out).execute();
+      const ids = this.o.dryRun ? sources : await this.insert('tokens', out);
+      sources.forEach((src, i) => this.tokenIds.set(src, ids[i]));
       r.imported += out.length;
     }
   }
@@ -260,11 +346,27 @@ export class NewApiImporter {
       'settings',
       'channel_info',
     ];
-    for await (const { rows, have } of this.batches('channels', cols, 'channels')) {
+    // a channel is the same channel by type and name (channels have no other natural key); they number in
+    // the hundreds, so Tollgate's are read once
+    const existing = new Map(
+      (await this.dbs.main.db.selectFrom('channels').select(['id', 'type', 'name']).execute()).map((c) => [
+        `${c.type}|${c.name}`,
+        c.id,
+      ]),
+    );
+    for await (const rows of this.batches('channels', cols)) {
+      const taken = await this.takenIds(
+        'channels',
+        rows.map((c) => int(c.id)),
+      );
       for (const c of rows) {
         r.source += 1;
-        const id = int(c.id);
-        if (have.has(id)) {
+        const src = int(c.id);
+        const id = src;
+        const ident = `${int(c.type, 1)}|${str(c.name).slice(0, 128) || `channel ${src}`}`;
+        const same = existing.get(ident);
+        if (same !== undefined) {
+          this.channelIds.set(src, same);
           r.present += 1;
           continue;
         }
@@ -291,20 +393,19 @@ export class NewApiImporter {
         }
         const type = int(c.type, 1);
         let status = int(c.status, 1);
-        if (!SPOKEN_TYPES.has(type) && status === 1) {
+        const baseUrl = str(c.base_url).replace(/\/+$/, '') || (DEFAULT_BASE_URL[type] ?? '');
+        if ((!SPOKEN_TYPES.has(type) || !baseUrl) && status === 1) {
           status = 2;
           this.o.note?.(
-            `channel #${id} "${str(c.name)}": type ${type} is not spoken by the relay yet; imported disabled`,
+            `channel #${id} "${str(c.name)}": ${baseUrl ? `type ${type} is not spoken by the relay yet` : 'no base URL'}; imported disabled`,
           );
         }
         const row = {
-          id,
+          id: taken.has(src) ? 0 : src,
           type,
           name: str(c.name).slice(0, 128) || `channel ${id}`,
           key: this.o.cipher.encrypt(key),
-          base_url:
-            str(c.base_url).replace(/\/+$/, '') ||
-            (type === 14 ? 'https://api.anthropic.com' : 'https://api.openai.com'),
+          base_url: baseUrl,
           models: str(c.models),
           group: str(c.group, 'default') || 'default',
           model_mapping: str(c.model_mapping),
@@ -319,10 +420,18 @@ export class NewApiImporter {
           created_time: int(c.created_time),
           settings: str(c.settings),
         };
+        existing.set(ident, src);
+        let target = src;
         if (!this.o.dryRun) {
-          await this.dbs.main.db.insertInto('channels').values(row).execute();
-          await repo.update(row); // writes its serving rows (abilities) from models × groups
+          // the channel and its serving rows (models × groups) in one transaction
+          if (row.id) await repo.insertWithId(row);
+          else {
+            if (this.dbs.main.dialect.kind === 'postgres') await this.resyncSequence('channels');
+            const { id: _new, ...rest } = row;
+            target = await repo.insert(rest);
+          }
         }
+        this.channelIds.set(src, target);
         r.imported += 1;
       }
     }
@@ -389,12 +498,25 @@ export class NewApiImporter {
       'expired_time',
       'deleted_at',
     ];
-    for await (const { rows, have } of this.batches('redemptions', cols, 'redemptions')) {
-      const out = [];
+    for await (const rows of this.batches('redemptions', cols)) {
+      // a code is the same code by its key
+      const sealed = new Map(rows.map((c) => [int(c.id), this.o.keys.seal(str(c.key).trim().toLowerCase())]));
+      const hashes = [...sealed.values()].map((k) => k.key);
+      const existing = new Set(
+        (
+          await this.dbs.main.db.selectFrom('redemptions').select('key').where('key', 'in', hashes).execute()
+        ).map((c) => c.key),
+      );
+      const taken = await this.takenIds(
+        'redemptions',
+        rows.map((c) => int(c.id)),
+      );
+      const out: Array<Record<string, unknown>> = [];
       for (const c of rows) {
         r.source += 1;
-        const id = int(c.id);
-        if (have.has(id)) {
+        const src = int(c.id);
+        const seal = sealed.get(src)!;
+        if (existing.has(seal.key)) {
           r.present += 1;
           continue;
         }
@@ -402,25 +524,24 @@ export class NewApiImporter {
           this.skip(r, 'deleted in New API');
           continue;
         }
+        existing.add(seal.key);
         const code = str(c.key).trim().toLowerCase();
-        const sealed = this.o.keys.seal(code);
         out.push({
-          id,
-          user_id: int(c.user_id),
-          key: sealed.key,
-          key_enc: sealed.key_enc,
+          id: taken.has(src) ? undefined : src,
+          user_id: this.userIds.get(int(c.user_id)) ?? 0,
+          key: seal.key,
+          key_enc: seal.key_enc,
           key_hint: `${code.slice(0, 4)}****${code.slice(-4)}`,
           status: int(c.status, 1),
           name: str(c.name).slice(0, 64),
           quota: int(c.quota),
           created_time: int(c.created_time),
           redeemed_time: int(c.redeemed_time),
-          used_user_id: int(c.used_user_id),
+          used_user_id: this.userIds.get(int(c.used_user_id)) ?? 0,
           expired_time: int(c.expired_time),
         });
       }
-      if (!this.o.dryRun && out.length > 0)
-        await this.dbs.main.db.insertInto('redemptions').values(out).execute();
+      if (!this.o.dryRun) await this.insert('redemptions', out);
       r.imported += out.length;
     }
   }
@@ -623,12 +744,13 @@ export class NewApiImporter {
         first = Math.min(first, at);
         last = Math.max(last, at);
         out.push({
-          user_id: int(l.user_id),
+          // ids as Tollgate has them (a New API id was kept only where it was free); 0 for what is gone
+          user_id: this.userIds.get(int(l.user_id)) ?? 0,
           username: str(l.username),
           created_at: at,
           type,
           content: str(l.content),
-          token_id: int(l.token_id),
+          token_id: this.tokenIds.get(int(l.token_id)) ?? 0,
           token_name: str(l.token_name),
           model_name: str(l.model_name),
           quota: int(l.quota),
@@ -636,7 +758,7 @@ export class NewApiImporter {
           completion_tokens: int(l.completion_tokens),
           use_time: int(l.use_time),
           is_stream: int(l.is_stream),
-          channel_id: int(l.channel_id),
+          channel_id: this.channelIds.get(int(l.channel_id)) ?? 0,
           group: str(l.group),
           ip: str(l.ip),
           request_id: str(l.request_id).slice(0, 64),
@@ -695,8 +817,12 @@ export class NewApiImporter {
   /** Rows inserted with their New API ids: PostgreSQL's sequences must move past them. */
   private async resyncSequences(): Promise<void> {
     for (const t of ['users', 'tokens', 'channels', 'redemptions', 'vendors', 'model_meta'])
-      await sql`SELECT setval(pg_get_serial_sequence(${t}, 'id'), GREATEST((SELECT COALESCE(max(id), 0) FROM ${sql.table(t)}), 1))`.execute(
-        this.dbs.main.db,
-      );
+      await this.resyncSequence(t);
+  }
+
+  private async resyncSequence(table: string): Promise<void> {
+    await sql`SELECT setval(pg_get_serial_sequence(${table}, 'id'), GREATEST((SELECT COALESCE(max(id), 0) FROM ${sql.table(table)}), 1))`.execute(
+      this.dbs.main.db,
+    );
   }
 }

@@ -169,6 +169,14 @@ export class ChannelsRepo {
     return { items: items as PublicChannel[], total: Number(total.n) };
   }
 
+  /** With its id given (an import keeping New API's ids), serving rows in the same transaction. */
+  async insertWithId(row: ChannelRow): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('channels').values(row).execute();
+      await writeAbilities(trx, row);
+    });
+  }
+
   async insert(row: NewChannel): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const id = await this.h.dialect.insertId(trx, 'channels', row as Record<string, unknown>);

@@ -67,9 +67,18 @@ export class RedemptionsRepo {
     return this.db.selectFrom('redemptions').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async update(id: number, set: Partial<Pick<RedemptionRow, 'name' | 'quota' | 'expired_time' | 'status'>>) {
-    if (Object.keys(set).length > 0)
-      await this.db.updateTable('redemptions').set(set).where('id', '=', id).execute();
+  /**
+   * Changes a code; a status change applies only while the code is not used (conditional, so an edit
+   * racing a redemption cannot turn a used code back into an unused one). False when that refused it.
+   */
+  async update(
+    id: number,
+    set: Partial<Pick<RedemptionRow, 'name' | 'quota' | 'expired_time' | 'status'>>,
+  ): Promise<boolean> {
+    if (Object.keys(set).length === 0) return true;
+    let q = this.db.updateTable('redemptions').set(set).where('id', '=', id);
+    if (set.status !== undefined) q = q.where('status', '!=', REDEMPTION_STATUS.Used);
+    return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
   }
 
   async delete(id: number): Promise<boolean> {

@@ -137,7 +137,8 @@ export class RedemptionsService {
       if (input.quota !== undefined) set.quota = input.quota;
       if (input.expired_time !== undefined) set.expired_time = input.expired_time;
     }
-    await this.d.repo.update(row.id, set);
+    if (!(await this.d.repo.update(row.id, set)))
+      throw conflict('a used redemption code cannot be enabled or disabled');
     return this.view({ ...row, ...set });
   }
 
