@@ -226,7 +226,7 @@ export class NewApiImporter {
         sources.push(src);
       }
       const ids = this.o.dryRun ? sources : await this.insert('users', out);
-      sources.forEach((src, i) => this.userIds.set(src, ids[i]));
+      for (const [i, src] of sources.entries()) this.userIds.set(src, ids[i]);
       r.imported += out.length;
     }
   }
@@ -317,7 +317,7 @@ export class NewApiImporter {
         sources.push(src);
       }
       const ids = this.o.dryRun ? sources : await this.insert('tokens', out);
-      sources.forEach((src, i) => this.tokenIds.set(src, ids[i]));
+      for (const [i, src] of sources.entries()) this.tokenIds.set(src, ids[i]);
       r.imported += out.length;
     }
   }
