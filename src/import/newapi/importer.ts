@@ -4,6 +4,7 @@ import type { NewLog } from '../../db/schema.ts';
 import type { ChannelKeyCipher } from '../../modules/channels/channel-key.ts';
 import { ChannelsRepo } from '../../modules/channels/channels.repo.ts';
 import { LogType } from '../../modules/logs/log-types.ts';
+import { LOG_COLUMNS } from '../../modules/logs/log-writer.ts';
 import { isSettableOption, OPTION_VALIDATORS } from '../../modules/options/options.validators.ts';
 import type { TokenKeys } from '../../modules/tokens/token-keys.ts';
 import { rebuildRollup } from '../../modules/usage-data/rebuild.ts';
@@ -682,47 +683,8 @@ export class NewApiImporter {
           .executeTakeFirst()
       )?.m ?? 0,
     );
-    const cols = [
-      'id',
-      'user_id',
-      'created_at',
-      'type',
-      'content',
-      'username',
-      'token_name',
-      'model_name',
-      'quota',
-      'prompt_tokens',
-      'completion_tokens',
-      'use_time',
-      'is_stream',
-      'channel_id',
-      'token_id',
-      'group',
-      'ip',
-      'other',
-      'request_id',
-    ];
-    const columns = [
-      'user_id',
-      'username',
-      'created_at',
-      'type',
-      'content',
-      'token_id',
-      'token_name',
-      'model_name',
-      'quota',
-      'prompt_tokens',
-      'completion_tokens',
-      'use_time',
-      'is_stream',
-      'channel_id',
-      'group',
-      'ip',
-      'request_id',
-      'other',
-    ] as const;
+    // New API's log columns are Tollgate's (theirs named, ours in the writer's order), plus the id to page by
+    const cols = ['id', ...LOG_COLUMNS];
     let first = Number.POSITIVE_INFINITY;
     let last = 0;
     let done = 0;
@@ -770,7 +732,7 @@ export class NewApiImporter {
         const upTo = after;
         await ldb.db.transaction().execute(async (trx) => {
           for (let i = 0; i < out.length; i += 500)
-            await ldb.dialect.insertRows(trx, 'logs', columns, out.slice(i, i + 500));
+            await ldb.dialect.insertRows(trx, 'logs', LOG_COLUMNS, out.slice(i, i + 500));
           await ldb.dialect.upsertReplace(
             trx,
             'imports',

@@ -40,7 +40,7 @@ export interface BatchLogWriterOptions {
 }
 
 /** Every column a log row is written with (toRow fills them all). */
-const LOG_COLUMNS = [
+export const LOG_COLUMNS = [
   'user_id',
   'username',
   'created_at',
