@@ -212,6 +212,15 @@ export class Settlement {
     for (const ms of [10_000, 60_000]) setTimeout(refund, ms).unref?.();
   }
 
+  /** Metrics never stand in the way of the accounting: a failure there is logged and forgotten. */
+  private observe(o: Parameters<NonNullable<RelayDeps['observe']>>[0]): void {
+    try {
+      this.deps.observe?.(o);
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
   /** Starts after the current I/O turn, so the answer is written before the database is touched. */
   succeed(rc: RelayContext, o: Outcome): void {
     this.track(new Promise<void>((r) => setImmediate(r)).then(() => this.settle(rc, o)));
@@ -231,7 +240,7 @@ export class Settlement {
         rc.endpoint === 'embeddings' ? 0 : (o.completion ?? (await counter.count(rc.model, [o.text()])));
     }
     const quota = computeQuota(rc.pricing, { prompt, completion });
-    this.deps.observe?.({
+    this.observe({
       model: rc.model,
       channel: o.channel.id,
       status: Number(o.extra?.status ?? 200),
@@ -286,7 +295,7 @@ export class Settlement {
   fail(rc: RelayContext, f: UpstreamFailure): RelayError {
     const message = redactUpstreamText(f.message);
     const status = f.status >= 400 ? f.status : 502;
-    this.deps.observe?.({
+    this.observe({
       model: rc.model,
       channel: f.channel?.id ?? 0,
       status,
@@ -301,7 +310,7 @@ export class Settlement {
 
   /** A failure after a 2xx (unreadable body): refund and log it like an upstream failure. */
   failAfter(rc: RelayContext, channel: Candidate, attempts: Attempt[], message: string): RelayError {
-    this.deps.observe?.({
+    this.observe({
       model: rc.model,
       channel: channel.id,
       status: 502,

@@ -126,11 +126,10 @@ export class RedemptionsRepo {
         .where(redeemable(now))
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) {
-        const latest = await trx
-          .selectFrom('redemptions')
-          .select(['status', 'expired_time'])
-          .where('id', '=', code.id)
-          .executeTakeFirst();
+        // a locking read sees the winner's commit (MySQL's REPEATABLE READ snapshot would not)
+        let q = trx.selectFrom('redemptions').select(['status', 'expired_time']).where('id', '=', code.id);
+        if (this.h.dialect.kind !== 'sqlite') q = q.forUpdate();
+        const latest = await q.executeTakeFirst();
         if (latest?.status === REDEMPTION_STATUS.Disabled) return { ok: false, why: 'disabled' };
         if (latest?.status === REDEMPTION_STATUS.Unused) return { ok: false, why: 'expired' };
         return { ok: false, why: 'used' };
