@@ -265,6 +265,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     startTime: Math.floor(Date.now() / 1000),
     version: VERSION,
     routes: [],
+    documented: [],
   };
 
   if (config.initialRoot && !(await setup.status()).status) {
@@ -308,11 +309,25 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   app.decorateRequest('user', null);
   // Every /api route must declare who may call it; the list also feeds the auth-matrix test.
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/') || route.method === 'HEAD') return;
+    if (route.method === 'HEAD') return;
+    if (route.url.startsWith('/v1/'))
+      ctx.documented.push({
+        method: String(route.method),
+        url: route.url,
+        auth: 'token',
+        schemas: route.config?.schemas,
+      });
+    if (!route.url.startsWith('/api/')) return;
     const auth = route.config?.auth;
     if (auth === undefined)
       throw new Error(`route ${String(route.method)} ${route.url} declares no config.auth level`);
     ctx.routes.push({ method: String(route.method), url: route.url, auth });
+    ctx.documented.push({
+      method: String(route.method),
+      url: route.url,
+      auth,
+      schemas: route.config?.schemas,
+    });
   });
   app.addHook('onRequest', ctx.auth.hook());
   retention.start();

@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { Databases } from './db/connect.ts';
 import type { EventBus } from './events.ts';
 import type { Authenticator, AuthLevel } from './http/auth.ts';
+import type { RouteDoc } from './http/openapi.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
 import type { Metrics } from './metrics.ts';
 import type { CatalogService } from './modules/catalog/catalog.service.ts';
@@ -61,4 +62,6 @@ export interface AppContext {
   version: string;
   /** every /api route with its declared level (filled while routes register) */
   routes: Array<{ method: string; url: string; auth: AuthLevel }>;
+  /** every /api and /v1 route with its input schemas: the OpenAPI document (http/openapi.ts) */
+  documented: RouteDoc[];
 }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodType } from 'zod';
 import type { User } from '../db/schema.ts';
 import { hashAccessToken } from '../modules/users/password.ts';
 import type { UsersRepo } from '../modules/users/users.repo.ts';
@@ -16,6 +17,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** every /api route declares its level; the app refuses to start otherwise */
     auth?: AuthLevel;
+    /** the zod schemas the handler parses its input with: the OpenAPI document is generated from them */
+    schemas?: { query?: ZodType; body?: ZodType; params?: ZodType };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { boundedJsonParser } from './json-body.ts';
+import { relayBodies } from './relay.schema.ts';
 
 /** Relay requests carry whole conversations (and images as data URLs): 16 MiB instead of 1 MiB. */
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -17,8 +18,12 @@ export async function relayRoutes(app: FastifyInstance, ctx: AppContext): Promis
       req.relayAuth = await relay.authenticate(req);
     },
   };
-  app.post('/v1/chat/completions', opts, (req, reply) => relay.handle('chat', req, reply));
-  app.post('/v1/completions', opts, (req, reply) => relay.handle('completions', req, reply));
-  app.post('/v1/embeddings', opts, (req, reply) => relay.handle('embeddings', req, reply));
+  const body = (endpoint: keyof typeof relayBodies) => ({
+    ...opts,
+    config: { schemas: { body: relayBodies[endpoint] } },
+  });
+  app.post('/v1/chat/completions', body('chat'), (req, reply) => relay.handle('chat', req, reply));
+  app.post('/v1/completions', body('completions'), (req, reply) => relay.handle('completions', req, reply));
+  app.post('/v1/embeddings', body('embeddings'), (req, reply) => relay.handle('embeddings', req, reply));
   app.get('/v1/models', (req) => relay.models(req));
 }

@@ -21,7 +21,8 @@ const message = z.looseObject({
 
 const promptInput = z.union([z.string(), z.array(z.unknown()).min(1)]);
 
-const schemas: Record<Endpoint, z.ZodType<Record<string, any>>> = {
+/** The request bodies of the `/v1` routes (also what the OpenAPI document shows). */
+export const relayBodies: Record<Endpoint, z.ZodType<Record<string, any>>> = {
   chat: z.looseObject({ ...common, messages: z.array(message).min(1) }),
   completions: z.looseObject({ ...common, prompt: promptInput }),
   embeddings: z.looseObject({ model: common.model, input: promptInput }),
@@ -31,5 +32,5 @@ export function parseRelayBody(endpoint: Endpoint, body: unknown): Record<string
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return parse(z.object({}), 'not an object', 'body');
   }
-  return parse(schemas[endpoint], body, 'body');
+  return parse(relayBodies[endpoint], body, 'body');
 }

@@ -12,10 +12,10 @@ export async function catalogRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.get('/api/vendors/', { config: admin }, async () => ok(await catalog.vendors()));
   app.get('/api/vendors/:id', { config: admin }, async (r) => ok(await catalog.vendor(id(r.params))));
-  app.post('/api/vendors/', { config: admin }, async (r) =>
+  app.post('/api/vendors/', { config: { ...admin, schemas: { body: vendorBody } } }, async (r) =>
     ok(await catalog.createVendor(parse(vendorBody, r.body, 'body'))),
   );
-  app.put('/api/vendors/', { config: admin }, async (r) => {
+  app.put('/api/vendors/', { config: { ...admin, schemas: { body: vendorUpdateBody } } }, async (r) => {
     const body = parse(vendorUpdateBody, r.body, 'body');
     return ok(await catalog.updateVendor(body.id, body));
   });
@@ -26,13 +26,17 @@ export async function catalogRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.get('/api/models/meta/', { config: admin }, async () => ok(await catalog.metas()));
   app.get('/api/models/meta/:id', { config: admin }, async (r) => ok(await catalog.meta(id(r.params))));
-  app.post('/api/models/meta/', { config: admin }, async (r) =>
+  app.post('/api/models/meta/', { config: { ...admin, schemas: { body: modelMetaBody } } }, async (r) =>
     ok(await catalog.createMeta(parse(modelMetaBody, r.body, 'body'))),
   );
-  app.put('/api/models/meta/', { config: admin }, async (r) => {
-    const body = parse(modelMetaUpdateBody, r.body, 'body');
-    return ok(await catalog.updateMeta(body.id, body));
-  });
+  app.put(
+    '/api/models/meta/',
+    { config: { ...admin, schemas: { body: modelMetaUpdateBody } } },
+    async (r) => {
+      const body = parse(modelMetaUpdateBody, r.body, 'body');
+      return ok(await catalog.updateMeta(body.id, body));
+    },
+  );
   app.delete('/api/models/meta/:id', { config: admin }, async (r) => {
     await catalog.delete('model_meta', id(r.params));
     return ok(null);

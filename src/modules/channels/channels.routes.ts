@@ -29,31 +29,39 @@ export async function channelsRoutes(app: FastifyInstance, ctx: AppContext): Pro
   const { channels } = ctx;
   const admin = { auth: 'admin' } as const;
 
-  app.get('/api/channel/', { config: admin }, async (request) => {
-    const q = parse(listChannelsQuery, request.query, 'query');
-    const page = pageOf(q);
-    return ok(
-      await channels.list({
-        status: q.status,
-        type: q.type,
-        group: q.group || undefined,
-        model: q.model || undefined,
-        keyword: q.keyword || undefined,
-        offset: page.offset,
-        limit: page.pageSize,
-        page: page.page,
-      }),
-    );
-  });
+  app.get(
+    '/api/channel/',
+    { config: { ...admin, schemas: { query: listChannelsQuery } } },
+    async (request) => {
+      const q = parse(listChannelsQuery, request.query, 'query');
+      const page = pageOf(q);
+      return ok(
+        await channels.list({
+          status: q.status,
+          type: q.type,
+          group: q.group || undefined,
+          model: q.model || undefined,
+          keyword: q.keyword || undefined,
+          offset: page.offset,
+          limit: page.pageSize,
+          page: page.page,
+        }),
+      );
+    },
+  );
 
-  app.get('/api/channel/test/:id', { config: admin }, async (request) => {
-    const { id } = parse(idParams, request.params, 'params');
-    const { model } = parse(testChannelQuery, request.query, 'query');
-    const r = await channels.test(id, model);
-    // the upstream's failure is not the caller's: 502 with the upstream's status and reason
-    if (!r.ok) throw new AppError(502, `channel test failed (upstream status ${r.status}): ${r.message}`);
-    return ok({ status: r.status, time: r.time, response_time: r.ms });
-  });
+  app.get(
+    '/api/channel/test/:id',
+    { config: { ...admin, schemas: { params: idParams, query: testChannelQuery } } },
+    async (request) => {
+      const { id } = parse(idParams, request.params, 'params');
+      const { model } = parse(testChannelQuery, request.query, 'query');
+      const r = await channels.test(id, model);
+      // the upstream's failure is not the caller's: 502 with the upstream's status and reason
+      if (!r.ok) throw new AppError(502, `channel test failed (upstream status ${r.status}): ${r.message}`);
+      return ok({ status: r.status, time: r.time, response_time: r.ms });
+    },
+  );
 
   // Named sub-paths, declared before the `/:id` routes (SPEC §9: New API's channel editor calls them)
 
@@ -73,31 +81,39 @@ export async function channelsRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.get('/api/channel/models_enabled', { config: admin }, async () => ok(await channels.servedModels()));
 
   /** What the channel's upstream lists at GET /v1/models, with the channel's key. */
-  app.get('/api/channel/fetch_models/:id', { config: admin }, async (request) => {
-    const { id } = parse(idParams, request.params, 'params');
-    return ok(await upstreamList(() => channels.upstreamModels(id)));
-  });
+  app.get(
+    '/api/channel/fetch_models/:id',
+    { config: { ...admin, schemas: { params: idParams } } },
+    async (request) => {
+      const { id } = parse(idParams, request.params, 'params');
+      return ok(await upstreamList(() => channels.upstreamModels(id)));
+    },
+  );
 
   /** The same for an upstream not saved yet (root only: it sends a key the caller typed anywhere). */
-  app.post('/api/channel/fetch_models', { config: { auth: 'root' } }, async (request) => {
-    const body = parse(fetchModelsBody, request.body, 'body');
-    return ok(await upstreamList(() => channels.upstreamModelsOf(body)));
-  });
+  app.post(
+    '/api/channel/fetch_models',
+    { config: { auth: 'root', schemas: { body: fetchModelsBody } } },
+    async (request) => {
+      const body = parse(fetchModelsBody, request.body, 'body');
+      return ok(await upstreamList(() => channels.upstreamModelsOf(body)));
+    },
+  );
 
-  app.get('/api/channel/:id', { config: admin }, async (request) => {
+  app.get('/api/channel/:id', { config: { ...admin, schemas: { params: idParams } } }, async (request) => {
     const { id } = parse(idParams, request.params, 'params');
     return ok(await channels.get(id));
   });
 
-  app.post('/api/channel/', { config: admin }, async (request) =>
+  app.post('/api/channel/', { config: { ...admin, schemas: { body: createChannelBody } } }, async (request) =>
     ok(await channels.create(parse(createChannelBody, request.body, 'body'))),
   );
 
-  app.put('/api/channel/', { config: admin }, async (request) =>
+  app.put('/api/channel/', { config: { ...admin, schemas: { body: updateChannelBody } } }, async (request) =>
     ok(await channels.update(parse(updateChannelBody, request.body, 'body'))),
   );
 
-  app.delete('/api/channel/:id', { config: admin }, async (request) => {
+  app.delete('/api/channel/:id', { config: { ...admin, schemas: { params: idParams } } }, async (request) => {
     const { id } = parse(idParams, request.params, 'params');
     await channels.delete(id);
     return ok(null);

@@ -62,29 +62,33 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
     };
   }
 
-  app.get('/api/log/', { config: admin }, async (request) => {
+  app.get('/api/log/', { config: { ...admin, schemas: { query: adminListQuery } } }, async (request) => {
     const q = parse(adminListQuery, request.query, 'query');
     const page = { ...pageOf(q), cursor: cursorOf(q.cursor), ascending: q.order === 'asc' };
     return ok(await logs.list(await filterOf(q), page, 'admin'));
   });
 
-  app.get('/api/log/self', { config: user }, async (request) => {
+  app.get('/api/log/self', { config: { ...user, schemas: { query: selfListQuery } } }, async (request) => {
     const q = parse(selfListQuery, request.query, 'query');
     const f = await filterOf(q, request.user!.id);
     return ok(await logs.list(f, { ...pageOf(q), cursor: cursorOf(q.cursor) }, 'user'));
   });
 
-  app.get('/api/log/stat', { config: admin }, async (request) => {
+  app.get('/api/log/stat', { config: { ...admin, schemas: { query: adminStatQuery } } }, async (request) => {
     const q = parse(adminStatQuery, request.query, 'query');
     return ok(await logs.stat(await filterOf(q)));
   });
 
-  app.get('/api/log/self/stat', { config: user }, async (request) => {
-    const q = parse(selfStatQuery, request.query, 'query');
-    return ok(await logs.stat(await filterOf(q, request.user!.id)));
-  });
+  app.get(
+    '/api/log/self/stat',
+    { config: { ...user, schemas: { query: selfStatQuery } } },
+    async (request) => {
+      const q = parse(selfStatQuery, request.query, 'query');
+      return ok(await logs.stat(await filterOf(q, request.user!.id)));
+    },
+  );
 
-  app.get('/api/log/search', { config: admin }, async (request) => {
+  app.get('/api/log/search', { config: { ...admin, schemas: { query: searchQuery } } }, async (request) => {
     const { keyword } = parse(searchQuery, request.query, 'query');
     return ok(await logs.search(keyword, undefined, 'admin'));
   });
@@ -95,10 +99,14 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
     windowSec: 60,
     key: (request) => `u${request.user?.id ?? request.ip}`,
   });
-  app.get('/api/log/self/search', { config: user, preHandler: perUserSearch }, async (request) => {
-    const { keyword } = parse(searchQuery, request.query, 'query');
-    return ok(await logs.search(keyword, request.user!.id, 'user'));
-  });
+  app.get(
+    '/api/log/self/search',
+    { config: { ...user, schemas: { query: searchQuery } }, preHandler: perUserSearch },
+    async (request) => {
+      const { keyword } = parse(searchQuery, request.query, 'query');
+      return ok(await logs.search(keyword, request.user!.id, 'user'));
+    },
+  );
 
   // Public and called from other origins (a key holder's own page): CORS for any origin, per-IP limit.
   const cors = async (_request: FastifyRequest, reply: FastifyReply) => {
@@ -112,7 +120,7 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get(
     '/api/log/token',
     {
-      config: pub,
+      config: { ...pub, schemas: { query: tokenLogsQuery } },
       onRequest: cors,
       preHandler: rateLimit(ctx.rateLimits, { name: 'log-token', max: 20, windowSec: 60 }),
     },
@@ -128,7 +136,7 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
   );
 
-  app.delete('/api/log/', { config: admin }, async (request) => {
+  app.delete('/api/log/', { config: { ...admin, schemas: { query: deleteQuery } } }, async (request) => {
     const q = parse(deleteQuery, request.query, 'query');
     if (q.target_timestamp === undefined)
       throw badRequest('target timestamp is required', 'target_timestamp');
@@ -180,15 +188,23 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return reply.send(body);
   };
 
-  app.get('/api/log/export', { config: admin }, async (request, reply) => {
-    const q = parse(adminExportQuery, request.query, 'query');
-    const f = await filterOf(q);
-    return sendCsv(request, reply, () => logs.csv(f, 'admin', q.bom === '1'), 'admin');
-  });
+  app.get(
+    '/api/log/export',
+    { config: { ...admin, schemas: { query: adminExportQuery } } },
+    async (request, reply) => {
+      const q = parse(adminExportQuery, request.query, 'query');
+      const f = await filterOf(q);
+      return sendCsv(request, reply, () => logs.csv(f, 'admin', q.bom === '1'), 'admin');
+    },
+  );
 
-  app.get('/api/log/self/export', { config: user }, async (request, reply) => {
-    const q = parse(selfExportQuery, request.query, 'query');
-    const f = await filterOf(q, request.user!.id);
-    return sendCsv(request, reply, () => logs.csv(f, 'user', q.bom === '1'), 'user');
-  });
+  app.get(
+    '/api/log/self/export',
+    { config: { ...user, schemas: { query: selfExportQuery } } },
+    async (request, reply) => {
+      const q = parse(selfExportQuery, request.query, 'query');
+      const f = await filterOf(q, request.user!.id);
+      return sendCsv(request, reply, () => logs.csv(f, 'user', q.bom === '1'), 'user');
+    },
+  );
 }

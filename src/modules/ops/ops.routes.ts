@@ -1,7 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
+import scalarReference from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { openApiDocument } from '../../http/openapi.ts';
 
 /** A dependency check with a deadline: a frozen database answers "not ready" instead of hanging the probe. */
 async function reachable(check: () => Promise<unknown>, ms = 2000): Promise<boolean> {
@@ -34,6 +36,18 @@ const sameSecret = (given: string, expected: string) => {
  */
 export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // The API's contract (SPEC §11), generated from the routes' own zod schemas once every route is
+  // registered (on first request), and a reference page rendering it (served from node_modules).
+  let document: string | undefined;
+  app.get('/api/openapi.json', { config: { auth: 'public' } }, async (_request, reply) => {
+    document ??= JSON.stringify(openApiDocument(ctx.documented, ctx.version));
+    return reply.type('application/json').send(document);
+  });
+  await app.register(scalarReference, {
+    routePrefix: '/docs',
+    configuration: { url: '/api/openapi.json', title: 'Tollgate API' },
+  });
 
   app.get('/readyz', async (_request, reply) => {
     const { dbs, redis } = ctx;

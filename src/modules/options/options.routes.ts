@@ -15,7 +15,7 @@ export async function optionsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     ok(ctx.options.entries().filter((e) => !SECRET_OPTION_KEYS.has(e.key))),
   );
 
-  app.put('/api/option/', { config: root }, async (request) => {
+  app.put('/api/option/', { config: { ...root, schemas: { body: putOptionBody } } }, async (request) => {
     const { key, value } = parse(putOptionBody, request.body, 'body');
     if (!isSettableOption(key)) throw badRequest(`unknown option key: ${key}`, 'key');
     await ctx.options.set(key, value);

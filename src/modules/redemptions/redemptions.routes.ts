@@ -27,32 +27,49 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
       ),
     );
   };
-  app.get('/api/redemption/', { config: admin }, (request) => list(request.query));
-  app.get('/api/redemption/search', { config: admin }, (request) => list(request.query));
+  app.get('/api/redemption/', { config: { ...admin, schemas: { query: listRedemptionsQuery } } }, (request) =>
+    list(request.query),
+  );
+  app.get(
+    '/api/redemption/search',
+    { config: { ...admin, schemas: { query: listRedemptionsQuery } } },
+    (request) => list(request.query),
+  );
 
-  app.get('/api/redemption/:id', { config: admin }, async (request) => {
+  app.get('/api/redemption/:id', { config: { ...admin, schemas: { params: idParams } } }, async (request) => {
     const { id } = parse(idParams, request.params, 'params');
     return ok(await redemptions.get(id));
   });
 
-  app.post('/api/redemption/', { config: admin }, async (request) =>
-    ok(await redemptions.create(request.user!.id, parse(createRedemptionBody, request.body, 'body'))),
+  app.post(
+    '/api/redemption/',
+    { config: { ...admin, schemas: { body: createRedemptionBody } } },
+    async (request) =>
+      ok(await redemptions.create(request.user!.id, parse(createRedemptionBody, request.body, 'body'))),
   );
 
-  app.put('/api/redemption/', { config: admin }, async (request) => {
-    const { status_only } = parse(updateRedemptionQuery, request.query, 'query');
-    const body = parse(updateRedemptionBody, request.body, 'body');
-    return ok(await redemptions.update(body, !!status_only && status_only !== 'false'));
-  });
+  app.put(
+    '/api/redemption/',
+    { config: { ...admin, schemas: { query: updateRedemptionQuery, body: updateRedemptionBody } } },
+    async (request) => {
+      const { status_only } = parse(updateRedemptionQuery, request.query, 'query');
+      const body = parse(updateRedemptionBody, request.body, 'body');
+      return ok(await redemptions.update(body, !!status_only && status_only !== 'false'));
+    },
+  );
 
   // a named sub-path before `/:id`
   app.delete('/api/redemption/invalid', { config: admin }, async () => ok(await redemptions.deleteInvalid()));
 
-  app.delete('/api/redemption/:id', { config: admin }, async (request) => {
-    const { id } = parse(idParams, request.params, 'params');
-    await redemptions.delete(id);
-    return ok(null);
-  });
+  app.delete(
+    '/api/redemption/:id',
+    { config: { ...admin, schemas: { params: idParams } } },
+    async (request) => {
+      const { id } = parse(idParams, request.params, 'params');
+      await redemptions.delete(id);
+      return ok(null);
+    },
+  );
 
   // per user, like login's per-address limit: a code is 128 random bits, but nobody needs 10 tries a minute
   const perUser = rateLimit(ctx.rateLimits, {
@@ -61,8 +78,12 @@ export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): 
     windowSec: 60,
     key: (request) => String(request.user?.id ?? request.ip),
   });
-  app.post('/api/user/topup', { config: { auth: 'user' }, preHandler: perUser }, async (request) => {
-    const { key } = parse(redeemBody, request.body, 'body');
-    return ok(await redemptions.redeem(request.user!, key));
-  });
+  app.post(
+    '/api/user/topup',
+    { config: { auth: 'user', schemas: { body: redeemBody } }, preHandler: perUser },
+    async (request) => {
+      const { key } = parse(redeemBody, request.body, 'body');
+      return ok(await redemptions.redeem(request.user!, key));
+    },
+  );
 }

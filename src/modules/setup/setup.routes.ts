@@ -12,7 +12,7 @@ const setupBody = z.object({
 
 export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/api/setup', { config: { auth: 'public' } }, async () => ok(await ctx.setup.status()));
-  app.post('/api/setup', { config: { auth: 'public' } }, async (request) => {
+  app.post('/api/setup', { config: { auth: 'public', schemas: { body: setupBody } } }, async (request) => {
     await ctx.setup.run(parse(setupBody, request.body, 'body'));
     return ok(null, 'setup complete');
   });

@@ -11,25 +11,33 @@ const CLOSE = Buffer.from(']}');
 export async function usageDataRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { usageData } = ctx;
 
-  app.get('/api/data/self', { config: { auth: 'user' } }, async (request) => {
-    const q = parse(selfDataQuery, request.query, 'query');
-    const me = request.user!;
-    const rows = await usageData.series({ userId: me.id }, q);
-    return ok(rows.map((r) => ({ ...r, user_id: me.id, username: me.username })));
-  });
+  app.get(
+    '/api/data/self',
+    { config: { auth: 'user', schemas: { query: selfDataQuery } } },
+    async (request) => {
+      const q = parse(selfDataQuery, request.query, 'query');
+      const me = request.user!;
+      const rows = await usageData.series({ userId: me.id }, q);
+      return ok(rows.map((r) => ({ ...r, user_id: me.id, username: me.username })));
+    },
+  );
 
-  app.get('/api/data/', { config: { auth: 'admin' } }, async (request, reply) => {
-    const q = parse(adminDataQuery, request.query, 'query');
-    const filter = { tokenId: q.token_id, channelId: q.channel };
-    if (!q.username && q.granularity === 'hour' && q.token_id === undefined && q.channel === undefined) {
-      // the site-wide hourly chart: pre-serialised settled hours
-      const rows = await usageData.siteHoursJson(q);
-      return reply.type('application/json; charset=utf-8').send(Buffer.concat([OPEN, rows, CLOSE]));
-    }
-    if (!q.username) return ok(await usageData.series(filter, q));
-    // an unknown name matches nobody (deleted users keep their statistics)
-    const userId = (await ctx.usersRepo.idByUsername(q.username)) ?? -1;
-    const rows = await usageData.series({ ...filter, userId }, q);
-    return ok(rows.map((r) => ({ ...r, user_id: userId, username: q.username })));
-  });
+  app.get(
+    '/api/data/',
+    { config: { auth: 'admin', schemas: { query: adminDataQuery } } },
+    async (request, reply) => {
+      const q = parse(adminDataQuery, request.query, 'query');
+      const filter = { tokenId: q.token_id, channelId: q.channel };
+      if (!q.username && q.granularity === 'hour' && q.token_id === undefined && q.channel === undefined) {
+        // the site-wide hourly chart: pre-serialised settled hours
+        const rows = await usageData.siteHoursJson(q);
+        return reply.type('application/json; charset=utf-8').send(Buffer.concat([OPEN, rows, CLOSE]));
+      }
+      if (!q.username) return ok(await usageData.series(filter, q));
+      // an unknown name matches nobody (deleted users keep their statistics)
+      const userId = (await ctx.usersRepo.idByUsername(q.username)) ?? -1;
+      const rows = await usageData.series({ ...filter, userId }, q);
+      return ok(rows.map((r) => ({ ...r, user_id: userId, username: q.username })));
+    },
+  );
 }

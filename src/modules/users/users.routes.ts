@@ -24,18 +24,26 @@ export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promis
   const pub = { auth: 'public' } as const;
   const perIp = (name: string) => rateLimit(ctx.rateLimits, { name, max: 10, windowSec: 60 });
 
-  app.post('/api/user/register', { config: pub, preHandler: perIp('register') }, async (request) => {
-    const created = await users.register(parse(registerBody, request.body, 'body'));
-    return ok(sessionView(created));
-  });
+  app.post(
+    '/api/user/register',
+    { config: { ...pub, schemas: { body: registerBody } }, preHandler: perIp('register') },
+    async (request) => {
+      const created = await users.register(parse(registerBody, request.body, 'body'));
+      return ok(sessionView(created));
+    },
+  );
 
-  app.post('/api/user/login', { config: pub, preHandler: perIp('login') }, async (request) => {
-    const body = parse(loginBody, request.body, 'body');
-    const u = await users.login(body.username, body.password);
-    request.session.set('id', u.id);
-    request.session.set('v', u.session_version);
-    return ok(sessionView(u));
-  });
+  app.post(
+    '/api/user/login',
+    { config: { ...pub, schemas: { body: loginBody } }, preHandler: perIp('login') },
+    async (request) => {
+      const body = parse(loginBody, request.body, 'body');
+      const u = await users.login(body.username, body.password);
+      request.session.set('id', u.id);
+      request.session.set('v', u.session_version);
+      return ok(sessionView(u));
+    },
+  );
 
   // Logging out ends every session of the user, on every instance (SPEC §10), when the cookie is valid.
   app.get('/api/user/logout', { config: pub }, async (request) => {
@@ -55,19 +63,23 @@ export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.get('/api/user/groups', { config: pub }, async () => ok(groupsWithRatios(ctx.options, null)));
 
   /** Models the caller may call: served by an enabled channel in a group they may use (or in `group`). */
-  app.get('/api/user/models', { config: user }, async (request) => {
-    const { group } = parse(userModelsQuery, request.query, 'query');
-    const usable = Object.keys(usableGroups(ctx.options, request.user!.group));
-    const groups = group === undefined ? usable : usable.filter((g) => g === group);
-    return ok(await ctx.channels.servedModels(groups));
-  });
+  app.get(
+    '/api/user/models',
+    { config: { ...user, schemas: { query: userModelsQuery } } },
+    async (request) => {
+      const { group } = parse(userModelsQuery, request.query, 'query');
+      const usable = Object.keys(usableGroups(ctx.options, request.user!.group));
+      const groups = group === undefined ? usable : usable.filter((g) => g === group);
+      return ok(await ctx.channels.servedModels(groups));
+    },
+  );
 
   /** Every group with a ratio (option GroupRatio), for admins' group pickers. */
   app.get('/api/group/', { config: admin }, async () =>
     ok(Object.keys(ctx.options.json<Record<string, number>>('GroupRatio') ?? {}).sort()),
   );
 
-  app.put('/api/user/self', { config: user }, async (request) =>
+  app.put('/api/user/self', { config: { ...user, schemas: { body: updateSelfBody } } }, async (request) =>
     ok(await users.updateSelf(request.user!.id, parse(updateSelfBody, request.body, 'body'))),
   );
 
@@ -75,34 +87,34 @@ export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promis
     ok(await users.newAccessToken(request.user!.id)),
   );
 
-  app.get('/api/user/', { config: admin }, async (request) => {
+  app.get('/api/user/', { config: { ...admin, schemas: { query: listUsersQuery } } }, async (request) => {
     const q = parse(listUsersQuery, request.query, 'query');
     return ok(await users.list({ keyword: q.keyword, ...pageOf(q) }));
   });
 
-  app.get('/api/user/:id', { config: admin }, async (request) => {
+  app.get('/api/user/:id', { config: { ...admin, schemas: { params: idParams } } }, async (request) => {
     const { id } = parse(idParams, request.params, 'params');
     return ok(await users.get(id));
   });
 
-  app.post('/api/user/', { config: admin }, async (request) => {
+  app.post('/api/user/', { config: { ...admin, schemas: { body: createUserBody } } }, async (request) => {
     const body = parse(createUserBody, request.body, 'body');
     if ((body.role ?? 1) >= request.user!.role)
       throw forbidden('cannot create a user of your own role or higher');
     return ok(await users.create(body));
   });
 
-  app.put('/api/user/', { config: admin }, async (request) =>
+  app.put('/api/user/', { config: { ...admin, schemas: { body: updateUserBody } } }, async (request) =>
     ok(await users.update(request.user!, parse(updateUserBody, request.body, 'body'))),
   );
 
-  app.delete('/api/user/:id', { config: admin }, async (request) => {
+  app.delete('/api/user/:id', { config: { ...admin, schemas: { params: idParams } } }, async (request) => {
     const { id } = parse(idParams, request.params, 'params');
     await users.delete(request.user!, id);
     return ok(null);
   });
 
-  app.post('/api/user/manage', { config: admin }, async (request) =>
+  app.post('/api/user/manage', { config: { ...admin, schemas: { body: manageBody } } }, async (request) =>
     ok(await users.manage(request.user!, parse(manageBody, request.body, 'body'))),
   );
 }
