@@ -73,6 +73,8 @@ export interface AppDeps {
   timeouts?: Partial<typeof CLIENT_TIMEOUTS>;
   /** the reservation journal's heartbeat and orphan bound (tests shorten them) */
   journal?: Partial<JournalTiming>;
+  /** where the server log goes (default stdout); tests read it */
+  logStream?: { write(line: string): void };
 }
 
 /**
@@ -109,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
         ? false
         : {
             level: config.logLevel,
+            ...(deps.logStream ? { stream: deps.logStream } : {}),
             serializers: {
               req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
             },

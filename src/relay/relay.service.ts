@@ -169,10 +169,20 @@ export class RelayService {
       endpoint,
       body,
     });
+    // the request's log lines ("request completed" with status and time) name the call: who, which
+    // key (its id, never the key), which model, and below which channel answered (issue 18)
+    const bind = (fields: Record<string, unknown>) => {
+      const log = request.log.child(fields);
+      request.log = log;
+      reply.log = log;
+    };
+    bind({ user_id: rc.auth.user.id, token_id: rc.auth.token.id, model: rc.model, stream: rc.stream });
     let d: Awaited<ReturnType<RelayPipeline['dispatch']>>;
     try {
       d = await this.pipeline.dispatch(rc, abort.signal);
+      bind({ channel: d.channel.id });
     } catch (err) {
+      if (err instanceof UpstreamFailure && err.channel) bind({ channel: err.channel.id });
       if (err instanceof UpstreamFailure) {
         // cancelled by shutdown, not by the client: a retryable 503 for a client that is still there
         const f =

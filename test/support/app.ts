@@ -34,7 +34,7 @@ export async function startTestApp(
   engine: Engine,
   env: Record<string, string> = {},
   patch: Partial<Config> = {},
-  deps: Pick<AppDeps, 'timeouts'> = {},
+  deps: Pick<AppDeps, 'timeouts' | 'logStream'> = {},
 ): Promise<TestApp> {
   const handle = await openTestDatabases(engine);
   const config = { ...testConfig(env), ...patch };
