@@ -4,7 +4,7 @@
  * `GET /api/status` every 10 ms and records each answer's latency while the main thread plays the
  * attacker: a self-registered user with zero quota sending a 64 KB one-word prompt and 16,000 spaces, a
  * deep `p=5000&page_size=100` page of its own logs, one CSV export of its `--rows` rows, then five at
- * once. Prints p50/p99/max of `/api/status` per scenario (SPEC §10: p99 < 50 ms).
+ * once. Prints p50/p99/max of `/api/status` per scenario (CONTRACT §10: p99 < 50 ms).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';

@@ -78,7 +78,7 @@ export interface AppDeps {
 }
 
 /**
- * Slow clients (SPEC §10): the headers must arrive within 15 s and the whole request (body included)
+ * Slow clients (CONTRACT §10): the headers must arrive within 15 s and the whole request (body included)
  * within 60 s; an idle keep-alive connection closes after 72 s (longer than the usual load balancer's
  * 60 s). Node checks these every `checkMs`. Answers may take as long as the upstream needs.
  */
@@ -303,7 +303,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
       windowSec: 60,
     });
     // By the route matched (`//api/status` reaches /api/status), else by the path with its slashes
-    // collapsed: no spelling of a path escapes the limit (SPEC §10).
+    // collapsed: no spelling of a path escapes the limit (CONTRACT §10).
     app.addHook('onRequest', async (request) => {
       const path = request.routeOptions.url ?? request.url.split('?')[0].replace(/\/{2,}/g, '/');
       if (path.startsWith('/api/')) await limit(request);

@@ -44,7 +44,7 @@ export class ClusterSync {
   }
 
   /**
-   * Redis is an accelerator, never a dependency (SPEC §12): start does not wait for it. Whenever the
+   * Redis is an accelerator, never a dependency (CONTRACT §12): start does not wait for it. Whenever the
    * subscriber (re)connects, changes published meanwhile may have been missed, so this instance re-reads
    * the options and drops its channel, user and token caches.
    */

@@ -36,7 +36,7 @@ test('postgres and mysql DSNs are accepted', () => {
   assert.equal(loadConfig({ LOG_SQL_DSN: 'mysql://root@h/db' }).logSqlDsn, 'mysql://root@h/db');
 });
 
-test('TRUST_PROXY is a hop count or a list of proxies, never "trust everything" (SPEC §10)', () => {
+test('TRUST_PROXY is a hop count or a list of proxies, never "trust everything" (CONTRACT §10)', () => {
   const tp = (v: string) => loadConfig({ TRUST_PROXY: v }).trustProxy;
   assert.equal(tp(''), false);
   assert.equal(tp('false'), false);

@@ -36,7 +36,7 @@ function isAddressOrCidr(s: string): boolean {
 }
 
 /**
- * TRUST_PROXY (SPEC §10): never "trust every X-Forwarded-For entry". Empty/false/0: off; a number: that
+ * TRUST_PROXY (CONTRACT §10): never "trust every X-Forwarded-For entry". Empty/false/0: off; a number: that
  * many proxies in front (the client is the entry that many hops from the socket; `true` means 1); else a
  * comma list of the proxies' addresses or CIDRs. null when malformed.
  */
@@ -100,7 +100,7 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: intInRange(0, 3600, 30),
   LOG_SPOOL_PATH: z.string().trim().default(''),
   // GET /metrics on the main port behind `Authorization: Bearer $METRICS_TOKEN`, and/or on METRICS_PORT
-  // without auth (SPEC §11); neither set: no metrics are kept
+  // without auth (CONTRACT §11); neither set: no metrics are kept
   METRICS_TOKEN: z
     .string()
     .default('')
@@ -123,7 +123,7 @@ export interface Config {
   channelKeySecret: string;
   initialRoot: { username: string; password: string; accessToken: string } | null;
   globalApiRateLimit: number;
-  /** bound on a database connection acquire and on each statement (SPEC §12): past it, 503 */
+  /** bound on a database connection acquire and on each statement (CONTRACT §12): past it, 503 */
   dbTimeoutMs: number;
   /** how long calls under way may run on after SIGTERM before they are cancelled */
   shutdownGraceSeconds: number;

@@ -48,7 +48,7 @@ export interface AppContext {
   autoEnable: AutoEnableJob;
   /** keeps options and caches current across instances (Redis pub/sub or periodic reload) */
   sync: ClusterSync;
-  /** hourly usage rollups for charts (SPEC §4) */
+  /** hourly usage rollups for charts (CONTRACT §4) */
   usageData: UsageDataService;
   /** vendors and model metadata (admin CRUD) */
   catalog: CatalogService;

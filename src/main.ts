@@ -38,12 +38,12 @@ async function main(): Promise<void> {
     await setup.close();
   }
   const dbs = openDatabases({ ...config, servingTimeoutMs: config.dbTimeoutMs });
-  // Redis is an accelerator (SPEC §12): commands fail at once while it is away (no offline queue), the
+  // Redis is an accelerator (CONTRACT §12): commands fail at once while it is away (no offline queue), the
   // client reconnects by itself, and start-up does not wait for it.
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
   const { app, ctx } = await buildApp({ config, dbs, redis: redis as any });
 
-  // Last resort (SPEC §12): a dependency's stray error is logged and the process keeps serving; an
+  // Last resort (CONTRACT §12): a dependency's stray error is logged and the process keeps serving; an
   // exception of our own leaves state unknown, so it is logged and the process exits for its supervisor.
   process.on('unhandledRejection', (err) => app.log.error({ err }, 'unhandled rejection (kept serving)'));
   process.on('uncaughtException', (err) => {
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   });
 
   let metricsServer: ReturnType<typeof createServer> | undefined;
-  // METRICS_PORT (SPEC §11): /metrics without auth on a port of its own, for a scraper on a private network
+  // METRICS_PORT (CONTRACT §11): /metrics without auth on a port of its own, for a scraper on a private network
   const metrics = ctx.metrics;
   if (config.metricsPort && metrics) {
     const server = createServer((req, res) => {
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     app.log.info({ port: config.metricsPort }, 'metrics on their own port');
   }
 
-  // SIGTERM (SPEC §12): stop accepting, give calls under way SHUTDOWN_GRACE_SECONDS, cancel the rest
+  // SIGTERM (CONTRACT §12): stop accepting, give calls under way SHUTDOWN_GRACE_SECONDS, cancel the rest
   // as client aborts (billed for what was sent, logged), flush settlements and logs, exit 0.
   let stopping = false;
   const stop = async (signal: string) => {

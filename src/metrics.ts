@@ -22,7 +22,7 @@ export interface RelayObservation {
 }
 
 /**
- * Prometheus metrics (SPEC §11), one registry per app. Labels are bounded by configuration: models and
+ * Prometheus metrics (CONTRACT §11), one registry per app. Labels are bounded by configuration: models and
  * channels an operator set up, statuses, route patterns; never user ids, token names or raw paths.
  */
 export class Metrics {

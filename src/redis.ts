@@ -1,7 +1,7 @@
 import { createClient } from 'redis';
 
 /**
- * The Redis client, as an accelerator and never a dependency (SPEC §12): commands fail at once while it
+ * The Redis client, as an accelerator and never a dependency (CONTRACT §12): commands fail at once while it
  * is away (no offline queue, so nothing waits on it), the client reconnects by itself with backoff, and
  * the caller does not wait for the first connection. One log line per outage.
  */

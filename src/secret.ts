@@ -13,7 +13,7 @@ export function secretFilePath(sqlitePath: string): string {
 const LEGACY_OPTION = 'SessionSecret';
 
 /**
- * SPEC §10: the secret that signs sessions and encrypts keys is never in the database, so a copy of the
+ * CONTRACT §10: the secret that signs sessions and encrypts keys is never in the database, so a copy of the
  * database file grants nothing. SESSION_SECRET, else (SQLite) a file generated once beside the database;
  * with an external database and no SESSION_SECRET, start-up refuses. A secret an older release stored in
  * the options table is moved to the file (SQLite) or must be set as SESSION_SECRET (external database).

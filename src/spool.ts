@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 
 /**
  * A local file of JSON lines for what a database could not take at shutdown (log rows, settlements;
- * SPEC §12), written back at the next start.
+ * CONTRACT §12), written back at the next start.
  */
 
 /** Appends one JSON line per item (mode 0600: rows may carry IPs and user names). */

@@ -1,5 +1,5 @@
 /**
- * SPEC §12 channel health: 5xx/429/no answer → a cooldown (never a disable); a bad key disables only with
+ * CONTRACT §12 channel health: 5xx/429/no answer → a cooldown (never a disable); a bad key disables only with
  * AutomaticDisableChannelEnabled; AutomaticEnableChannelEnabled re-tests disabled channels. Issue 19 saw
  * a few deliberate 5xx take the busiest channel offline until an admin acted.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §12: no fault of the database ends the process. The app talks to the real PostgreSQL / MariaDB
+ * CONTRACT §12: no fault of the database ends the process. The app talks to the real PostgreSQL / MariaDB
  * through a loopback TCP proxy the test cuts (a restart) and freezes (a hung server) under load; every
  * request meanwhile gets an answer (503 "database unavailable" within the timeout, not a hang or a 500),
  * and the app serves again once the database is back. Issue 19 measured 5 of 5 processes dying on a
@@ -164,7 +164,7 @@ describe('Redis faults: an accelerator, never a dependency (sqlite + Redis)', {
     );
   });
 
-  it('a channel cooling down on one instance is skipped by the others (SPEC §12: shared through Redis)', async () => {
+  it('a channel cooling down on one instance is skipped by the others (CONTRACT §12: shared through Redis)', async () => {
     const [a, b] = apps;
     while (!a.redis.isReady || !b.redis.isReady) await new Promise((r) => setTimeout(r, 20));
     const channel = {

@@ -1,5 +1,5 @@
 /**
- * Issue 16 / SPEC §9: a New API database (built from New API's GORM models, on every engine) imported
+ * Issue 16 / CONTRACT §9: a New API database (built from New API's GORM models, on every engine) imported
  * into Tollgate. Afterwards a user logs in with their New API password, their old `sk-` key relays a call,
  * log lists, stats and /api/data/ equal the source's, counts match, and a second run adds nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §12, issue 19: the reservation journal. kill -9 at 560 req/s left 50 answered calls with no log
+ * CONTRACT §12, issue 19: the reservation journal. kill -9 at 560 req/s left 50 answered calls with no log
  * and 1,416 quota taken but never logged: reservations of calls in flight were never reconciled. Here
  * the gateway runs as its own process (src/main.ts), is killed with SIGKILL under load, and the next start
  * settles every orphaned call: each answered call has exactly one log, and the quota taken from the user

@@ -1,5 +1,5 @@
 /**
- * SPEC §11 / issue 18: `/metrics` after relayed calls (non-stream, stream, a retry, an upstream error)
+ * CONTRACT §11 / issue 18: `/metrics` after relayed calls (non-stream, stream, a retry, an upstream error)
  * counts them with bounded labels; `/healthz` answers; `/readyz` names the dependency that is down.
  */
 import assert from 'node:assert/strict';

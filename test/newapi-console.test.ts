@@ -1,5 +1,5 @@
 /**
- * SPEC §9, issue 13: New API's own console against Tollgate. Each request below is what that console
+ * CONTRACT §9, issue 13: New API's own console against Tollgate. Each request below is what that console
  * sends (QuantumNous/new-api web/src: hooks/usage-logs, hooks/dashboard, hooks/tokens, hooks/channels,
  * hooks/redemptions, helpers/data.js, model-pricing), with its empty filters, its `size`, its trailing
  * slashes and its New-Api-User header; each answer is checked for the fields and types the console reads.

@@ -1,5 +1,5 @@
 /**
- * SPEC §11 / issue 18: the OpenAPI document is generated from the schemas that validate each route, is a
+ * CONTRACT §11 / issue 18: the OpenAPI document is generated from the schemas that validate each route, is a
  * valid OpenAPI 3.1 document, lists every registered route, and its `/v1` request bodies accept what the
  * official `openai` client's own types describe.
  */

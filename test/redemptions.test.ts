@@ -1,5 +1,5 @@
 /**
- * SPEC §6 redemption codes on New API's routes, with the bodies and query strings New API's console sends
+ * CONTRACT §6 redemption codes on New API's routes, with the bodies and query strings New API's console sends
  * (web/src/hooks/redemptions, components/topup): admin batches, list/search, enable/disable with
  * `?status_only=true`, delete invalid; a user's `POST /api/user/topup {key}` redeems once, adds the quota
  * and writes the type-1 (top-up) log in the same transaction, however many requests race for the code.

@@ -1,5 +1,5 @@
 /**
- * SPEC §10: quota is never spent beyond what a user has. Reservations cover the completion
+ * CONTRACT §10: quota is never spent beyond what a user has. Reservations cover the completion
  * (`max_tokens`, else DefaultCompletionReserve), streams are cut when they pass what is left, and a
  * non-stream overrun leaves the user below zero by that overrun only. Logs reconcile with the quota
  * taken to the unit.

@@ -1,5 +1,5 @@
 /**
- * SPEC §10, issue 12: each finding of the attacker's run, played again against the whole app.
+ * CONTRACT §10, issue 12: each finding of the attacker's run, played again against the whole app.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * SPEC §12 shutdown: calls under way get the grace to finish, the rest are cancelled as client aborts
+ * CONTRACT §12 shutdown: calls under way get the grace to finish, the rest are cancelled as client aborts
  * (billed for what was sent, logged), new calls are refused with a retryable 503; log rows the log
  * database cannot take at shutdown go to a local spool that the next start writes. Issue 19: SIGTERM
  * with the log database away lost all 1,020 buffered logs; long streams were cut with no log.

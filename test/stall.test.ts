@@ -1,5 +1,5 @@
 /**
- * SPEC §10: no request holds the event loop. Each attack of issue 12 is played against the whole app
+ * CONTRACT §10: no request holds the event loop. Each attack of issue 12 is played against the whole app
  * (SQLite: its reads are synchronous, the worst case) while the loop's delay is measured in-process.
  */
 import assert from 'node:assert/strict';

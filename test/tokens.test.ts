@@ -40,7 +40,7 @@ for (const engine of engines()) {
       assert.equal(tok.model_limits, 'gpt-4o,gpt-4o-mini');
       assert.equal(tok.allow_ips, '10.0.0.0/8\n2001:db8::/32\n192.168.1.7');
 
-      // SPEC §10: the row holds a keyed hash and an encrypted copy, never the key
+      // CONTRACT §10: the row holds a keyed hash and an encrypted copy, never the key
       const stored = await t.ctx.dbs.main.db
         .selectFrom('tokens')
         .selectAll()
@@ -293,7 +293,7 @@ for (const engine of engines()) {
         url: '/api/token/search?keyword=',
         headers: alice.headers,
       });
-      // empty = absent (SPEC §1): the caller's tokens, newest first, as New API answers it
+      // empty = absent (CONTRACT §1): the caller's tokens, newest first, as New API answers it
       assert.equal(empty.status, 200);
       assert.ok(empty.body.data.length >= 2);
       assert.ok(empty.body.data.every((x: { user_id: number }) => x.user_id === alice.id));

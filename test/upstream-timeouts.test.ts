@@ -1,5 +1,5 @@
 /**
- * SPEC §12 upstream timeouts: a hung upstream is left for the next channel after RelayTimeout (a whole
+ * CONTRACT §12 upstream timeouts: a hung upstream is left for the next channel after RelayTimeout (a whole
  * non-stream call) or StreamFirstByteTimeout; a non-stream call whose client leaves is cancelled
  * upstream, refunded and logged as 499 with its attempts. Issue 19: a hung upstream was failed over only
  * after 300 s, and a client that gave up at 10 s was still billed "API call succeeded".

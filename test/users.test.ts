@@ -242,7 +242,7 @@ for (const engine of engines()) {
     });
 
     test('bad input: non-numeric ids, malformed JSON, oversized bodies → 4xx naming the problem, never 500', async () => {
-      // a path segment that is no id names no resource (SPEC §9: unknown sub-paths are 404)
+      // a path segment that is no id names no resource (CONTRACT §9: unknown sub-paths are 404)
       const id = await t.call({ method: 'GET', url: '/api/user/abc', headers: admin.headers });
       assert.equal(id.status, 404);
       assert.equal(id.body.success, false);

@@ -31,7 +31,7 @@ export function openHandle<DB>(dsn: string, sqlitePath: string, timeoutMs = 0): 
 }
 
 /**
- * `servingTimeoutMs`: the serving process bounds every acquire and statement (SPEC §12, DB_TIMEOUT_MS);
+ * `servingTimeoutMs`: the serving process bounds every acquire and statement (CONTRACT §12, DB_TIMEOUT_MS);
  * migrations, rebuilds and benchmarks' loads open without a bound (0, the default). Named apart from
  * Config's `dbTimeoutMs` so that passing a Config never sets it by accident.
  */

@@ -1,6 +1,6 @@
 import type { DatabaseConnection, Dialect, Driver, TransactionSettings } from 'kysely';
 
-/** The database did not answer: a 503 "database unavailable" for clients, never a 500 (SPEC §12). */
+/** The database did not answer: a 503 "database unavailable" for clients, never a 500 (CONTRACT §12). */
 export class DatabaseUnavailable extends Error {
   readonly code = 'DB_UNAVAILABLE';
 }
@@ -46,7 +46,7 @@ const PATCHED = Symbol('tollgate.timeouts');
 /**
  * A Kysely driver whose connection acquire and every statement give up after `ms` with
  * DatabaseUnavailable: a frozen database (or network) answers clients with 503 within the timeout
- * instead of holding every request (SPEC §12). The statement itself is left to the driver (it finishes
+ * instead of holding every request (CONTRACT §12). The statement itself is left to the driver (it finishes
  * or fails when the connection does).
  */
 class TimeoutDriver implements Driver {

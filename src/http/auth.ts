@@ -5,7 +5,7 @@ import { hashAccessToken } from '../modules/users/password.ts';
 import type { UsersRepo } from '../modules/users/users.repo.ts';
 import { forbidden, unauthorized } from './errors.ts';
 
-/** Route levels of SPEC §2; `optional` is public but knows a signed-in caller. */
+/** Route levels of CONTRACT §2; `optional` is public but knows a signed-in caller. */
 export type AuthLevel = 'public' | 'optional' | 'user' | 'admin' | 'root';
 const MIN_ROLE: Record<AuthLevel, number> = { public: 0, optional: 0, user: 1, admin: 10, root: 100 };
 
@@ -25,7 +25,7 @@ declare module 'fastify' {
 declare module '@fastify/secure-session' {
   interface SessionData {
     id: number;
-    /** the user's session_version at login: a bump ends the session (SPEC §10) */
+    /** the user's session_version at login: a bump ends the session (CONTRACT §10) */
     v: number;
   }
 }
@@ -49,7 +49,7 @@ export class Authenticator {
   constructor(private readonly users: UsersRepo) {}
 
   /**
-   * SPEC §2: a session cookie or an access token, plus a matching New-Api-User header in both cases.
+   * CONTRACT §2: a session cookie or an access token, plus a matching New-Api-User header in both cases.
    * Returns the user, or throws 401/403.
    */
   async authenticate(request: FastifyRequest): Promise<User> {

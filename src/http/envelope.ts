@@ -1,4 +1,4 @@
-/** The `/api` envelope of SPEC §1. */
+/** The `/api` envelope of CONTRACT §1. */
 export interface Envelope<T> {
   success: boolean;
   message: string;

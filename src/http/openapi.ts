@@ -99,7 +99,7 @@ function operation(r: RouteDoc): Json {
 }
 
 /**
- * The OpenAPI 3.1 document of every `/api` and `/v1` route (SPEC §11), generated from the zod schemas
+ * The OpenAPI 3.1 document of every `/api` and `/v1` route (CONTRACT §11), generated from the zod schemas
  * each handler parses its input with (`config.schemas`), the declared auth level, and the one envelope.
  */
 export function openApiDocument(routes: RouteDoc[], version: string): Json {

@@ -20,7 +20,7 @@ export function parse<S extends z.ZodType>(
 }
 
 /**
- * The one query rule of every route (SPEC §1): an empty value is an absent one (New API's console sends
+ * The one query rule of every route (CONTRACT §1): an empty value is an absent one (New API's console sends
  * every filter, `channel=&start_timestamp=` included), and `size` or `ps` stand for `page_size` (older
  * New API consoles send them).
  */
@@ -74,7 +74,7 @@ export const idParams = z.object({
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-/** Pagination per SPEC §1/§8: p ≤ 0 → 1, page_size ≤ 0 → 20, > 100 → 100; non-integers → 400. */
+/** Pagination per CONTRACT §1/§8: p ≤ 0 → 1, page_size ≤ 0 → 20, > 100 → 100; non-integers → 400. */
 export const pageQuery = {
   p: queryInt().optional(),
   page_size: queryInt().optional(),

@@ -39,7 +39,7 @@ export function redisRateLimitStore(client: RedisClientType<any, any, any, any, 
 }
 
 /**
- * Redis as an accelerator, never a dependency (SPEC §12): each hit goes to `shared` but waits at most
+ * Redis as an accelerator, never a dependency (CONTRACT §12): each hit goes to `shared` but waits at most
  * `timeoutMs`; when Redis fails or is slow, the hit counts in this process's own windows instead (limits
  * then hold per instance, not across them). `onOutage(true|false)` is called when that starts and ends.
  */

@@ -1,5 +1,5 @@
 /**
- * Billing per SPEC §7, pure. Ratio-billed: quota = round((prompt + completion × completion_ratio) ×
+ * Billing per CONTRACT §7, pure. Ratio-billed: quota = round((prompt + completion × completion_ratio) ×
  * model_ratio × group_ratio), at least 1 when the ratio product is non-zero. Price-billed (ModelPrice,
  * USD per request): quota = round(model_price × QuotaPerUnit × group_ratio). Rounding half away from zero.
  */

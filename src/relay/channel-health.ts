@@ -1,7 +1,7 @@
 import type { EventBus } from '../events.ts';
 import type { Candidate } from './relay-context.ts';
 
-/** What the upstream said that makes a channel's key or account bad (SPEC §12). */
+/** What the upstream said that makes a channel's key or account bad (CONTRACT §12). */
 const BAD_KEY =
   /invalid_api_key|insufficient_quota|account_deactivated|billing_not_active|authentication_error|permission_error/;
 
@@ -38,7 +38,7 @@ function encode(id: number, c: Cooling | null): string {
 }
 
 /**
- * Channel health (SPEC §12). A bad key or account (401, or the upstream's own words for it) disables
+ * Channel health (CONTRACT §12). A bad key or account (401, or the upstream's own words for it) disables
  * the channel (status 3), and only when AutomaticDisableChannelEnabled is on. 5xx, 429 and no answer put
  * the channel in a cooldown instead: routing skips it for 30 s, doubling while it keeps failing, up to
  * 10 min; a success ends it. Cooldowns travel to the other instances as `cooldown` events (ClusterSync

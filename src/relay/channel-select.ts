@@ -7,7 +7,7 @@ export interface Weighted {
 }
 
 /**
- * SPEC §8: among the candidates not yet tried, the highest priority wins; ties are chosen at random in
+ * CONTRACT §8: among the candidates not yet tried, the highest priority wins; ties are chosen at random in
  * proportion to weight (a weight of 0 counts as 1, so an unweighted channel still gets traffic).
  */
 export function pickChannel<C extends Weighted>(

@@ -30,7 +30,7 @@ const HOST_RE = /\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?::\d{
 const KEYLIKE_RE = /\b(?:bearer\s+)?(?:sk|pk|rk|ak|key|token)[-_][A-Za-z0-9_-]{6,}|\b[A-Za-z0-9_-]{32,}\b/gi;
 
 /**
- * Upstream error text as a client (or a user's log) may see it (SPEC §10): URLs, IP addresses, host
+ * Upstream error text as a client (or a user's log) may see it (CONTRACT §10): URLs, IP addresses, host
  * names and anything shaped like a key are replaced. Admins keep the fuller text in the log's admin_info.
  */
 export function redactUpstreamText(text: string): string {
@@ -71,7 +71,7 @@ export const CLIENT_LEFT = 'client closed the connection';
 
 /**
  * Calls the upstream, retrying on another channel (never the same twice) after a connect error, a
- * timeout, 429 or 5xx, up to `retries` further attempts (SPEC §8, §12). Returns the first 2xx answer;
+ * timeout, 429 or 5xx, up to `retries` further attempts (CONTRACT §8, §12). Returns the first 2xx answer;
  * its body is not read (a non-stream body stays under the call's time limit through `signal`). The
  * client leaving (`clientLeft`) cancels the attempt under way: an UpstreamFailure 499 with its attempts.
  */

@@ -27,7 +27,7 @@ export interface RecoveryResult {
 }
 
 /**
- * The reservation journal's other half (SPEC §12): every instance heartbeats in `relay_instances`; the
+ * The reservation journal's other half (CONTRACT §12): every instance heartbeats in `relay_instances`; the
  * journal rows (pending_calls) of an instance that stopped heartbeating are orphans of a crash (kill -9,
  * power loss) and are recovered here:
  * - the call's log was stored (it settles only after that): settled from the log, exactly;

@@ -19,7 +19,7 @@ export function countContainers(body: Buffer, max: number): number {
 
 /**
  * The relay scope's JSON parser: Fastify's own (prototype-poisoning checks included), behind a bound on
- * the number of containers, so that no single request's parse can hold the event loop (SPEC §10).
+ * the number of containers, so that no single request's parse can hold the event loop (CONTRACT §10).
  */
 export function boundedJsonParser(app: FastifyInstance, bodyLimit: number): void {
   const parse = app.getDefaultJsonParser('error', 'ignore');

@@ -27,7 +27,7 @@ export interface RelayDeps {
   counter: TokenCounter;
   /** this instance's id in the reservation journal (journal.ts) */
   owner: string;
-  /** metrics (SPEC §11), when kept: each finished call, each channel disabled automatically */
+  /** metrics (CONTRACT §11), when kept: each finished call, each channel disabled automatically */
   observe?: (o: RelayObservation) => void;
   onChannelDisabled?: () => void;
   /** a reservation that failed with an unknown outcome (settle.ts refunds it if it landed) */
@@ -35,7 +35,7 @@ export interface RelayDeps {
 }
 
 /**
- * Completion tokens a call reserves (SPEC §10): the client's `max_tokens` (or `max_completion_tokens`),
+ * Completion tokens a call reserves (CONTRACT §10): the client's `max_tokens` (or `max_completion_tokens`),
  * else `fallback` (option DefaultCompletionReserve); nothing for embeddings, which generate no text.
  */
 export function completionToReserve(endpoint: Endpoint, body: Record<string, any>, fallback: number): number {
@@ -115,7 +115,7 @@ export class RelayPipeline {
         `no available channel for model ${model} in group ${auth.group}`,
         'model_not_available',
       );
-    // after the channel (SPEC §8): a model nobody serves is 503 whether priced or not
+    // after the channel (CONTRACT §8): a model nobody serves is 503 whether priced or not
     const pricing = resolvePricing(this.pricing.get(), model, auth.group);
     if (!pricing) throw new RelayError(403, `model price not configured: ${model}`, 'model_price_error');
 

@@ -182,7 +182,7 @@ export class QuotaRepo {
   /**
    * Reserves `amount` from the limited token, then from the user, and journals the call (its
    * pending_calls row), all in one transaction: after a crash the row says what is reserved, and without
-   * the row nothing was (SPEC §12).
+   * the row nothing was (CONTRACT §12).
    */
   async reserve(r: Reservation, now: number, journal: JournalRow): Promise<ReserveResult> {
     const row = {
@@ -416,7 +416,7 @@ export class QuotaRepo {
     });
   }
 
-  /** Status 4 once a limited token's remain_quota reaches 0 (SPEC §8); true when this call flipped it. */
+  /** Status 4 once a limited token's remain_quota reaches 0 (CONTRACT §8); true when this call flipped it. */
   async markExhausted(tokenId: number): Promise<boolean> {
     const res = await this.db
       .updateTable('tokens')

@@ -56,7 +56,7 @@ export interface RelayContext {
   promptEstimate: number;
   /** completion tokens the reservation covers (`max_tokens`, else option DefaultCompletionReserve) */
   completionReserve: number;
-  /** LogConsumeEnabled and DataExportEnabled as they were when the call was made (SPEC §8) */
+  /** LogConsumeEnabled and DataExportEnabled as they were when the call was made (CONTRACT §8) */
   record: { log: boolean; rollup: boolean };
   reservation: Reservation;
 }

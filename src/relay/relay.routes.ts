@@ -10,7 +10,7 @@ const BODY_LIMIT = 16 * 1024 * 1024;
 export async function relayRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const relay = ctx.relay;
   boundedJsonParser(app, BODY_LIMIT);
-  // The key is checked before the body is read (SPEC §10): a stranger cannot make the server take in
+  // The key is checked before the body is read (CONTRACT §10): a stranger cannot make the server take in
   // 16 MiB, and a refused key is answered without waiting for the upload.
   const opts = {
     bodyLimit: BODY_LIMIT,

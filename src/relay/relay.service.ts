@@ -45,7 +45,7 @@ export interface RelayServiceDeps {
   quotaSpoolPath?: string;
   /** the reservation journal's heartbeat and orphan bound (tests shorten them) */
   journal?: Partial<JournalTiming>;
-  /** metrics, when kept (SPEC §11) */
+  /** metrics, when kept (CONTRACT §11) */
   metrics?: Metrics | null;
 }
 
@@ -106,7 +106,7 @@ export class RelayService {
     this.settlement = new Settlement(deps, (err) => d.log.error({ err }, 'relay settlement failed'));
   }
 
-  /** The token and its user, from the request's headers (401/403 as SPEC §8 says). */
+  /** The token and its user, from the request's headers (401/403 as CONTRACT §8 says). */
   authenticate(request: FastifyRequest): Promise<RelayAuth> {
     return this.tokenAuth.authenticate(request.headers, request.ip, Math.floor(Date.now() / 1000));
   }
@@ -114,7 +114,7 @@ export class RelayService {
   async handle(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     if (this.draining)
       throw new RelayError(503, 'the server is shutting down: retry the call', 'shutting_down');
-    // A client that leaves cancels the upstream call (SPEC §12): a stream is billed for what it sent, a
+    // A client that leaves cancels the upstream call (CONTRACT §12): a stream is billed for what it sent, a
     // non-stream call that had not been answered is refunded and logged as 499. Watched from the start,
     // so a client gone while the call was being prepared is noticed too.
     const abort = new AbortController();
@@ -132,7 +132,7 @@ export class RelayService {
   }
 
   /**
-   * Shutdown (SPEC §12): new calls are refused with 503 (a load balancer retries them elsewhere), calls
+   * Shutdown (CONTRACT §12): new calls are refused with 503 (a load balancer retries them elsewhere), calls
    * under way get `graceMs` to finish, and the rest are cancelled as if their clients had left: a stream
    * is billed for what it sent, a non-stream call refunded, each logged.
    */

@@ -7,7 +7,7 @@ import type { Settlement } from './settle.ts';
 import { SseParser, sseFrame } from './stream.ts';
 import type { StreamBudget } from './stream-budget.ts';
 
-/** The last chunk of a stream ended for quota (SPEC §10): `finish_reason: "length"`, in the client's shape. */
+/** The last chunk of a stream ended for quota (CONTRACT §10): `finish_reason: "length"`, in the client's shape. */
 function cutChunk(rc: RelayContext): string {
   const choice =
     rc.endpoint === 'completions'

@@ -4,7 +4,7 @@ import type { RelayContext } from './relay-context.ts';
 import type { TokenCounter } from './tokenizer.ts';
 
 /**
- * SPEC §10: a stream may not spend past what its user has. The reservation covers `completionReserve`
+ * CONTRACT §10: a stream may not spend past what its user has. The reservation covers `completionReserve`
  * tokens; when the stream's counted output reaches what is covered, the reservation is extended (another
  * `completionReserve`, else whatever the user and token have left, both by the same conditional UPDATEs
  * as the reservation, so concurrent streams cannot share the last quota). When nothing more can be

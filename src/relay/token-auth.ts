@@ -63,7 +63,7 @@ export function parseKey(
 }
 
 /**
- * Relay authentication (SPEC §2, §8). Token and user rows are cached for 5 s (the cross-instance
+ * Relay authentication (CONTRACT §2, §8). Token and user rows are cached for 5 s (the cross-instance
  * staleness bound) and dropped at once on this instance's change events. Quota is not judged from the
  * cache: the atomic reservation is the authority.
  */
@@ -129,7 +129,7 @@ export class TokenAuth {
     }
     if (t.status !== 1) throw new RelayError(401, 'this API key is not enabled', 'token_disabled');
     const user = await this.user(t.user_id);
-    // a deleted user is gone for every way in: its keys are as unknown as a made-up one (SPEC §8)
+    // a deleted user is gone for every way in: its keys are as unknown as a made-up one (CONTRACT §8)
     if (!user || user.deleted_at != null) throw new RelayError(401, 'invalid API key', 'invalid_api_key');
     if (user.status !== 1) throw new RelayError(403, 'the user of this key is disabled', 'user_disabled');
     if (entry.allow && !entry.allow(ip))

@@ -56,7 +56,7 @@ describe('tokenizer', () => {
   });
 });
 
-describe('bounded counting (SPEC §10: no prompt holds the event loop)', () => {
+describe('bounded counting (CONTRACT §10: no prompt holds the event loop)', () => {
   const enc = new Tiktoken(cl100k);
   const encode = (s: string) => enc.encode(s, 'all').length;
 

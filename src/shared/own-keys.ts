@@ -1,6 +1,6 @@
 /**
  * Object keys that come from users (option keys, group names, model names) are looked up as own keys
- * only (SPEC §10): `__proto__`, `constructor` or `toString` are ordinary unknown names, never the
+ * only (CONTRACT §10): `__proto__`, `constructor` or `toString` are ordinary unknown names, never the
  * prototype's members.
  */
 

@@ -56,7 +56,7 @@ export interface SqlDialect {
   ): Promise<number>;
   /** Case-insensitive (ASCII) `LIKE pattern ESCAPE '!'` on a column. Pattern must be escaped with escapeLike. */
   ilike(column: string, pattern: string): Expression<SqlBool>;
-  /** `column = value`, ignoring case: usernames (SPEC §10). Served by `caseInsensitiveUnique`'s index. */
+  /** `column = value`, ignoring case: usernames (CONTRACT §10). Served by `caseInsensitiveUnique`'s index. */
   sameText(column: string, value: string): Expression<SqlBool>;
   /** A unique index on `column` ignoring case (MySQL: its default collations already compare so). */
   caseInsensitiveUnique(db: Kysely<any>, table: string, name: string, column: string): Promise<void>;

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { SqlDialect } from '../dialects/types.ts';
 
 /**
- * SPEC §10. Token keys stop being stored in clear: `key` becomes a keyed hash (the lookup), `key_enc` the
+ * CONTRACT §10. Token keys stop being stored in clear: `key` becomes a keyed hash (the lookup), `key_enc` the
  * encrypted key (shown again on request), `key_hint` the masked form for lists. Existing rows keep their
  * plain key with `key_enc` null until the app converts them at start (it holds the secret; SQL does not).
  * `session_version` ends every session of a user when bumped. Usernames become unique ignoring case,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * The reservation journal (SPEC §12). A relay call's reservation inserts a `pending_calls` row in the same
+ * The reservation journal (CONTRACT §12). A relay call's reservation inserts a `pending_calls` row in the same
  * transaction as the quota update; settling the call deletes it in the same transaction as the quota
  * difference. A row whose owner (an instance, heartbeating in `relay_instances`) is gone is an orphan of
  * a crash: it is settled from the call's log when one was written, else billed as reserved and logged as

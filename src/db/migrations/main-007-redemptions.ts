@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SqlDialect } from '../dialects/types.ts';
 
 /**
- * Redemption codes (SPEC §6, New API's `redemptions`). The code itself is stored as tokens are (SPEC §10):
+ * Redemption codes (CONTRACT §6, New API's `redemptions`). The code itself is stored as tokens are (CONTRACT §10):
  * `key` is its keyed hash (the lookup, unique), `key_enc` an encrypted copy for the admin list, `key_hint`
  * a masked form; a database file alone redeems nothing. Status 1 unused, 2 disabled, 3 used; a code past
  * `expired_time` (0: never) cannot be redeemed.

@@ -1,5 +1,5 @@
 /**
- * `npm run import:newapi -- --from <New API database>` (SPEC §9): copies users, tokens, channels, options,
+ * `npm run import:newapi -- --from <New API database>` (CONTRACT §9): copies users, tokens, channels, options,
  * redemption codes, vendors, model metadata and logs from a New API database (a SQLite file path,
  * `mysql://…` or `postgres://…`) into the databases Tollgate is configured with (the same environment as
  * `npm start`: SQL_DSN, LOG_SQL_DSN, SQLITE_PATH, SESSION_SECRET), migrating them first.

@@ -32,7 +32,7 @@ export interface ImportOptions {
   note?: (line: string) => void;
 }
 
-/** New API's log types → Tollgate's (SPEC §3: 4 and 5 swapped); refund (6) and others have no match. */
+/** New API's log types → Tollgate's (CONTRACT §3: 4 and 5 swapped); refund (6) and others have no match. */
 const LOG_TYPE: Record<number, number> = {
   1: LogType.TopUp,
   2: LogType.Consume,

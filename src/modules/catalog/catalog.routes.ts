@@ -4,7 +4,7 @@ import { ok } from '../../http/envelope.ts';
 import { idParams, parse } from '../../http/params.ts';
 import { modelMetaBody, modelMetaUpdateBody, vendorBody, vendorUpdateBody } from './catalog.schema.ts';
 
-/** SPEC §6 vendors and model metadata (admin): descriptions, vendors and icons for /api/pricing. */
+/** CONTRACT §6 vendors and model metadata (admin): descriptions, vendors and icons for /api/pricing. */
 export async function catalogRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { catalog } = ctx;
   const admin = { auth: 'admin' } as const;

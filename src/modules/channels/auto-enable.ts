@@ -13,7 +13,7 @@ export interface AutoEnableDeps {
 }
 
 /**
- * SPEC §12: with AutomaticEnableChannelEnabled, every 10 minutes each automatically disabled channel
+ * CONTRACT §12: with AutomaticEnableChannelEnabled, every 10 minutes each automatically disabled channel
  * (status 3) is sent the channel test, and enabled again when it answers. Manual disables (status 2)
  * are never touched.
  */

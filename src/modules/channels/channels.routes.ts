@@ -24,7 +24,7 @@ async function upstreamList(fetch: () => Promise<string[]>): Promise<string[]> {
   }
 }
 
-/** SPEC §6 channels (admin). No answer ever carries a channel key. */
+/** CONTRACT §6 channels (admin). No answer ever carries a channel key. */
 export async function channelsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { channels } = ctx;
   const admin = { auth: 'admin' } as const;
@@ -63,7 +63,7 @@ export async function channelsRoutes(app: FastifyInstance, ctx: AppContext): Pro
     },
   );
 
-  // Named sub-paths, declared before the `/:id` routes (SPEC §9: New API's channel editor calls them)
+  // Named sub-paths, declared before the `/:id` routes (CONTRACT §9: New API's channel editor calls them)
 
   /** Model suggestions for the editor: every model priced or listed anywhere (New API: its catalogue). */
   app.get('/api/channel/models', { config: admin }, async () => {

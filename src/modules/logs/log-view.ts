@@ -22,7 +22,7 @@ export function adminLogView(row: LogRow, channelNames: ReadonlyMap<number, stri
   };
 }
 
-/** User rows (SPEC §3.1): no channel fields at all, no admin_info. */
+/** User rows (CONTRACT §3.1): no channel fields at all, no admin_info. */
 export function userLogView(row: LogRow) {
   const { channel_id: _channel, other, ...rest } = row;
   return { ...rest, is_stream: row.is_stream === 1, other: stripAdminInfo(other) };

@@ -29,7 +29,7 @@ export interface BatchLogWriterOptions {
   now?: () => number;
   onError?: (err: unknown, attempt: number) => void;
   /**
-   * A local file for rows the log database cannot take at shutdown (SPEC §12): `close` appends them as
+   * A local file for rows the log database cannot take at shutdown (CONTRACT §12): `close` appends them as
    * JSON lines, `replaySpool` at the next start writes them. Without it such rows are lost (and counted).
    */
   spoolPath?: string;

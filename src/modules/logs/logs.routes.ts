@@ -38,7 +38,7 @@ const cursorOf = (c: string | undefined): Cursor | undefined => {
   return { createdAt, id };
 };
 
-/** SPEC §3.2: the eight log endpoints, plus CSV export. */
+/** CONTRACT §3.2: the eight log endpoints, plus CSV export. */
 export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const logs: LogsService = ctx.logs;
   const admin = { auth: 'admin' } as const;
@@ -128,7 +128,7 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const q = parse(tokenLogsQuery, request.query, 'query');
       const parsed = parseKey(q.key || request.headers.authorization, undefined);
       const token = parsed && parsed.channel === null ? await ctx.tokens.findByKey(parsed.key) : undefined;
-      // the key of a deleted user finds nothing either (SPEC §8)
+      // the key of a deleted user finds nothing either (CONTRACT §8)
       if (!token || !(await ctx.usersRepo.findAuthById(token.user_id)))
         throw notFound('token not found or no permission');
       const f = { userId: token.user_id, tokenId: token.id };

@@ -3,7 +3,7 @@ import { pageQuery, queryInt } from '../../http/params.ts';
 
 const text = (max: number) => z.string().max(max).optional();
 
-/** SPEC §3.2 common filters (strings are exact matches; model_name may use % as a wildcard). */
+/** CONTRACT §3.2 common filters (strings are exact matches; model_name may use % as a wildcard). */
 const filterFields = {
   type: queryInt()
     .refine((v) => v >= 0 && v <= 5, { message: 'must be 0 (all) or 1–5' })

@@ -91,7 +91,7 @@ export class LogsService {
   }
 
   /**
-   * SPEC §3.2 stat. `quota` over [start, end]: whole UTC hours from the hourly rollup when the filters
+   * CONTRACT §3.2 stat. `quota` over [start, end]: whole UTC hours from the hourly rollup when the filters
    * are ones it keeps (user, model without wildcard, channel, group) and the rollup is on, the partial hours at
    * both ends from the logs; otherwise the logs alone. rpm/tpm: consume logs of the last 60 s.
    */

@@ -30,14 +30,14 @@ const sameSecret = (given: string, expected: string) => {
 };
 
 /**
- * SPEC §11 for load balancers and monitoring, outside `/api`: `/healthz` (the process answers), `/readyz`
+ * CONTRACT §11 for load balancers and monitoring, outside `/api`: `/healthz` (the process answers), `/readyz`
  * (databases and Redis reachable; 503 naming which is not) and `/metrics` (Prometheus text, behind
  * `Authorization: Bearer $METRICS_TOKEN`; 404 when no token is configured).
  */
 export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  // The API's contract (SPEC §11), generated from the routes' own zod schemas once every route is
+  // The API's contract (CONTRACT §11), generated from the routes' own zod schemas once every route is
   // registered (on first request), and a reference page rendering it (served from node_modules).
   let document: string | undefined;
   app.get('/api/openapi.json', { config: { auth: 'public' } }, async (_request, reply) => {

@@ -21,12 +21,12 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   DataExportEnabled: 'true',
   RetentionDays: '0',
   RetryTimes: '2',
-  // completion tokens a call reserves when it sets no max_tokens (SPEC §10)
+  // completion tokens a call reserves when it sets no max_tokens (CONTRACT §10)
   DefaultCompletionReserve: '4096',
-  // SPEC §12: disable a channel whose key or account the upstream calls bad (off, as in New API), and
+  // CONTRACT §12: disable a channel whose key or account the upstream calls bad (off, as in New API), and
   // test automatically disabled channels every 10 minutes, enabling those that answer
   AutomaticDisableChannelEnabled: 'false',
-  // upstream timeouts in seconds (SPEC §12), each a reason to try the next channel: a whole non-stream
+  // upstream timeouts in seconds (CONTRACT §12), each a reason to try the next channel: a whole non-stream
   // call, a stream's first byte, and the longest silence inside a stream
   RelayTimeout: '300',
   StreamFirstByteTimeout: '60',
@@ -39,7 +39,7 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
   UserUsableGroups: JSON.stringify({ default: 'Default group', vip: 'VIP group' }),
   AutoGroups: '[]',
-  // read by New API's console through /api/status (SPEC §5, §9)
+  // read by New API's console through /api/status (CONTRACT §5, §9)
   TopUpLink: '',
   DocsLink: '',
   // chat clients offered beside each token: [{"Name": "url with {address} and {key}"}]

@@ -7,7 +7,7 @@ import { SECRET_OPTION_KEYS } from './options.defaults.ts';
 import { putOptionBody } from './options.schema.ts';
 import { isSettableOption } from './options.validators.ts';
 
-/** SPEC §6 options (root). */
+/** CONTRACT §6 options (root). */
 export async function optionsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const root = { auth: 'root' } as const;
 

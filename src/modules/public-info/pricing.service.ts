@@ -107,7 +107,7 @@ export class PricingService {
     const data: PricingItem[] = [];
     for (const item of base.items) {
       const enable = item.enable_group.filter((g) => g in groups);
-      // enable_groups: the name New API's console reads (SPEC §5)
+      // enable_groups: the name New API's console reads (CONTRACT §5)
       if (enable.length > 0) data.push({ ...item, enable_group: enable, enable_groups: enable });
     }
     const ratios = this.options.json<Record<string, number>>('GroupRatio') ?? {};

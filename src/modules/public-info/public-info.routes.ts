@@ -4,7 +4,7 @@ import { ok } from '../../http/envelope.ts';
 import { forbidden } from '../../http/errors.ts';
 import { usableGroups } from '../users/groups.ts';
 
-/** SPEC §5: the public information module (notice, about, home page, ratios, pricing, models). */
+/** CONTRACT §5: the public information module (notice, about, home page, ratios, pricing, models). */
 export async function publicInfoRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const pub = { auth: 'public' } as const;
   const o = ctx.options;

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { ok } from '../../http/envelope.ts';
 
 /**
- * GET /api/status: what a console needs at start (SPEC §5). Every field of New API's `GetStatus`, with its
+ * GET /api/status: what a console needs at start (CONTRACT §5). Every field of New API's `GetStatus`, with its
  * name and type (New API's console stores each in localStorage as it comes: a missing one becomes the
  * string "undefined", which broke the footer, the chat links and the dashboard menu). Features Tollgate
  * does not have (OAuth, passkeys, Turnstile, drawing, async tasks, check-in, online payment) say off.

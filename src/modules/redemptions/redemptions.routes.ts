@@ -11,7 +11,7 @@ import {
   updateRedemptionQuery,
 } from './redemptions.schema.ts';
 
-/** SPEC §6 redemption codes, on New API's paths: admins manage them, a user redeems one. */
+/** CONTRACT §6 redemption codes, on New API's paths: admins manage them, a user redeems one. */
 export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { redemptions } = ctx;
   const admin = { auth: 'admin' } as const;

@@ -14,7 +14,7 @@ import {
 
 export interface RedemptionsServiceDeps {
   repo: RedemptionsRepo;
-  /** the same keyed hash and cipher as token keys (SPEC §10) */
+  /** the same keyed hash and cipher as token keys (CONTRACT §10) */
   keys: TokenKeys;
   logWriter: LogWriter;
   events: EventBus;
@@ -46,7 +46,7 @@ const hint = (code: string) => `${code.slice(0, 4)}****${code.slice(-4)}`;
 /** A whole code as New API makes them: 32 lowercase hex characters (dashes, if pasted with them, dropped). */
 const asCode = (s: string) => s.trim().toLowerCase().replace(/-/g, '');
 
-/** Redemption codes (SPEC §6): admins create them in batches, a user redeems one once for quota. */
+/** Redemption codes (CONTRACT §6): admins create them in batches, a user redeems one once for quota. */
 export class RedemptionsService {
   private readonly now: () => number;
 

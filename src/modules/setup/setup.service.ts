@@ -31,7 +31,7 @@ export class SetupService {
   }
 
   /**
-   * Creates the root user once, under any concurrency (SPEC §10): the setup row (fixed id 1) is written
+   * Creates the root user once, under any concurrency (CONTRACT §10): the setup row (fixed id 1) is written
    * first in the same transaction as the root, so of racing requests one commits and the others fail on
    * the primary key and roll back whole.
    */

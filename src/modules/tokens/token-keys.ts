@@ -15,7 +15,7 @@ export interface SealedKey {
 }
 
 /**
- * Token keys at rest (SPEC §10): a keyed hash for lookup and an AES-256-GCM copy for showing the key
+ * Token keys at rest (CONTRACT §10): a keyed hash for lookup and an AES-256-GCM copy for showing the key
  * again, both from keys derived (HKDF) from the server secret. A database file alone yields neither a
  * usable key nor a way to test guesses offline.
  */

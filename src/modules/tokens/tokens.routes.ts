@@ -10,7 +10,7 @@ import {
   updateTokenQuery,
 } from './tokens.schema.ts';
 
-/** SPEC §6 tokens: every route acts on the caller's own tokens only. */
+/** CONTRACT §6 tokens: every route acts on the caller's own tokens only. */
 export async function tokensRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { tokens } = ctx;
   const user = { auth: 'user' } as const;

@@ -7,7 +7,7 @@ import { adminDataQuery, selfDataQuery } from './usage-data.schema.ts';
 const OPEN = Buffer.from('{"success":true,"message":"","data":[');
 const CLOSE = Buffer.from(']}');
 
-/** SPEC §4: usage per model and hour (or local day) for charts. */
+/** CONTRACT §4: usage per model and hour (or local day) for charts. */
 export async function usageDataRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { usageData } = ctx;
 

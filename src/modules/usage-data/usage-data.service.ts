@@ -4,7 +4,7 @@ import { localDayStart } from './tz.ts';
 import type { UsageDataRepo, UsageFilter, UsageRow } from './usage-data.repo.ts';
 
 export const DAY = 86_400;
-/** SPEC §4: a range longer than this is refused. */
+/** CONTRACT §4: a range longer than this is refused. */
 export const MAX_RANGE = 366 * DAY;
 
 export interface UsageQuery {
@@ -22,7 +22,7 @@ export class UsageDataService {
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
-  /** Defaults (SPEC §8): end = now, start = end − 7 days; buckets are selected by their start. */
+  /** Defaults (CONTRACT §8): end = now, start = end − 7 days; buckets are selected by their start. */
   range(q: UsageQuery): { from: number; to: number } {
     const to = q.end_timestamp ?? this.now();
     const from = q.start_timestamp ?? to - 7 * DAY;

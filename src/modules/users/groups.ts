@@ -1,7 +1,7 @@
 import type { OptionsService } from '../options/options.service.ts';
 
 /**
- * The groups a user may use (SPEC §8): the keys of option UserUsableGroups, plus the user's own group,
+ * The groups a user may use (CONTRACT §8): the keys of option UserUsableGroups, plus the user's own group,
  * mapped to their descriptions. Anonymous callers (userGroup null) get the option's groups only.
  */
 /**

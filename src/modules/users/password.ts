@@ -10,7 +10,7 @@ export const verifyPassword = (plain: string, hash: string): Promise<boolean> =>
 let dummy: Promise<string> | null = null;
 /**
  * Checks a password against a hash made at start for no one: a login for an unknown user costs what a
- * wrong password costs (SPEC §10), so answer times do not tell which names exist.
+ * wrong password costs (CONTRACT §10), so answer times do not tell which names exist.
  */
 export async function verifyAgainstNobody(plain: string): Promise<false> {
   dummy ??= hashPassword(newAccessToken());

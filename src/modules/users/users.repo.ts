@@ -71,7 +71,7 @@ export class UsersRepo {
   }
 
   /**
-   * Deleted users included: a name stays taken. Case is ignored (SPEC §10: "ROOT" is taken while "root"
+   * Deleted users included: a name stays taken. Case is ignored (CONTRACT §10: "ROOT" is taken while "root"
    * exists); index users_username_ci_uq. `exceptId`: a user renaming itself (changing only the case).
    */
   async usernameTaken(username: string, exceptId?: number): Promise<boolean> {
@@ -103,7 +103,7 @@ export class UsersRepo {
     return this.h.dialect.insertId(this.db, 'users', user as Record<string, unknown>);
   }
 
-  /** `endSessions`: every session of the user stops working at once, on every instance (SPEC §10). */
+  /** `endSessions`: every session of the user stops working at once, on every instance (CONTRACT §10). */
   async update(id: number, patch: UserUpdate, opts: { endSessions?: boolean } = {}): Promise<void> {
     if (Object.keys(patch).length === 0 && !opts.endSessions) return;
     await this.db

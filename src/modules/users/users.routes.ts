@@ -45,7 +45,7 @@ export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  // Logging out ends every session of the user, on every instance (SPEC §10), when the cookie is valid.
+  // Logging out ends every session of the user, on every instance (CONTRACT §10), when the cookie is valid.
   app.get('/api/user/logout', { config: pub }, async (request) => {
     const id = request.session.get('id');
     const user = id === undefined ? undefined : await ctx.usersRepo.findAuthById(id);
@@ -56,7 +56,7 @@ export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.get('/api/user/self', { config: user }, async (request) => ok(await users.get(request.user!.id)));
 
-  // New API's pickers (SPEC §9): named sub-paths, declared before `/api/user/:id`
+  // New API's pickers (CONTRACT §9): named sub-paths, declared before `/api/user/:id`
   app.get('/api/user/self/groups', { config: user }, async (request) =>
     ok(groupsWithRatios(ctx.options, request.user!.group)),
   );

@@ -220,7 +220,7 @@ export class UsersService {
     return newQuota;
   }
 
-  /** Ends every session of the user (logout ends them all, as SPEC §10 asks). */
+  /** Ends every session of the user (logout ends them all, as CONTRACT §10 asks). */
   endSessions(userId: number): Promise<void> {
     return this.repo.update(userId, {}, { endSessions: true });
   }

@@ -1,4 +1,4 @@
-/** A small typed client for the /api envelope (SPEC §1–2): session cookie + New-Api-User header. */
+/** A small typed client for the /api envelope (CONTRACT §1–2): session cookie + New-Api-User header. */
 export interface Envelope<T> {
   success: boolean;
   message: string;

@@ -1,4 +1,4 @@
-/** Wire shapes of SPEC §3–6, as the console reads them. */
+/** Wire shapes of CONTRACT §3–6, as the console reads them. */
 export type { Page } from './client.ts';
 export interface Status {
   system_name: string;

@@ -1,6 +1,6 @@
 import type { Query } from '../api/client.ts';
 
-/** The filters of SPEC §3.2 as the console holds them. */
+/** The filters of CONTRACT §3.2 as the console holds them. */
 export interface LogFilter {
   type?: number;
   range?: [Date, Date];

@@ -7,7 +7,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { errorText } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
 
-/** Model ratio 1 = $2 per 1M prompt tokens (SPEC §7). */
+/** Model ratio 1 = $2 per 1M prompt tokens (CONTRACT §7). */
 const USD_PER_RATIO = 2;
 const usd = (n: number) => `$${Number(n.toFixed(4))}`;
 
