@@ -144,6 +144,11 @@ export class NewApiImporter {
     return out;
   }
 
+  /** Every row of `table`, read `batch` at a time. */
+  private async *rowsOf(table: string, wanted: readonly string[]) {
+    for await (const rows of this.batches(table, wanted)) yield* rows;
+  }
+
   /** Rows of `table` in id order, `batch` at a time. */
   private async *batches(table: string, wanted: readonly string[]) {
     if ((await this.src.columns(table)).size === 0) {
@@ -560,13 +565,16 @@ export class NewApiImporter {
           v.id,
         ]),
       );
-      for (const v of await readBatch(
-        this.src,
-        'vendors',
-        ['id', 'name', 'description', 'icon', 'status', 'created_time', 'updated_time', 'deleted_at'],
-        0,
-        100_000,
-      )) {
+      for await (const v of this.rowsOf('vendors', [
+        'id',
+        'name',
+        'description',
+        'icon',
+        'status',
+        'created_time',
+        'updated_time',
+        'deleted_at',
+      ])) {
         vr.source += 1;
         if (isDeleted(v)) {
           this.skip(vr, 'deleted in New API');
@@ -596,24 +604,18 @@ export class NewApiImporter {
     const known = new Set(
       (await main.db.selectFrom('model_meta').select('model_name').execute()).map((m) => m.model_name),
     );
-    for (const m of await readBatch(
-      this.src,
-      'models',
-      [
-        'id',
-        'model_name',
-        'description',
-        'icon',
-        'tags',
-        'vendor_id',
-        'status',
-        'created_time',
-        'updated_time',
-        'deleted_at',
-      ],
-      0,
-      1_000_000,
-    )) {
+    for await (const m of this.rowsOf('models', [
+      'id',
+      'model_name',
+      'description',
+      'icon',
+      'tags',
+      'vendor_id',
+      'status',
+      'created_time',
+      'updated_time',
+      'deleted_at',
+    ])) {
       mr.source += 1;
       const name = str(m.model_name);
       if (isDeleted(m)) {
