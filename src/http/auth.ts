@@ -1,9 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodType } from 'zod';
 import type { User } from '../db/schema.ts';
-import { hashAccessToken } from '../modules/users/password.ts';
-import type { UsersRepo } from '../modules/users/users.repo.ts';
+import { hashAccessToken } from './access-token.ts';
 import { forbidden, unauthorized } from './errors.ts';
+
+/** Where the authenticator finds users (the users module provides it): http depends on no module. */
+export interface AuthUserSource {
+  findAuthById(id: number): Promise<User | undefined>;
+  findAuthByAccessTokenHash(hash: string): Promise<User | undefined>;
+}
 
 /** Route levels of CONTRACT §2; `optional` is public but knows a signed-in caller. */
 export type AuthLevel = 'public' | 'optional' | 'user' | 'admin' | 'root';
@@ -46,7 +51,7 @@ function accessToken(request: FastifyRequest): string | null {
 }
 
 export class Authenticator {
-  constructor(private readonly users: UsersRepo) {}
+  constructor(private readonly users: AuthUserSource) {}
 
   /**
    * CONTRACT §2: a session cookie or an access token, plus a matching New-Api-User header in both cases.

@@ -56,15 +56,9 @@ function describe(err: unknown): string {
   return e?.code ? `${e.code}: ${e.message ?? ''}`.slice(0, 300) : String(e?.message ?? err).slice(0, 300);
 }
 
-/** Upstream time limits of one attempt (ms), from options RelayTimeout, StreamFirstByteTimeout, StreamIdleTimeout. */
-export interface AttemptLimits {
-  /** a whole non-stream call: headers and body */
-  callMs: number;
-  /** a stream's response headers */
-  firstByteMs: number;
-  /** the longest silence inside a body */
-  idleMs: number;
-}
+import type { AttemptLimits } from '../shared/channel.ts';
+
+export type { AttemptLimits };
 
 /** The client left: what is answered (499) and logged, with the attempts made so far. */
 export const CLIENT_LEFT = 'client closed the connection';

@@ -1,30 +1,11 @@
+import type { Candidate } from '../shared/channel.ts';
 import type { Pricing } from './billing.ts';
-import type { AttemptLimits } from './dispatch.ts';
 import type { Endpoint, ProviderAdapter } from './providers/types.ts';
 import type { Reservation } from './quota.repo.ts';
 import type { RelayAuth } from './token-auth.ts';
 import type { UpstreamResponse } from './upstream.ts';
 
-/** A channel able to serve a (group, model) pair, as the channels module hands it out (key decrypted). */
-export interface Candidate {
-  id: number;
-  name: string;
-  type: number;
-  base_url: string;
-  key: string;
-  model_mapping: string;
-  priority: number;
-  weight: number;
-  /** the channel's own upstream time limits (channels.settings), over the options' */
-  limits?: Partial<AttemptLimits>;
-}
-
-/** The channels module, as the relay uses it. */
-export interface ChannelSource {
-  routeCandidates(group: string, model: string): Promise<Candidate[]>;
-  /** `from`: only when the channel has that status now */
-  setStatus(id: number, status: number, from?: number): Promise<unknown>;
-}
+export type { Candidate, ChannelSource } from '../shared/channel.ts';
 
 /** One upstream attempt, as listed in the log's `other.admin_info.attempts`. */
 export interface Attempt {

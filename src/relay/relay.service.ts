@@ -3,7 +3,7 @@ import type { DbHandle } from '../db/connect.ts';
 import type { LogDatabase, MainDatabase } from '../db/schema.ts';
 import type { EventBus } from '../events.ts';
 import type { Metrics, RelayObservation } from '../metrics.ts';
-import type { ProbeResult } from '../modules/channels/channels.service.ts';
+import { type ProbeResult, UpstreamModelsError } from '../modules/channels/channels.service.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
 import { mapModel } from './channel-select.ts';
@@ -316,8 +316,5 @@ export class RelayService {
     await this.counter.close();
   }
 }
-
-/** Why an upstream's model list could not be read (no secrets in the message). */
-export class UpstreamModelsError extends Error {}
 
 export { RelayError };

@@ -2,7 +2,8 @@ import type { Selectable } from 'kysely';
 import type { TokensTable, User } from '../db/schema.ts';
 import type { EventBus } from '../events.ts';
 import { AppError } from '../http/errors.ts';
-import { compileAllowIps, type IpMatcher } from './ip-allow.ts';
+import { compileAllowIps, type IpMatcher } from '../http/ip-allow.ts';
+import { parseKey } from '../shared/token-key.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 export type TokenRow = Omit<Selectable<TokensTable>, 'key_enc'>;
@@ -45,22 +46,6 @@ export interface RelayAuth {
 }
 
 const CACHE_TTL_MS = 5000;
-
-/** Token key from `Authorization: Bearer sk-…` or `x-api-key`, split from an optional channel id. */
-export function parseKey(
-  authorization: unknown,
-  apiKey: unknown,
-): { key: string; channel: number | null } | null {
-  let raw = typeof authorization === 'string' ? authorization.trim() : '';
-  if (/^bearer\s+/i.test(raw)) raw = raw.replace(/^bearer\s+/i, '');
-  if (!raw && typeof apiKey === 'string') raw = apiKey.trim();
-  if (raw.startsWith('sk-')) raw = raw.slice(3);
-  if (!raw) return null;
-  const dash = raw.indexOf('-');
-  if (dash < 0) return { key: raw, channel: null };
-  const channel = Number(raw.slice(dash + 1));
-  return { key: raw.slice(0, dash), channel: Number.isInteger(channel) && channel > 0 ? channel : -1 };
-}
 
 /**
  * Relay authentication (CONTRACT §2, §8). Token and user rows are cached for 5 s (the cross-instance

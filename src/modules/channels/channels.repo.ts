@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DbHandle } from '../../db/connect.ts';
 import { escapeLike } from '../../db/dialects/types.ts';
 import type { ChannelsTable, MainDatabase } from '../../db/schema.ts';
-import type { Candidate } from '../../relay/relay-context.ts';
+import type { Candidate } from '../../shared/channel.ts';
 
 export type ChannelRow = Selectable<ChannelsTable>;
 /** A channel as every answer shows it: the `key` column is never selected for answers. */

@@ -3,7 +3,6 @@ import type { AppContext } from '../../context.ts';
 import { ok } from '../../http/envelope.ts';
 import { AppError } from '../../http/errors.ts';
 import { idParams, pageOf, parse } from '../../http/params.ts';
-import { UpstreamModelsError } from '../../relay/relay.service.ts';
 import { inferVendor } from '../catalog/vendor-infer.ts';
 import {
   createChannelBody,
@@ -12,6 +11,7 @@ import {
   testChannelQuery,
   updateChannelBody,
 } from './channels.schema.ts';
+import { UpstreamModelsError } from './channels.service.ts';
 
 /** An upstream that cannot list its models is not the caller's fault: 502 saying why. */
 async function upstreamList(fetch: () => Promise<string[]>): Promise<string[]> {

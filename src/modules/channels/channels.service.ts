@@ -1,6 +1,6 @@
 import type { EventBus } from '../../events.ts';
 import { badRequest, notFound } from '../../http/errors.ts';
-import type { Candidate, ChannelSource } from '../../relay/relay-context.ts';
+import type { Candidate, ChannelSource } from '../../shared/channel.ts';
 import type { ChannelKeyCipher } from './channel-key.ts';
 import { channelLimits } from './channel-settings.ts';
 import type { ChannelListFilter, ChannelRow, ChannelsRepo, PublicChannel } from './channels.repo.ts';
@@ -17,6 +17,9 @@ export interface ProbeResult {
   ms: number;
   message: string;
 }
+/** Why an upstream's model list could not be read (no secrets in the message); thrown by `fetchModels`. */
+export class UpstreamModelsError extends Error {}
+
 /** One tiny real request to a channel (the relay's upstream client does it). */
 export type ChannelProber = (channel: Candidate, model: string) => Promise<ProbeResult>;
 

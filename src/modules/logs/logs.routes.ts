@@ -5,7 +5,7 @@ import { ok } from '../../http/envelope.ts';
 import { badRequest, notFound, tooManyRequests } from '../../http/errors.ts';
 import { pageOf, parse } from '../../http/params.ts';
 import { rateLimit } from '../../http/rate-limit.ts';
-import { parseKey } from '../../relay/token-auth.ts';
+import { parseKey } from '../../shared/token-key.ts';
 import type { Cursor, LogFilter } from './logs.repo.ts';
 import {
   adminExportQuery,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { allowIpsError } from '../../http/ip-allow.ts';
 import { idParams, pageQuery } from '../../http/params.ts';
-import { allowIpsError } from '../../relay/ip-allow.ts';
 
 export const TOKEN_STATUS = { Enabled: 1, Disabled: 2, Expired: 3, Exhausted: 4 } as const;
 
