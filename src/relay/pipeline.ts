@@ -3,6 +3,7 @@ import type { RelayObservation } from '../metrics.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
 import { LogType } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
+import { CHANNEL_STATUS } from '../shared/enums.ts';
 import { computeQuota, isPriceBilled, resolvePricing } from './billing.ts';
 import { ChannelHealth } from './channel-health.ts';
 import { dispatch } from './dispatch.ts';
@@ -79,7 +80,7 @@ export class RelayPipeline {
       events: deps.events,
       autoDisable: () => deps.options.bool('AutomaticDisableChannelEnabled'),
       disable: async (c, why) => {
-        await deps.channels.setStatus(c.id, 3, 1); // never over an admin's own disable
+        await deps.channels.setStatus(c.id, CHANNEL_STATUS.AutoDisabled, CHANNEL_STATUS.Enabled); // never over an admin's own disable
         deps.events.emit('channel', c.id);
         deps.onChannelDisabled?.();
         systemLog(c, `disabled automatically after: ${why}`);

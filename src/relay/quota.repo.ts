@@ -2,6 +2,7 @@ import { CompiledQuery, type Transaction } from 'kysely';
 import type { DbHandle } from '../db/connect.ts';
 import { sqliteConnectionOf } from '../db/dialects/sqlite.ts';
 import type { MainDatabase, PendingCallsTable } from '../db/schema.ts';
+import { TOKEN_STATUS } from '../shared/enums.ts';
 import { type CallSettlement, sumCalls } from './ledger.ts';
 
 /** What a call has reserved, and from whom. */
@@ -394,9 +395,9 @@ export class QuotaRepo {
         if (!t.limited) continue;
         const res = await trx
           .updateTable('tokens')
-          .set({ status: 4 })
+          .set({ status: TOKEN_STATUS.Exhausted })
           .where('id', '=', id)
-          .where('status', '=', 1)
+          .where('status', '=', TOKEN_STATUS.Enabled)
           .where('remain_quota', '<=', 0)
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) === 1 && t.key) exhausted.push(t.key);
@@ -420,9 +421,9 @@ export class QuotaRepo {
   async markExhausted(tokenId: number): Promise<boolean> {
     const res = await this.db
       .updateTable('tokens')
-      .set({ status: 4 })
+      .set({ status: TOKEN_STATUS.Exhausted })
       .where('id', '=', tokenId)
-      .where('status', '=', 1)
+      .where('status', '=', TOKEN_STATUS.Enabled)
       .where('unlimited_quota', '=', 0)
       .where('remain_quota', '<=', 0)
       .executeTakeFirst();
@@ -433,9 +434,9 @@ export class QuotaRepo {
   async markExpired(tokenId: number): Promise<void> {
     await this.db
       .updateTable('tokens')
-      .set({ status: 3 })
+      .set({ status: TOKEN_STATUS.Expired })
       .where('id', '=', tokenId)
-      .where('status', '=', 1)
+      .where('status', '=', TOKEN_STATUS.Enabled)
       .execute();
   }
 

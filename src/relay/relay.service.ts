@@ -6,6 +6,7 @@ import type { Metrics, RelayObservation } from '../metrics.ts';
 import { type ProbeResult, UpstreamModelsError } from '../modules/channels/channels.service.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
+import { TOKEN_STATUS } from '../shared/enums.ts';
 import { mapModel } from './channel-select.ts';
 import { CLIENT_LEFT, redactKey, UpstreamFailure } from './dispatch.ts';
 import { CallJournal, type JournalTiming, type RecoveryResult } from './journal.ts';
@@ -72,7 +73,7 @@ export class RelayService {
     this.quota = new QuotaRepo(d.main);
     this.upstream = new UpstreamClient(d.upstream);
     this.tokenAuth = new TokenAuth(d.tokens, d.users, d.events, async (token, status) => {
-      if (status === 3) await this.quota.markExpired(token.id);
+      if (status === TOKEN_STATUS.Expired) await this.quota.markExpired(token.id);
       else await this.quota.markExhausted(token.id);
       d.events.emit('token', token.key);
     });

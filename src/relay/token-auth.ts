@@ -3,6 +3,7 @@ import type { TokensTable, User } from '../db/schema.ts';
 import type { EventBus } from '../events.ts';
 import { AppError } from '../http/errors.ts';
 import { compileAllowIps, type IpMatcher } from '../http/ip-allow.ts';
+import { ROLE, TOKEN_STATUS } from '../shared/enums.ts';
 import { parseKey } from '../shared/token-key.ts';
 import { TtlCache } from './ttl-cache.ts';
 
@@ -100,14 +101,16 @@ export class TokenAuth {
     const entry = await this.token(hash);
     if (!entry) throw new RelayError(401, 'invalid API key', 'invalid_api_key');
     const t = entry.row;
-    if (t.status === 2) throw new RelayError(401, 'this API key is disabled', 'token_disabled');
-    if (t.status === 3) throw new RelayError(401, 'this API key has expired', 'token_expired');
+    if (t.status === TOKEN_STATUS.Disabled)
+      throw new RelayError(401, 'this API key is disabled', 'token_disabled');
+    if (t.status === TOKEN_STATUS.Expired)
+      throw new RelayError(401, 'this API key has expired', 'token_expired');
     if (t.expired_time !== -1 && t.expired_time <= nowSec) {
       await this.onFlip(t, 3);
       this.tokens.delete(hash);
       throw new RelayError(401, 'this API key has expired', 'token_expired');
     }
-    if (t.status === 4 || (!t.unlimited_quota && t.remain_quota <= 0)) {
+    if (t.status === TOKEN_STATUS.Exhausted || (!t.unlimited_quota && t.remain_quota <= 0)) {
       if (t.status !== 4) await this.onFlip(t, 4);
       this.tokens.delete(hash);
       throw new RelayError(403, 'this API key has no quota left', 'token_quota_exhausted');
@@ -119,7 +122,7 @@ export class TokenAuth {
     if (user.status !== 1) throw new RelayError(403, 'the user of this key is disabled', 'user_disabled');
     if (entry.allow && !entry.allow(ip))
       throw new RelayError(403, `IP ${ip} is not allowed for this key`, 'ip_not_allowed');
-    if (parsed.channel !== null && user.role < 10)
+    if (parsed.channel !== null && user.role < ROLE.Admin)
       throw new RelayError(403, 'only admins may choose a channel', 'channel_not_allowed');
     if (parsed.channel === -1)
       throw new RelayError(400, 'the channel id after the key must be a positive integer');

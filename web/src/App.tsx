@@ -34,8 +34,8 @@ export function App() {
   const location = useLocation();
   if (!ready) return <Spin size="large" style={{ width: '100%', marginTop: 120 }} />;
   if (status && !status.setup && location.pathname !== '/setup') return <Navigate to="/setup" replace />;
-  const user = (el: ReactNode) => <Guard role={ROLE.user}>{el}</Guard>;
-  const admin = (el: ReactNode) => <Guard role={ROLE.admin}>{el}</Guard>;
+  const user = (el: ReactNode) => <Guard role={ROLE.User}>{el}</Guard>;
+  const admin = (el: ReactNode) => <Guard role={ROLE.Admin}>{el}</Guard>;
   return (
     <Layout>
       <Suspense fallback={<Spin size="large" style={{ width: '100%', marginTop: 80 }} />}>
@@ -55,7 +55,7 @@ export function App() {
           <Route path="/admin/users" element={admin(<Users />)} />
           <Route path="/admin/channels" element={admin(<Channels />)} />
           <Route path="/admin/redemptions" element={admin(<Redemptions />)} />
-          <Route path="/admin/settings" element={<Guard role={ROLE.root}>{<Settings />}</Guard>} />
+          <Route path="/admin/settings" element={<Guard role={ROLE.Root}>{<Settings />}</Guard>} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </Suspense>

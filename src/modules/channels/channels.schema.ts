@@ -3,7 +3,7 @@ import { pageQuery, queryInt } from '../../http/params.ts';
 import { commaList } from '../tokens/tokens.schema.ts';
 import { channelSettings } from './channel-settings.ts';
 
-export const CHANNEL_STATUS = { Enabled: 1, ManuallyDisabled: 2, AutoDisabled: 3 } as const;
+export { CHANNEL_STATUS } from '../../shared/enums.ts';
 
 const url = z
   .string()

@@ -1,12 +1,6 @@
-/** Log types, numbered as in seed 001 (New API swaps 4 and 5: an importer must map them). */
-export const LogType = {
-  TopUp: 1,
-  Consume: 2,
-  Manage: 3,
-  Error: 4,
-  System: 5,
-} as const;
-export type LogTypeValue = (typeof LogType)[keyof typeof LogType];
+import type { LogTypeValue } from '../../shared/enums.ts';
+
+export { LogType, type LogTypeValue } from '../../shared/enums.ts';
 
 /** What a caller hands the writer; the writer fills defaults and the timestamp. */
 export interface LogEntry {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageQuery, queryInt } from '../../http/params.ts';
 
-export const REDEMPTION_STATUS = { Unused: 1, Disabled: 2, Used: 3 } as const;
+export { REDEMPTION_STATUS } from '../../shared/enums.ts';
 
 const name = z.string().trim().min(1).max(20);
 const quota = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);

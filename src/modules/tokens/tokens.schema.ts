@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { allowIpsError } from '../../http/ip-allow.ts';
 import { idParams, pageQuery } from '../../http/params.ts';
 
-export const TOKEN_STATUS = { Enabled: 1, Disabled: 2, Expired: 3, Exhausted: 4 } as const;
+export { TOKEN_STATUS } from '../../shared/enums.ts';
 
 /** New API clients send booleans; older ones 0/1. */
 const flag = z.union([z.boolean(), z.literal(0), z.literal(1)]).transform((v) => v === true || v === 1);

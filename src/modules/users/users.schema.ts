@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { pageQuery } from '../../http/params.ts';
 
-export const ROLE = { User: 1, Admin: 10, Root: 100 } as const;
-export const USER_STATUS = { Enabled: 1, Disabled: 2 } as const;
+export { ROLE, USER_STATUS } from '../../shared/enums.ts';
 
 const username = z
   .string()

@@ -134,7 +134,7 @@ export interface OptionRow {
   value: string;
 }
 
-export const ROLE = { user: 1, admin: 10, root: 100 } as const;
+export { ROLE } from '../../../src/shared/enums.ts';
 
 /** A redemption code as the admin list shows it (the whole code while unused). */
 export interface Redemption {

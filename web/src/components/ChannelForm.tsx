@@ -1,5 +1,6 @@
 import { Form, Modal } from '@douyinfe/semi-ui';
 import { useRef } from 'react';
+import { CHANNEL_TYPE } from '../../../src/shared/enums.ts';
 import type { Channel } from '../api/types.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { jsonError } from '../lib/json.ts';
@@ -26,8 +27,8 @@ function settingsOf(c: Channel | null): Record<string, unknown> {
 
 /** The kinds the relay speaks (anything else is treated as OpenAI-compatible). */
 export const CHANNEL_TYPES = [
-  { value: 1, label: 'OpenAI-compatible' },
-  { value: 14, label: 'Anthropic' },
+  { value: CHANNEL_TYPE.OpenAI, label: 'OpenAI-compatible' },
+  { value: CHANNEL_TYPE.Anthropic, label: 'Anthropic' },
 ];
 /** Create or edit a channel; the key is write-only (empty on edit keeps the stored one). */
 export function ChannelForm({

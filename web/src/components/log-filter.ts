@@ -1,3 +1,4 @@
+import { LogType } from '../../../src/shared/enums.ts';
 import type { Query } from '../api/client.ts';
 
 /** The filters of CONTRACT §3.2 as the console holds them. */
@@ -31,9 +32,9 @@ export const LOG_TYPES: {
   label: string;
   color: 'green' | 'blue' | 'orange' | 'red' | 'grey';
 }[] = [
-  { value: 1, label: 'Top-up', color: 'green' },
-  { value: 2, label: 'Consume', color: 'blue' },
-  { value: 3, label: 'Manage', color: 'orange' },
-  { value: 4, label: 'Error', color: 'red' },
-  { value: 5, label: 'System', color: 'grey' },
+  { value: LogType.TopUp, label: 'Top-up', color: 'green' },
+  { value: LogType.Consume, label: 'Consume', color: 'blue' },
+  { value: LogType.Manage, label: 'Manage', color: 'orange' },
+  { value: LogType.Error, label: 'Error', color: 'red' },
+  { value: LogType.System, label: 'System', color: 'grey' },
 ];

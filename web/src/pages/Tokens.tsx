@@ -1,5 +1,6 @@
 import { Button, Modal, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useCallback, useEffect, useState } from 'react';
+import { TOKEN_STATUS } from '../../../src/shared/enums.ts';
 import { api } from '../api/client.ts';
 import type { Page, Token } from '../api/types.ts';
 import { CopyKey, copyText } from '../components/CopyKey.tsx';
@@ -11,10 +12,10 @@ import { Toast } from '../lib/toast.tsx';
 import { useSession } from '../state/session.tsx';
 
 const STATUS: Record<number, { label: string; color: 'green' | 'grey' | 'orange' | 'red' }> = {
-  1: { label: 'Enabled', color: 'green' },
-  2: { label: 'Disabled', color: 'grey' },
-  3: { label: 'Expired', color: 'orange' },
-  4: { label: 'Exhausted', color: 'red' },
+  [TOKEN_STATUS.Enabled]: { label: 'Enabled', color: 'green' },
+  [TOKEN_STATUS.Disabled]: { label: 'Disabled', color: 'grey' },
+  [TOKEN_STATUS.Expired]: { label: 'Expired', color: 'orange' },
+  [TOKEN_STATUS.Exhausted]: { label: 'Exhausted', color: 'red' },
 };
 
 export default function Tokens() {
