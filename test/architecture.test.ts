@@ -25,7 +25,7 @@ function area(path: string): string {
 }
 
 /** What each area may import (relative imports; packages are each file's own business). */
-export const ALLOWED: Record<string, string[]> = {
+const ALLOWED: Record<string, string[]> = {
   shared: ['shared'],
   providers: ['providers', 'shared'],
   db: ['db', 'shared', 'app'],
@@ -37,7 +37,7 @@ export const ALLOWED: Record<string, string[]> = {
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Every import that breaks the rules, as "file → spec". `files`: path → source text. */
-export function violations(files: Map<string, string>): string[] {
+function violations(files: Map<string, string>): string[] {
   const out: string[] = [];
   for (const [file, text] of files) {
     const allowed = ALLOWED[area(file)];

@@ -1,16 +1,6 @@
-/** The `/api` envelope of CONTRACT §1. */
-export interface Envelope<T> {
-  success: boolean;
-  message: string;
-  data?: T;
-}
+import type { Envelope } from '../shared/wire.ts';
+
+export type { Envelope, Page } from '../shared/wire.ts';
 
 export const ok = <T>(data: T, message = ''): Envelope<T> => ({ success: true, message, data });
 export const fail = (message: string): Envelope<never> => ({ success: false, message });
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  page_size: number;
-}

@@ -12,18 +12,9 @@ export const SUPPORTED_ENDPOINT = {
   '3': { method: 'POST', path: '/v1/completions' },
 } as const;
 
-export interface PricingItem {
-  model_name: string;
-  enable_group: string[];
-  enable_groups?: string[];
-  model_ratio: number;
-  completion_ratio: number;
-  model_price: number;
-  quota_type: 0 | 1;
-  description: string;
-  vendor_id: number;
-  supported_endpoint_types: number[];
-}
+import type { PricingItem } from '../../shared/wire.ts';
+
+export type { PricingItem };
 
 export interface PricingAnswer {
   success: true;

@@ -1,16 +1,7 @@
 /** A small typed client for the /api envelope (CONTRACT §1–2): session cookie + New-Api-User header. */
-export interface Envelope<T> {
-  success: boolean;
-  message: string;
-  data: T;
-}
+import type { Envelope } from '../../../src/shared/wire.ts';
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  page_size: number;
-}
+export type { Envelope, Page } from '../../../src/shared/wire.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -77,7 +68,8 @@ export async function requestRaw<T>(method: string, path: string, body?: unknown
 }
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  return (await requestRaw<T>(method, path, body)).data;
+  // a successful envelope always carries `data` (null where there is nothing to send)
+  return (await requestRaw<T>(method, path, body)).data as T;
 }
 
 export const api = {

@@ -1,3 +1,6 @@
+import type { LogItem, PricingItem, PricingVendor } from '../../../src/shared/wire.ts';
+
+export type { PricingItem } from '../../../src/shared/wire.ts';
 /** Wire shapes of CONTRACT §3–6, as the console reads them. */
 export type { Page } from './client.ts';
 export interface Status {
@@ -30,28 +33,8 @@ export interface User extends SessionUser {
   email?: string;
 }
 
-export interface LogRow {
-  id: number;
-  user_id: number;
-  username: string;
-  created_at: number;
-  type: number;
-  content: string;
-  token_id: number;
-  token_name: string;
-  model_name: string;
-  quota: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  use_time: number;
-  is_stream: boolean;
-  channel_id?: number;
-  channel_name?: string;
-  group: string;
-  ip: string;
-  request_id: string;
-  other: string;
-}
+/** A log list row (the server's LogItem). */
+export type LogRow = LogItem;
 
 export interface LogStat {
   quota: number;
@@ -102,24 +85,7 @@ export interface Channel {
   test_time?: number;
 }
 
-export interface PricingItem {
-  model_name: string;
-  enable_group: string[];
-  model_ratio: number;
-  completion_ratio: number;
-  model_price: number;
-  quota_type: number;
-  description?: string;
-  vendor_id?: number;
-  supported_endpoint_types?: number[];
-}
-
-export interface Vendor {
-  id: number;
-  name: string;
-  description?: string;
-  icon?: string;
-}
+export type Vendor = PricingVendor;
 
 export interface Pricing {
   data: PricingItem[];
