@@ -1,35 +1,20 @@
 import { Button, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api/client.ts';
-import type { Channel, Page } from '../api/types.ts';
+import { lists } from '../api/lists.ts';
+import type { Channel } from '../api/types.ts';
 import { CHANNEL_TYPES, ChannelForm, type ChannelInput } from '../components/ChannelForm.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
+import { usePagedList } from '../lib/usePagedList.ts';
 
 export default function Channels() {
   const { t } = useI18n();
   const scroll = useTableScroll();
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Page<Channel>>({ items: [], total: 0, page: 1, page_size: 20 });
+  const { page, setPage, data, reload: load, act } = usePagedList(lists.channels, []);
   const [editing, setEditing] = useState<Channel | null | 'new'>(null);
-
-  const load = useCallback(() => {
-    api
-      .get<Page<Channel>>('/api/channel/', { p: page, page_size: 20 })
-      .then(setData, (e) => Toast.error(errorText(e)));
-  }, [page]);
-  useEffect(load, [load]);
-
-  const act = (fn: () => Promise<unknown>, ok?: string) =>
-    fn().then(
-      () => {
-        if (ok) Toast.success(ok);
-        load();
-      },
-      (e) => Toast.error(errorText(e)),
-    );
   const save = (c: ChannelInput) =>
     act(async () => {
       if (c.id) await api.put('/api/channel/', c);

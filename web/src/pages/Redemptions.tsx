@@ -9,14 +9,16 @@ import {
   Tag,
   Typography,
 } from '@douyinfe/semi-ui';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { Page, Redemption } from '../api/types.ts';
+import { lists } from '../api/lists.ts';
+import type { Redemption } from '../api/types.ts';
 import { copyText } from '../components/CopyKey.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText, formatQuota, formatTime } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
+import { usePagedList } from '../lib/usePagedList.ts';
 import { useSession } from '../state/session.tsx';
 
 const PAGE_SIZE = 20;
@@ -27,29 +29,19 @@ export default function Redemptions() {
   const { status } = useSession();
   const qpu = status?.quota_per_unit ?? 500000;
   const scroll = useTableScroll();
-  const [page, setPage] = useState(1);
   const [keyword, setKeyword] = useState('');
-  const [data, setData] = useState<Page<Redemption>>({ items: [], total: 0, page: 1, page_size: PAGE_SIZE });
+  const {
+    page,
+    setPage,
+    data,
+    reload: load,
+    act,
+  } = usePagedList((p, size) => lists.redemptions(p, size, keyword), [keyword], PAGE_SIZE);
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<string[] | null>(null);
   const form = useRef<any>(null);
   const [expires, setExpires] = useState<Date | null>(null);
 
-  const load = useCallback(() => {
-    api
-      .get<Page<Redemption>>('/api/redemption/search', { keyword, p: page, page_size: PAGE_SIZE })
-      .then(setData, (e) => Toast.error(errorText(e)));
-  }, [page, keyword]);
-  useEffect(load, [load]);
-
-  const act = (fn: () => Promise<unknown>, ok?: string) =>
-    fn().then(
-      () => {
-        if (ok) Toast.success(ok);
-        load();
-      },
-      (e) => Toast.error(errorText(e)),
-    );
   const create = (v: { name: string; amount: number; count: number }) =>
     api
       .post<string[]>('/api/redemption/', {

@@ -1,14 +1,16 @@
 import { Button, Modal, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { TOKEN_STATUS } from '../../../src/shared/enums.ts';
 import { api } from '../api/client.ts';
-import type { Page, Token } from '../api/types.ts';
+import { lists } from '../api/lists.ts';
+import type { Token } from '../api/types.ts';
 import { CopyKey, copyText } from '../components/CopyKey.tsx';
 import { TokenForm, type TokenInput } from '../components/TokenForm.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText, formatQuota, formatTime } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
+import { usePagedList } from '../lib/usePagedList.ts';
 import { useSession } from '../state/session.tsx';
 
 const STATUS: Record<number, { label: string; color: 'green' | 'grey' | 'orange' | 'red' }> = {
@@ -22,17 +24,9 @@ export default function Tokens() {
   const { t } = useI18n();
   const scroll = useTableScroll();
   const { status } = useSession();
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Page<Token>>({ items: [], total: 0, page: 1, page_size: 20 });
+  const { page, setPage, data, reload: load, act } = usePagedList(lists.tokens, []);
   const [editing, setEditing] = useState<Token | null | 'new'>(null);
   const [newKey, setNewKey] = useState('');
-
-  const load = useCallback(() => {
-    api
-      .get<Page<Token>>('/api/token/', { p: page, page_size: 20 })
-      .then(setData, (e) => Toast.error(errorText(e)));
-  }, [page]);
-  useEffect(load, [load]);
 
   const save = async (v: TokenInput) => {
     try {
@@ -44,7 +38,6 @@ export default function Tokens() {
       Toast.error(errorText(e));
     }
   };
-  const act = (fn: () => Promise<unknown>) => fn().then(load, (e) => Toast.error(errorText(e)));
   const copyFull = async (id: number) => {
     const key = await api.post<string>(`/api/token/${id}/key`);
     if (await copyText(key.startsWith('sk-') ? key : `sk-${key}`)) Toast.success(t('Copied'));

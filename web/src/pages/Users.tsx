@@ -1,12 +1,14 @@
 import { Button, Input, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api/client.ts';
-import type { Page, User } from '../api/types.ts';
+import { lists } from '../api/lists.ts';
+import type { User } from '../api/types.ts';
 import { type QuotaChange, QuotaModal } from '../components/QuotaModal.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText, formatQuota } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
+import { usePagedList } from '../lib/usePagedList.ts';
 import { useSession } from '../state/session.tsx';
 
 const ROLE_NAME: Record<number, string> = { 1: 'User', 10: 'Admin', 100: 'Root' };
@@ -15,17 +17,14 @@ export default function Users() {
   const { t } = useI18n();
   const scroll = useTableScroll();
   const { status, user: me } = useSession();
-  const [page, setPage] = useState(1);
   const [keyword, setKeyword] = useState('');
-  const [data, setData] = useState<Page<User>>({ items: [], total: 0, page: 1, page_size: 20 });
+  const {
+    page,
+    setPage,
+    data,
+    reload: load,
+  } = usePagedList((p, size) => lists.users(p, size, keyword), [keyword]);
   const [quotaFor, setQuotaFor] = useState<User | null>(null);
-
-  const load = useCallback(() => {
-    api
-      .get<Page<User>>('/api/user/', { p: page, page_size: 20, keyword })
-      .then(setData, (e) => Toast.error(errorText(e)));
-  }, [page, keyword]);
-  useEffect(load, [load]);
 
   const manage = (id: number, action: string, extra: Partial<QuotaChange> = {}) =>
     api.post('/api/user/manage', { id, action, ...extra }).then(

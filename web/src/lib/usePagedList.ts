@@ -1,0 +1,37 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Page } from '../api/types.ts';
+import { errorText } from './format.ts';
+import { Toast } from './toast.tsx';
+
+/**
+ * A paged list: the page number, the current page's rows, `reload`, and `act` (run a change, toast its
+ * outcome, reload). An answer that arrives after a newer request was sent is dropped, so a slow page never
+ * overwrites the one the user moved to. `deps`: what else the fetch depends on (a search box).
+ */
+export function usePagedList<T>(
+  fetch: (page: number, size: number) => Promise<Page<T>>,
+  deps: unknown[],
+  size = 20,
+) {
+  const [page, setPage] = useState(1);
+  const [data, setData] = useState<Page<T>>({ items: [], total: 0, page: 1, page_size: size });
+  const latest = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `fetch` is recreated every render; `deps` say when it changes
+  const reload = useCallback(() => {
+    const mine = ++latest.current;
+    fetch(page, size).then(
+      (d) => mine === latest.current && setData(d),
+      (e) => mine === latest.current && Toast.error(errorText(e)),
+    );
+  }, [page, size, ...deps]);
+  useEffect(reload, [reload]);
+  const act = (fn: () => Promise<unknown>, ok?: string) =>
+    fn().then(
+      () => {
+        if (ok) Toast.success(ok);
+        reload();
+      },
+      (e) => Toast.error(errorText(e)),
+    );
+  return { page, setPage, data, reload, act };
+}
