@@ -26,8 +26,9 @@ import { ChannelKeyCipher } from './modules/channels/channel-key.ts';
 import { ChannelsRepo } from './modules/channels/channels.repo.ts';
 import { channelsRoutes } from './modules/channels/channels.routes.ts';
 import { ChannelsService } from './modules/channels/channels.service.ts';
+import { createLogWriter } from './modules/logs/create-log-writer.ts';
 import { LogType } from './modules/logs/log-types.ts';
-import { BatchLogWriter } from './modules/logs/log-writer.ts';
+import type { BatchLogWriter } from './modules/logs/log-writer.ts';
 import { LogsRepo } from './modules/logs/logs.repo.ts';
 import { logsRoutes } from './modules/logs/logs.routes.ts';
 import { LogsService } from './modules/logs/logs.service.ts';
@@ -49,7 +50,6 @@ import { TokenKeys } from './modules/tokens/token-keys.ts';
 import { TokensRepo } from './modules/tokens/tokens.repo.ts';
 import { tokensRoutes } from './modules/tokens/tokens.routes.ts';
 import { TokensService } from './modules/tokens/tokens.service.ts';
-import { addToRollup } from './modules/usage-data/rollup.ts';
 import { UsageDataRepo } from './modules/usage-data/usage-data.repo.ts';
 import { usageDataRoutes } from './modules/usage-data/usage-data.routes.ts';
 import { UsageDataService } from './modules/usage-data/usage-data.service.ts';
@@ -150,20 +150,12 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
             }),
         })
       : null;
-  const logWriter = new BatchLogWriter({
-    db: dbs.logs.db,
-    dialect: dbs.logs.dialect,
-    store: (row) => row.type !== LogType.Consume || options.bool('LogConsumeEnabled'),
-    rollup: () => options.bool('DataExportEnabled'),
-    inTransaction: (trx, rows) => addToRollup(trx, dbs.logs.dialect, rows),
-    onError: (err, attempt) => app.log.error({ err, attempt }, 'log batch failed; retrying'),
+  const logWriter = createLogWriter({
+    logs: dbs.logs,
+    options,
+    log: app.log,
     spoolPath: config.logSpoolPath,
     onBatch: metrics ? (rows, seconds) => metrics.logBatchWritten(rows, seconds) : undefined,
-    onSpool: (event, rows, path) =>
-      app.log.warn(
-        { rows, path },
-        event === 'spooled' ? 'log rows spooled to disk' : 'spooled log rows written',
-      ),
   });
   writerForMetrics = logWriter;
   // rows an earlier process could not store at shutdown (in the background: the database may be away)
@@ -219,7 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   const replayed = await relay.start(logsReplayed);
   if (replayed > 0) app.log.warn({ batches: replayed }, 'spooled settlements written');
   const usageRepo = new UsageDataRepo(dbs.logs);
-  const logs = new LogsService(new LogsRepo(dbs.logs), usageRepo, channels, options);
+  const logs = new LogsService(new LogsRepo(dbs.logs), usageRepo, channels, options, usersRepo);
   const retention = new RetentionJob({ logs, options, redis, log: app.log });
   const autoEnable = new AutoEnableJob({
     channels,
@@ -260,7 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     retention,
     autoEnable,
     sync,
-    usageData: new UsageDataService(usageRepo),
+    usageData: new UsageDataService(usageRepo, usersRepo),
     catalog: new CatalogService(catalogRepo, events),
     pricing: new PricingService(channelsRepo, catalogRepo, options, events),
     relay,

@@ -48,7 +48,7 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
   /** Query → filter. An admin's `username` becomes its user id (deleted users included); unknown → no rows. */
   async function filterOf(q: FilterQuery, forcedUser?: number): Promise<LogFilter> {
     let userId = forcedUser;
-    if (userId === undefined && q.username) userId = (await ctx.usersRepo.idByUsername(q.username)) ?? -1;
+    if (userId === undefined && q.username) userId = await logs.userIdFor(q.username);
     return {
       userId,
       type: q.type || undefined,
@@ -129,7 +129,7 @@ export async function logsRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const parsed = parseKey(q.key || request.headers.authorization, undefined);
       const token = parsed && parsed.channel === null ? await ctx.tokens.findByKey(parsed.key) : undefined;
       // the key of a deleted user finds nothing either (CONTRACT §8)
-      if (!token || !(await ctx.usersRepo.findAuthById(token.user_id)))
+      if (!token || !(await logs.userExists(token.user_id)))
         throw notFound('token not found or no permission');
       const f = { userId: token.user_id, tokenId: token.id };
       return ok((await logs.list(f, { page: 1, pageSize: 1000, offset: 0 }, 'user')).items);

@@ -30,6 +30,12 @@ export interface PageArgs {
 
 export type View = 'admin' | 'user';
 
+/** What the logs and usage modules ask of the users module. */
+export interface UserDirectory {
+  idByUsername(username: string): Promise<number | undefined>;
+  findAuthById(id: number): Promise<unknown>;
+}
+
 const CSV_COLUMNS = [
   'id',
   'created_at',
@@ -56,8 +62,20 @@ export class LogsService {
     private readonly rollup: UsageDataRepo,
     private readonly channels: ChannelsService,
     private readonly options: OptionsService,
+    /** the users module, for filters by name and keys of deleted users */
+    private readonly users: UserDirectory,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
+
+  /** The id of a username for a filter (deleted users included); an unknown name matches nobody (-1). */
+  async userIdFor(username: string): Promise<number> {
+    return (await this.users.idByUsername(username)) ?? -1;
+  }
+
+  /** Whether a user still exists (the logs of a deleted user's key are not shown by key). */
+  async userExists(id: number): Promise<boolean> {
+    return (await this.users.findAuthById(id)) !== undefined;
+  }
 
   private async views(rows: LogRow[], view: View) {
     if (view === 'user') return rows.map(userLogView);

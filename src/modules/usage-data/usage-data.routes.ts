@@ -35,7 +35,7 @@ export async function usageDataRoutes(app: FastifyInstance, ctx: AppContext): Pr
       }
       if (!q.username) return ok(await usageData.series(filter, q));
       // an unknown name matches nobody (deleted users keep their statistics)
-      const userId = (await ctx.usersRepo.idByUsername(q.username)) ?? -1;
+      const userId = await usageData.userIdFor(q.username);
       const rows = await usageData.series({ ...filter, userId }, q);
       return ok(rows.map((r) => ({ ...r, user_id: userId, username: q.username })));
     },

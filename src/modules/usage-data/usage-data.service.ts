@@ -1,4 +1,5 @@
 import { badRequest } from '../../http/errors.ts';
+import type { UserDirectory } from '../logs/logs.service.ts';
 import { SettledHours } from './hour-cache.ts';
 import { localDayStart } from './tz.ts';
 import type { UsageDataRepo, UsageFilter, UsageRow } from './usage-data.repo.ts';
@@ -19,8 +20,15 @@ export class UsageDataService {
 
   constructor(
     private readonly repo: UsageDataRepo,
+    /** the users module: a username filter becomes an id (deleted users keep their statistics) */
+    private readonly users: Pick<UserDirectory, 'idByUsername'>,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
+
+  /** An unknown name matches nobody (-1). */
+  async userIdFor(username: string): Promise<number> {
+    return (await this.users.idByUsername(username)) ?? -1;
+  }
 
   /** Defaults (CONTRACT §8): end = now, start = end − 7 days; buckets are selected by their start. */
   range(q: UsageQuery): { from: number; to: number } {
