@@ -1,9 +1,10 @@
-import { Button, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
+import { Button, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { api } from '../api/client.ts';
 import { lists } from '../api/lists.ts';
 import type { Channel } from '../api/types.ts';
 import { CHANNEL_TYPES, ChannelForm, type ChannelInput } from '../components/ChannelForm.tsx';
+import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText } from '../lib/format.ts';
@@ -67,14 +68,10 @@ export default function Channels() {
           >
             {c.status === 1 ? t('Disable') : t('Enable')}
           </Button>
-          <Popconfirm
+          <ConfirmDelete
             title={t('Delete this channel?')}
             onConfirm={() => act(() => api.del(`/api/channel/${id}`))}
-          >
-            <Button size="small" type="danger">
-              {t('Delete')}
-            </Button>
-          </Popconfirm>
+          />
         </span>
       ),
     },

@@ -13,6 +13,7 @@ import { useRef, useState } from 'react';
 import { api } from '../api/client.ts';
 import { lists } from '../api/lists.ts';
 import type { Redemption } from '../api/types.ts';
+import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { copyText } from '../components/CopyKey.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -119,14 +120,10 @@ export default function Redemptions() {
               {r.status === 1 ? t('Disable') : t('Enable')}
             </Button>
           )}
-          <Popconfirm
+          <ConfirmDelete
             title={t('Delete this code?')}
             onConfirm={() => act(() => api.del(`/api/redemption/${id}`))}
-          >
-            <Button size="small" type="danger">
-              {t('Delete')}
-            </Button>
-          </Popconfirm>
+          />
         </span>
       ),
     },

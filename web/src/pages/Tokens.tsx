@@ -1,9 +1,10 @@
-import { Button, Modal, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
+import { Button, Modal, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { TOKEN_STATUS } from '../../../src/shared/enums.ts';
 import { api } from '../api/client.ts';
 import { lists } from '../api/lists.ts';
 import type { Token } from '../api/types.ts';
+import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { CopyKey, copyText } from '../components/CopyKey.tsx';
 import { TokenForm, type TokenInput } from '../components/TokenForm.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
@@ -81,14 +82,10 @@ export default function Tokens() {
           >
             {r.status === 1 ? t('Disable') : t('Enable')}
           </Button>
-          <Popconfirm
+          <ConfirmDelete
             title={t('Delete this token?')}
             onConfirm={() => act(() => api.del(`/api/token/${id}`))}
-          >
-            <Button size="small" type="danger">
-              {t('Delete')}
-            </Button>
-          </Popconfirm>
+          />
         </span>
       ),
     },

@@ -1,8 +1,9 @@
-import { Button, Input, Popconfirm, Table, Tag, Typography } from '@douyinfe/semi-ui';
+import { Button, Input, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { api } from '../api/client.ts';
 import { lists } from '../api/lists.ts';
 import type { User } from '../api/types.ts';
+import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { type QuotaChange, QuotaModal } from '../components/QuotaModal.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -82,11 +83,7 @@ export default function Users() {
                 {u.role >= 10 ? t('Demote') : t('Promote')}
               </Button>
             )}
-            <Popconfirm title={t('Delete this user?')} onConfirm={() => manage(id, 'delete')}>
-              <Button size="small" type="danger">
-                {t('Delete')}
-              </Button>
-            </Popconfirm>
+            <ConfirmDelete title={t('Delete this user?')} onConfirm={() => manage(id, 'delete')} />
           </span>
         ),
     },
