@@ -44,6 +44,7 @@ import { statusRoutes } from './modules/public-info/status.routes.ts';
 import { RedemptionsRepo } from './modules/redemptions/redemptions.repo.ts';
 import { redemptionsRoutes } from './modules/redemptions/redemptions.routes.ts';
 import { RedemptionsService } from './modules/redemptions/redemptions.service.ts';
+import { SetupRepo } from './modules/setup/setup.repo.ts';
 import { setupRoutes } from './modules/setup/setup.routes.ts';
 import { SetupService } from './modules/setup/setup.service.ts';
 import { TokenKeys } from './modules/tokens/token-keys.ts';
@@ -164,7 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     .catch((err) => app.log.error({ err }, 'log spool replay failed; kept for the next start'));
   const usersRepo = new UsersRepo(dbs.main);
   const users = new UsersService(usersRepo, options, logWriter, events);
-  const setup = new SetupService(dbs.main.db, dbs.main.dialect, usersRepo, VERSION);
+  const setup = new SetupService(new SetupRepo(dbs.main), usersRepo, VERSION);
   const redis = deps.redis ?? null;
   // resolved by main.ts (secret.ts): from the environment or a file, never from the database
   const secret = config.sessionSecret;

@@ -6,8 +6,11 @@ import { relayBodies } from './relay.schema.ts';
 /** Relay requests carry whole conversations (and images as data URLs): 16 MiB instead of 1 MiB. */
 const BODY_LIMIT = 16 * 1024 * 1024;
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type RelayRoutesDeps = Pick<AppContext, 'relay'>;
+
 /** `/v1` (OpenAI wire format). Authenticated by the token key in the pipeline, not by `config.auth`. */
-export async function relayRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function relayRoutes(app: FastifyInstance, ctx: RelayRoutesDeps): Promise<void> {
   const relay = ctx.relay;
   boundedJsonParser(app, BODY_LIMIT);
   // The key is checked before the body is read (CONTRACT §10): a stranger cannot make the server take in

@@ -4,8 +4,11 @@ import { ok } from '../../http/envelope.ts';
 import { idParams, parse } from '../../http/params.ts';
 import { modelMetaBody, modelMetaUpdateBody, vendorBody, vendorUpdateBody } from './catalog.schema.ts';
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type CatalogRoutesDeps = Pick<AppContext, 'catalog'>;
+
 /** CONTRACT §6 vendors and model metadata (admin): descriptions, vendors and icons for /api/pricing. */
-export async function catalogRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function catalogRoutes(app: FastifyInstance, ctx: CatalogRoutesDeps): Promise<void> {
   const { catalog } = ctx;
   const admin = { auth: 'admin' } as const;
   const id = (params: unknown) => parse(idParams, params, 'params').id;

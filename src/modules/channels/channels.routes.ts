@@ -24,8 +24,11 @@ async function upstreamList(fetch: () => Promise<string[]>): Promise<string[]> {
   }
 }
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type ChannelsRoutesDeps = Pick<AppContext, 'channels' | 'options'>;
+
 /** CONTRACT §6 channels (admin). No answer ever carries a channel key. */
-export async function channelsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function channelsRoutes(app: FastifyInstance, ctx: ChannelsRoutesDeps): Promise<void> {
   const { channels } = ctx;
   const admin = { auth: 'admin' } as const;
 

@@ -29,12 +29,18 @@ const sameSecret = (given: string, expected: string) => {
   return a.length === b.length && timingSafeEqual(a, b);
 };
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type OpsRoutesDeps = Pick<
+  AppContext,
+  'config' | 'dbs' | 'documented' | 'metrics' | 'redis' | 'version'
+>;
+
 /**
  * CONTRACT §11 for load balancers and monitoring, outside `/api`: `/healthz` (the process answers), `/readyz`
  * (databases and Redis reachable; 503 naming which is not) and `/metrics` (Prometheus text, behind
  * `Authorization: Bearer $METRICS_TOKEN`; 404 when no token is configured).
  */
-export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function opsRoutes(app: FastifyInstance, ctx: OpsRoutesDeps): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   // The API's contract (CONTRACT §11), generated from the routes' own zod schemas once every route is

@@ -7,8 +7,11 @@ import { SECRET_OPTION_KEYS } from './options.defaults.ts';
 import { putOptionBody } from './options.schema.ts';
 import { isSettableOption } from './options.validators.ts';
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type OptionsRoutesDeps = Pick<AppContext, 'options'>;
+
 /** CONTRACT §6 options (root). */
-export async function optionsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function optionsRoutes(app: FastifyInstance, ctx: OptionsRoutesDeps): Promise<void> {
   const root = { auth: 'root' } as const;
 
   app.get('/api/option/', { config: root }, async () =>

@@ -4,8 +4,11 @@ import { ok } from '../../http/envelope.ts';
 import { forbidden } from '../../http/errors.ts';
 import { usableGroups } from '../users/groups.ts';
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type PublicInfoRoutesDeps = Pick<AppContext, 'channels' | 'options' | 'pricing'>;
+
 /** CONTRACT §5: the public information module (notice, about, home page, ratios, pricing, models). */
-export async function publicInfoRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function publicInfoRoutes(app: FastifyInstance, ctx: PublicInfoRoutesDeps): Promise<void> {
   const pub = { auth: 'public' } as const;
   const o = ctx.options;
 

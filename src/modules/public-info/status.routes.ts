@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { ok } from '../../http/envelope.ts';
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type StatusRoutesDeps = Pick<AppContext, 'options' | 'setup' | 'startTime' | 'version'>;
+
 /**
  * GET /api/status: what a console needs at start (CONTRACT §5). Every field of New API's `GetStatus`, with its
  * name and type (New API's console stores each in localStorage as it comes: a missing one becomes the
@@ -9,7 +12,7 @@ import { ok } from '../../http/envelope.ts';
  * does not have (OAuth, passkeys, Turnstile, drawing, async tasks, check-in, online payment) say off.
  * Then Tollgate's own flags.
  */
-export async function statusRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function statusRoutes(app: FastifyInstance, ctx: StatusRoutesDeps): Promise<void> {
   app.get('/api/status', { config: { auth: 'public' } }, async () => {
     const o = ctx.options;
     const setup = await ctx.setup.status();

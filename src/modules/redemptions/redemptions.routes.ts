@@ -11,8 +11,11 @@ import {
   updateRedemptionQuery,
 } from './redemptions.schema.ts';
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type RedemptionsRoutesDeps = Pick<AppContext, 'rateLimits' | 'redemptions'>;
+
 /** CONTRACT §6 redemption codes, on New API's paths: admins manage them, a user redeems one. */
-export async function redemptionsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function redemptionsRoutes(app: FastifyInstance, ctx: RedemptionsRoutesDeps): Promise<void> {
   const { redemptions } = ctx;
   const admin = { auth: 'admin' } as const;
 

@@ -10,8 +10,11 @@ import {
   updateTokenQuery,
 } from './tokens.schema.ts';
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type TokensRoutesDeps = Pick<AppContext, 'tokens'>;
+
 /** CONTRACT §6 tokens: every route acts on the caller's own tokens only. */
-export async function tokensRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function tokensRoutes(app: FastifyInstance, ctx: TokensRoutesDeps): Promise<void> {
   const { tokens } = ctx;
   const user = { auth: 'user' } as const;
 

@@ -7,8 +7,11 @@ import { adminDataQuery, selfDataQuery } from './usage-data.schema.ts';
 const OPEN = Buffer.from('{"success":true,"message":"","data":[');
 const CLOSE = Buffer.from(']}');
 
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type UsageDataRoutesDeps = Pick<AppContext, 'usageData'>;
+
 /** CONTRACT §4: usage per model and hour (or local day) for charts. */
-export async function usageDataRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function usageDataRoutes(app: FastifyInstance, ctx: UsageDataRoutesDeps): Promise<void> {
   const { usageData } = ctx;
 
   app.get(

@@ -17,7 +17,10 @@ import {
 } from './users.schema.ts';
 import { sessionView } from './users.service.ts';
 
-export async function usersRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+/** What these routes use of the app (named: no route reaches into what it does not list). */
+export type UsersRoutesDeps = Pick<AppContext, 'channels' | 'options' | 'rateLimits' | 'users' | 'usersRepo'>;
+
+export async function usersRoutes(app: FastifyInstance, ctx: UsersRoutesDeps): Promise<void> {
   const { users } = ctx;
   const user = { auth: 'user' } as const;
   const admin = { auth: 'admin' } as const;
