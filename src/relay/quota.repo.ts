@@ -1,8 +1,10 @@
 import { CompiledQuery, type Transaction } from 'kysely';
 import type { DbHandle } from '../db/connect.ts';
 import { sqliteConnectionOf } from '../db/dialects/sqlite.ts';
+import { chunks, withDeadlockRetry } from '../db/retry.ts';
 import type { MainDatabase, PendingCallsTable } from '../db/schema.ts';
 import { TOKEN_STATUS } from '../shared/enums.ts';
+import { JOURNAL_COLUMNS, RESERVE_PG } from './journal-sql.ts';
 import { type CallSettlement, sumCalls } from './ledger.ts';
 
 /** What a call has reserved, and from whom. */
@@ -19,90 +21,12 @@ export type ReserveResult = 'ok' | 'token' | 'user';
 /** The journal row of a call (pending_calls), less the reservation's own columns. */
 export type JournalRow = Omit<PendingCallsTable, 'user_id' | 'token_id' | 'limited' | 'amount'>;
 
-const JOURNAL_COLUMNS = [
-  'request_id',
-  'owner',
-  'user_id',
-  'token_id',
-  'limited',
-  'amount',
-  'created_at',
-  'username',
-  'token_name',
-  'model_name',
-  'group',
-  'ip',
-  'path',
-  'is_stream',
-  'rollup',
-] as const;
-
-const JOURNAL_TYPES: Record<(typeof JOURNAL_COLUMNS)[number], string> = {
-  request_id: 'varchar',
-  owner: 'varchar',
-  user_id: 'integer',
-  token_id: 'integer',
-  limited: 'smallint',
-  amount: 'bigint',
-  created_at: 'bigint',
-  username: 'varchar',
-  token_name: 'varchar',
-  model_name: 'varchar',
-  group: 'varchar',
-  ip: 'varchar',
-  path: 'varchar',
-  is_stream: 'smallint',
-  rollup: 'smallint',
-};
-
-/**
- * The PostgreSQL reservation (see reserveInOneStatement), written once: $1 user id, $2 amount, $3 limited
- * token, $4 token id, $5 now, then the journal columns in JOURNAL_COLUMNS order (typed: a SELECT list's
- * parameters would otherwise be text).
- */
-const RESERVE_PG = `/*prepare tg_reserve*/ WITH t AS (
-  UPDATE tokens SET remain_quota = remain_quota - $2, used_quota = used_quota + $2, accessed_time = $5
-  WHERE $3::boolean AND id = $4 AND remain_quota >= $2 RETURNING id
-),
-u AS (
-  UPDATE users SET quota = quota - $2, used_quota = used_quota + $2, request_count = request_count + 1
-  WHERE id = $1 AND quota >= $2 AND (NOT $3::boolean OR EXISTS (SELECT 1 FROM t)) RETURNING id
-),
-j AS (
-  INSERT INTO pending_calls (${JOURNAL_COLUMNS.map((c) => `"${c}"`).join(', ')})
-  SELECT ${JOURNAL_COLUMNS.map((c, i) => `$${i + 6}::${JOURNAL_TYPES[c]}`).join(', ')} FROM u RETURNING 1
-)
-SELECT (SELECT count(*) FROM t)::int AS t,
-  CASE WHEN (SELECT count(*) FROM t) > (SELECT count(*) FROM u) THEN 1 / (SELECT count(*) FROM u)::int
-  ELSE (SELECT count(*) FROM u)::int END AS u`;
-
 /** Thrown inside the reservation's transaction to roll back its token part. */
 class Refused extends Error {
   constructor(readonly why: ReserveResult) {
     super(why);
   }
 }
-
-/** MySQL ER_LOCK_DEADLOCK, PostgreSQL deadlock_detected / serialization_failure. */
-function isDeadlock(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number };
-  return e?.errno === 1213 || e?.code === 'ER_LOCK_DEADLOCK' || e?.code === '40P01' || e?.code === '40001';
-}
-
-/** Runs `work` again when the engine picked it as a deadlock victim (it was rolled back whole). */
-async function withDeadlockRetry<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (err) {
-      if (attempt >= 4 || !isDeadlock(err)) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
-    }
-  }
-}
-
-const chunks = <T>(xs: readonly T[], n = 500): T[][] =>
-  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 /**
  * A statement compiled once with sentinel parameters; each call swaps in the real values. The hot path
