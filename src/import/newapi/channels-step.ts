@@ -86,7 +86,6 @@ export async function importChannels(run: NewApiImporter): Promise<void> {
         run.o.note?.(
           `channel #${id} "${str(c.name)}": multi-key (${keys.length} keys); imported with its first enabled key (Tollgate has one key per channel)`,
         );
-        run.skip(r, 'multi-key: imported with one key (not skipped)', 0);
       }
       const type = int(c.type, 1);
       let status = int(c.status, 1);

@@ -48,7 +48,7 @@ export class NewApiImporter {
     return r;
   }
 
-  skip(r: TableReport, why: string, n = 1): void {
+  noteSkipped(r: TableReport, why: string, n = 1): void {
     r.skipped.set(why, (r.skipped.get(why) ?? 0) + n);
   }
 
@@ -258,16 +258,16 @@ export class NewApiImporter {
           continue;
         }
         if (isDeleted(t)) {
-          this.skip(r, 'deleted in New API');
+          this.noteSkipped(r, 'deleted in New API');
           continue;
         }
         if (!str(t.key).trim()) {
-          this.skip(r, 'no key');
+          this.noteSkipped(r, 'no key');
           continue;
         }
         const owner = this.userIds.get(int(t.user_id));
         if (owner === undefined) {
-          this.skip(r, 'its user is not in the source');
+          this.noteSkipped(r, 'its user is not in the source');
           continue;
         }
         existing.set(seal.key, src);
@@ -335,7 +335,7 @@ export class NewApiImporter {
           continue;
         }
         if (isDeleted(c)) {
-          this.skip(r, 'deleted in New API');
+          this.noteSkipped(r, 'deleted in New API');
           continue;
         }
         existing.add(seal.key);

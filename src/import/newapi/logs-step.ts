@@ -67,7 +67,7 @@ export async function importLogs(run: NewApiImporter): Promise<void> {
       r.source += 1;
       const type = LOG_TYPE[int(l.type)];
       if (type === undefined) {
-        run.skip(
+        run.noteSkipped(
           r,
           `type ${int(l.type)} (${int(l.type) === 6 ? 'refund' : 'unknown'}): no such log type in Tollgate`,
         );

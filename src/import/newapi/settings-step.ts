@@ -31,12 +31,12 @@ export async function importOptions(run: NewApiImporter): Promise<void> {
     if (key === 'QuotaPerUnit') value = String(Math.round(Number(value)));
     if (!isSettableOption(key)) {
       unknown.push(str(o.key));
-      run.skip(r, 'not a Tollgate option');
+      run.noteSkipped(r, 'not a Tollgate option');
       continue;
     }
     const problem = OPTION_VALIDATORS[key]?.(value) ?? null;
     if (problem) {
-      run.skip(r, `invalid for Tollgate (${key}: ${problem})`);
+      run.noteSkipped(r, `invalid for Tollgate (${key}: ${problem})`);
       continue;
     }
     if (current.get(key) === value) {
@@ -81,7 +81,7 @@ export async function importVendorsAndModels(run: NewApiImporter): Promise<void>
     ])) {
       vr.source += 1;
       if (isDeleted(v)) {
-        run.skip(vr, 'deleted in New API');
+        run.noteSkipped(vr, 'deleted in New API');
         continue;
       }
       const found = mine.get(str(v.name).toLowerCase());
@@ -123,7 +123,7 @@ export async function importVendorsAndModels(run: NewApiImporter): Promise<void>
     mr.source += 1;
     const name = str(m.model_name);
     if (isDeleted(m)) {
-      run.skip(mr, 'deleted in New API');
+      run.noteSkipped(mr, 'deleted in New API');
       continue;
     }
     if (known.has(name)) {
