@@ -172,18 +172,24 @@ export class RelayService {
     });
     // the request's log lines ("request completed" with status and time) name the call: who, which
     // key (its id, never the key), which model, and below which channel answered (issue 18)
-    const bind = (fields: Record<string, unknown>) => {
-      const log = request.log.child(fields);
+    // one child logger per call, made once the channel is known
+    const bind = (channel: number | undefined) => {
+      const log = request.log.child({
+        user_id: rc.auth.user.id,
+        token_id: rc.auth.token.id,
+        model: rc.model,
+        stream: rc.stream,
+        channel,
+      });
       request.log = log;
       reply.log = log;
     };
-    bind({ user_id: rc.auth.user.id, token_id: rc.auth.token.id, model: rc.model, stream: rc.stream });
     let d: Awaited<ReturnType<RelayPipeline['dispatch']>>;
     try {
       d = await this.pipeline.dispatch(rc, abort.signal);
-      bind({ channel: d.channel.id });
+      bind(d.channel.id);
     } catch (err) {
-      if (err instanceof UpstreamFailure && err.channel) bind({ channel: err.channel.id });
+      bind(err instanceof UpstreamFailure ? err.channel?.id : undefined);
       if (err instanceof UpstreamFailure) {
         // cancelled by shutdown, not by the client: a retryable 503 for a client that is still there
         const f =

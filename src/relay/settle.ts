@@ -243,7 +243,7 @@ export class Settlement {
     this.observe({
       model: rc.model,
       channel: o.channel.id,
-      status: Number(o.extra?.status ?? 200),
+      status: 200,
       stream: rc.stream,
       seconds: (Date.now() - rc.startedAt) / 1000,
       firstByte: o.frt / 1000,
