@@ -23,6 +23,9 @@ async function reachable(check: () => Promise<unknown>, ms = 2000): Promise<bool
   }
 }
 
+/** How long one readiness answer is reused (ms). */
+const READY_TTL_MS = 1000;
+
 const sameSecret = (given: string, expected: string) => {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -55,16 +58,24 @@ export async function opsRoutes(app: FastifyInstance, ctx: OpsRoutesDeps): Promi
     configuration: { url: '/api/openapi.json', title: 'Tollgate API' },
   });
 
-  app.get('/readyz', async (_request, reply) => {
+  // `/readyz` is open and outside `/api`'s rate limit: one check at a time, its answer reused for a second,
+  // so probes at any rate cost the databases at most one `SELECT 1` each a second (a flood cannot take
+  // the connection pools the relay needs)
+  const check = async (): Promise<string[]> => {
     const { dbs, redis } = ctx;
     const checks: Array<[string, () => Promise<unknown>]> = [
       ['database', () => sql`SELECT 1`.execute(dbs.main.db)],
     ];
     if (dbs.separateLogDb) checks.push(['log database', () => sql`SELECT 1`.execute(dbs.logs.db)]);
     if (redis) checks.push(['redis', () => redis.ping()]);
-    const failing = (
-      await Promise.all(checks.map(async ([name, check]) => ((await reachable(check)) ? null : name)))
+    return (
+      await Promise.all(checks.map(async ([name, run]) => ((await reachable(run)) ? null : name)))
     ).filter((n): n is string => n !== null);
+  };
+  let last: { at: number; failing: Promise<string[]> } | undefined;
+  app.get('/readyz', async (_request, reply) => {
+    if (!last || Date.now() - last.at > READY_TTL_MS) last = { at: Date.now(), failing: check() };
+    const failing = await last.failing;
     if (failing.length === 0) return { status: 'ready' };
     return reply
       .code(503)
