@@ -74,6 +74,28 @@ export class NewApiImporter {
   }
 
   /** Which of `ids` Tollgate already uses in `table` (a New API id is kept only where it is free). */
+  /** Tollgate's id of each row whose keyed hash is among `hashes` (tokens and codes are the same by key). */
+  async idsByKey(table: 'tokens' | 'redemptions', hashes: string[]): Promise<Map<string, number>> {
+    if (hashes.length === 0) return new Map();
+    const rows = await this.dbs.main.db
+      .selectFrom(table)
+      .select(['id', 'key'])
+      .where('key', 'in', hashes)
+      .execute();
+    return new Map(rows.map((row) => [row.key, row.id]));
+  }
+
+  /** Inserts `out` (see insert) and records New API id → Tollgate id for each, in `map`. */
+  async insertMapped(
+    table: 'users' | 'tokens',
+    out: Array<Record<string, unknown>>,
+    sources: number[],
+    map: Map<number, number>,
+  ): Promise<void> {
+    const ids = this.o.dryRun ? sources : await this.insert(table, out);
+    for (const [i, src] of sources.entries()) map.set(src, ids[i]);
+  }
+
   async takenIds(
     table: 'users' | 'tokens' | 'channels' | 'redemptions',
     ids: number[],
@@ -200,8 +222,7 @@ export class NewApiImporter {
         });
         sources.push(src);
       }
-      const ids = this.o.dryRun ? sources : await this.insert('users', out);
-      for (const [i, src] of sources.entries()) this.userIds.set(src, ids[i]);
+      await this.insertMapped('users', out, sources, this.userIds);
       r.imported += out.length;
     }
   }
@@ -232,15 +253,7 @@ export class NewApiImporter {
         rows.map((t) => [int(t.id), this.o.keys.seal(str(t.key).trim().replace(/^sk-/, ''))]),
       );
       const hashes = [...sealed.values()].map((k) => k.key);
-      const existing = new Map(
-        (
-          await this.dbs.main.db
-            .selectFrom('tokens')
-            .select(['id', 'key'])
-            .where('key', 'in', hashes)
-            .execute()
-        ).map((t) => [t.key, t.id]),
-      );
+      const existing = await this.idsByKey('tokens', hashes);
       const taken = await this.takenIds(
         'tokens',
         rows.map((t) => int(t.id)),
@@ -291,8 +304,7 @@ export class NewApiImporter {
         });
         sources.push(src);
       }
-      const ids = this.o.dryRun ? sources : await this.insert('tokens', out);
-      for (const [i, src] of sources.entries()) this.tokenIds.set(src, ids[i]);
+      await this.insertMapped('tokens', out, sources, this.tokenIds);
       r.imported += out.length;
     }
   }
@@ -316,11 +328,7 @@ export class NewApiImporter {
       // a code is the same code by its key
       const sealed = new Map(rows.map((c) => [int(c.id), this.o.keys.seal(str(c.key).trim().toLowerCase())]));
       const hashes = [...sealed.values()].map((k) => k.key);
-      const existing = new Set(
-        (
-          await this.dbs.main.db.selectFrom('redemptions').select('key').where('key', 'in', hashes).execute()
-        ).map((c) => c.key),
-      );
+      const existing = await this.idsByKey('redemptions', hashes);
       const taken = await this.takenIds(
         'redemptions',
         rows.map((c) => int(c.id)),
@@ -338,7 +346,7 @@ export class NewApiImporter {
           this.noteSkipped(r, 'deleted in New API');
           continue;
         }
-        existing.add(seal.key);
+        existing.set(seal.key, src);
         const code = str(c.key).trim().toLowerCase();
         out.push({
           id: taken.has(src) ? undefined : src,
