@@ -140,6 +140,10 @@ describe("New API's console requests (sqlite)", () => {
     assert.equal(s.setup, true);
     assert.equal(s.enable_drawing, false, 'features Tollgate lacks say off');
     assert.equal(typeof s.HeaderNavModules, 'string');
+    // the operator's chat clients, as set
+    const chats = [{ 'Cherry Studio': 'cherrystudio://providers/api-keys?v=1&data={cherryConfig}' }];
+    await t.ctx.options.set('Chats', JSON.stringify(chats));
+    assert.deepEqual((await t.call({ method: 'GET', url: '/api/status' })).body.data.chats, chats);
   });
 
   it('pricing: enable_groups per model, numbers where the console calls toFixed', async () => {

@@ -5,6 +5,21 @@ import { ok } from '../../http/envelope.ts';
 /** What these routes use of the app (named: no route reaches into what it does not list). */
 export type StatusRoutesDeps = Pick<AppContext, 'options' | 'setup' | 'startTime' | 'version'>;
 
+/** Option Chats parsed once per value (up to 64 KB; /api/status is public and polled). */
+let parsedChats = { raw: '', value: [] as unknown[] };
+function chatsOf(raw: string): unknown[] {
+  if (raw !== parsedChats.raw) {
+    let value: unknown = [];
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // validated on write; an unreadable value reads as none
+    }
+    parsedChats = { raw, value: Array.isArray(value) ? value : [] };
+  }
+  return parsedChats.value;
+}
+
 /**
  * GET /api/status: what a console needs at start (CONTRACT §5). Every field of New API's `GetStatus`, with its
  * name and type (New API's console stores each in localStorage as it comes: a missing one becomes the
@@ -16,7 +31,7 @@ export async function statusRoutes(app: FastifyInstance, ctx: StatusRoutesDeps):
   app.get('/api/status', { config: { auth: 'public' } }, async () => {
     const o = ctx.options;
     const setup = await ctx.setup.status();
-    const chats = o.json<unknown[]>('Chats');
+    const chats = chatsOf(o.get('Chats'));
     const displayType = o.get('QuotaDisplayType');
     const serverAddress = o.get('ServerAddress');
     return ok({
@@ -55,7 +70,7 @@ export async function statusRoutes(app: FastifyInstance, ctx: StatusRoutesDeps):
       data_export_default_time: o.get('DataExportDefaultTime'),
       default_collapse_sidebar: false,
       mj_notify_enabled: false,
-      chats: Array.isArray(chats) ? chats : [],
+      chats,
       demo_site_enabled: false,
       self_use_mode_enabled: false,
       default_use_auto_group: false,
