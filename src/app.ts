@@ -58,9 +58,12 @@ import { UsersRepo } from './modules/users/users.repo.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UsersService } from './modules/users/users.service.ts';
 import { WEB_DIST, webRoutesFrom } from './modules/web/web.routes.ts';
+import { cooldownEnded } from './relay/channel-health.ts';
 import type { JournalTiming } from './relay/journal.ts';
+import { ChannelProbe } from './relay/probe.ts';
 import { relayRoutes } from './relay/relay.routes.ts';
 import { RelayService } from './relay/relay.service.ts';
+import { UpstreamClient } from './relay/upstream.ts';
 
 export const VERSION = '0.1.0';
 
@@ -171,16 +174,17 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   const secret = config.sessionSecret;
   if (secret.length < 16) throw new Error('buildApp needs config.sessionSecret (see resolveSecret)');
   const tokensRepo = new TokensRepo(dbs.main);
-  // the channel test goes through the relay's upstream client; the relay is built just below
-  let relay: RelayService | undefined;
+  // one upstream client (keep-alive pools) for relayed calls and the channel test alike
+  const upstream = new UpstreamClient();
+  const probe = new ChannelProbe(upstream, (id) => events.emit('cooldown', cooldownEnded(id)));
   const channelsRepo = new ChannelsRepo(dbs.main);
   const catalogRepo = new CatalogRepo(dbs.main);
   const channels = new ChannelsService({
     repo: channelsRepo,
     cipher: new ChannelKeyCipher(config.channelKeySecret || secret),
     events,
-    probe: (c, model) => relay!.probe(c, model),
-    fetchModels: (c) => relay!.fetchModels(c),
+    probe: (c, model) => probe.probe(c, model),
+    fetchModels: (c) => probe.fetchModels(c),
     onKeyError: (channelId) =>
       app.log.error(
         { channelId },
@@ -195,7 +199,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   );
   const sealed = await tokens.sealPlainKeys();
   if (sealed > 0) app.log.info({ sealed }, 'token keys converted to hashed + encrypted storage');
-  relay = new RelayService({
+  const relay = new RelayService({
+    upstream,
     main: dbs.main,
     logs: dbs.logs,
     journal: deps.journal,
@@ -333,6 +338,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     await autoEnable.stop();
     await sync.stop();
     await ctx.relay.close();
+    await upstream.close();
     await logWriter.close();
   });
 

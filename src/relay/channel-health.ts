@@ -37,6 +37,9 @@ function encode(id: number, c: Cooling | null): string {
   return c ? `${id}|${c.until}|${c.failedAt}|${c.level}` : `${id}|0`;
 }
 
+/** The `cooldown` event value that ends a channel's cooldown (a channel test answered, say). */
+export const cooldownEnded = (id: number): string => encode(id, null);
+
 /**
  * Channel health (CONTRACT §12). A bad key or account (401, or the upstream's own words for it) disables
  * the channel (status 3), and only when AutomaticDisableChannelEnabled is on. 5xx, 429 and no answer put

@@ -3,25 +3,22 @@ import type { DbHandle } from '../db/connect.ts';
 import type { LogDatabase, MainDatabase } from '../db/schema.ts';
 import type { EventBus } from '../events.ts';
 import type { Metrics, RelayObservation } from '../metrics.ts';
-import { type ProbeResult, UpstreamModelsError } from '../modules/channels/channels.service.ts';
 import type { LogWriter } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
 import { TOKEN_STATUS } from '../shared/enums.ts';
-import { mapModel } from './channel-select.ts';
-import { CLIENT_LEFT, redactKey, UpstreamFailure } from './dispatch.ts';
+import { CLIENT_LEFT, UpstreamFailure } from './dispatch.ts';
 import { CallJournal, type JournalTiming, type RecoveryResult } from './journal.ts';
 import { RelayPipeline } from './pipeline.ts';
-import { adapterFor } from './providers/index.ts';
 import type { Endpoint } from './providers/types.ts';
 import { QuotaRepo } from './quota.repo.ts';
 import { parseRelayBody } from './relay.schema.ts';
-import type { Candidate, ChannelSource } from './relay-context.ts';
+import type { ChannelSource } from './relay-context.ts';
 import { respondJson, respondStream } from './respond.ts';
 import { Settlement } from './settle.ts';
 import { StreamBudget } from './stream-budget.ts';
 import { type RelayAuth, RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
 import { TokenCounter } from './tokenizer.ts';
-import { readLimited, UpstreamClient, type UpstreamOptions } from './upstream.ts';
+import type { UpstreamClient } from './upstream.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,7 +38,8 @@ export interface RelayServiceDeps {
   logWriter: LogWriter;
   events: EventBus;
   log: FastifyBaseLogger;
-  upstream?: UpstreamOptions;
+  /** the upstream client (keep-alive pools), shared with the channel probe; its owner closes it */
+  upstream: UpstreamClient;
   /** settlements the database cannot take at shutdown wait here for the next start */
   quotaSpoolPath?: string;
   /** the reservation journal's heartbeat and orphan bound (tests shorten them) */
@@ -71,7 +69,7 @@ export class RelayService {
     this.spoolPath = d.quotaSpoolPath;
     this.log = d.log;
     this.quota = new QuotaRepo(d.main);
-    this.upstream = new UpstreamClient(d.upstream);
+    this.upstream = d.upstream;
     this.tokenAuth = new TokenAuth(d.tokens, d.users, d.events, async (token, status) => {
       if (status === TOKEN_STATUS.Expired) await this.quota.markExpired(token.id);
       else await this.quota.markExhausted(token.id);
@@ -184,12 +182,20 @@ export class RelayService {
       request.log = log;
       reply.log = log;
     };
-    let d: Awaited<ReturnType<RelayPipeline['dispatch']>>;
+    let bound = false;
+    // the one place a call is settled: its outcome, or its failure (refunded, logged as an error)
     try {
-      d = await this.pipeline.dispatch(rc, abort.signal);
+      const d = await this.pipeline.dispatch(rc, abort.signal);
       bind(d.channel.id);
+      bound = true;
+      const budget = (takeText: () => string) => new StreamBudget(rc, this.counter, this.quota, takeText);
+      const outcome = rc.stream
+        ? await respondStream(rc, d, reply, abort.signal, budget)
+        : await respondJson(rc, d, reply, abort.signal);
+      this.settlement.succeed(rc, outcome);
+      return reply;
     } catch (err) {
-      bind(err instanceof UpstreamFailure ? err.channel?.id : undefined);
+      if (!bound) bind(err instanceof UpstreamFailure ? err.channel?.id : undefined);
       if (err instanceof UpstreamFailure) {
         // cancelled by shutdown, not by the client: a retryable 503 for a client that is still there
         const f =
@@ -208,11 +214,6 @@ export class RelayService {
       const why = left ? CLIENT_LEFT : 'the relay failed before the upstream answered';
       throw this.settlement.fail(rc, new UpstreamFailure(left ? 499 : 502, why, [], undefined));
     }
-    if (rc.stream) {
-      const budget = (takeText: () => string) => new StreamBudget(rc, this.counter, this.quota, takeText);
-      return respondStream(rc, d, reply, this.settlement, abort.signal, budget);
-    }
-    return respondJson(rc, d, reply, this.settlement, abort.signal);
   }
 
   /** GET /v1/models: the token's model limits, else the models of the channels serving its group. */
@@ -223,77 +224,6 @@ export class RelayService {
       object: 'list',
       data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'tollgate' })),
     };
-  }
-
-  /**
-   * The channel test: one non-stream chat request asking for a single token, with the channel's key.
-   * A success also clears the channel's failure count (automatic disabling starts over).
-   */
-  async probe(channel: Candidate, model: string, timeoutMs = 30_000): Promise<ProbeResult> {
-    const adapter = adapterFor(channel.type);
-    const req = adapter.buildRequest({
-      endpoint: 'chat',
-      body: { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 },
-      model: mapModel(channel.model_mapping, model),
-      stream: false,
-      baseUrl: channel.base_url,
-      key: channel.key,
-    });
-    const t0 = performance.now();
-    try {
-      const res = await this.upstream.send(req, AbortSignal.timeout(timeoutMs));
-      const text = await readLimited(res);
-      const ms = Math.round(performance.now() - t0);
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        this.pipeline.health.success(channel.id);
-        return { ok: true, status: res.statusCode, ms, message: '' };
-      }
-      const message = redactKey(adapter.errorMessage(res.statusCode, text), channel.key);
-      return { ok: false, status: res.statusCode, ms, message };
-    } catch (err) {
-      const ms = Math.round(performance.now() - t0);
-      const e = err as { code?: string; name?: string };
-      const why =
-        e?.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e?.code ?? 'unreachable');
-      return { ok: false, status: 0, ms, message: `upstream ${why}` };
-    }
-  }
-
-  /**
-   * The model ids an upstream lists (`GET /v1/models` with the channel's key), for the channel editor's
-   * "fetch models". Throws UpstreamModelsError with what went wrong, the key never in it.
-   */
-  async fetchModels(
-    c: { type: number; base_url: string; key: string },
-    timeoutMs = 15_000,
-  ): Promise<string[]> {
-    const adapter = adapterFor(c.type);
-    const req = adapter.modelsRequest(c.base_url, c.key);
-    let res: Awaited<ReturnType<UpstreamClient['get']>>;
-    try {
-      res = await this.upstream.get(req.url, req.headers, AbortSignal.timeout(timeoutMs));
-    } catch (err) {
-      const e = err as { code?: string; name?: string };
-      throw new UpstreamModelsError(
-        e?.name === 'TimeoutError'
-          ? `no answer within ${timeoutMs / 1000} s`
-          : `unreachable (${e?.code ?? 'error'})`,
-      );
-    }
-    const text = await readLimited(res, 4 * 1024 * 1024);
-    if (res.statusCode < 200 || res.statusCode >= 300)
-      throw new UpstreamModelsError(
-        `HTTP ${res.statusCode}: ${redactKey(adapter.errorMessage(res.statusCode, text), c.key)}`,
-      );
-    let body: { data?: Array<{ id?: unknown }> };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new UpstreamModelsError('the answer is not JSON');
-    }
-    if (!Array.isArray(body?.data)) throw new UpstreamModelsError('the answer has no "data" list');
-    const ids = body.data.map((m) => (typeof m?.id === 'string' ? m.id.trim() : '')).filter(Boolean);
-    return [...new Set(ids)];
   }
 
   /** Resolves when every settlement and log of finished calls has been handed to the log writer. */
@@ -319,7 +249,6 @@ export class RelayService {
         'calls left to settle at the next start (spooled)',
       );
     await this.journal.stop(left > 0);
-    await this.upstream.close();
     await this.counter.close();
   }
 }

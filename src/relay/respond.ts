@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { CLIENT_LEFT, UpstreamFailure } from './dispatch.ts';
 import type { Dispatched, RelayContext } from './relay-context.ts';
-import type { Settlement } from './settle.ts';
+import type { Outcome } from './settle.ts';
 import { SseParser, sseFrame } from './stream.ts';
 import type { StreamBudget } from './stream-budget.ts';
 
@@ -23,30 +23,33 @@ function cutChunk(rc: RelayContext): string {
   });
 }
 
-/** Non-stream: read the whole (small) upstream answer, map it, send it, settle after. */
+/**
+ * Non-stream: read the whole (small) upstream answer, map it, send it. Returns the call's outcome for
+ * the settlement; an answer that cannot be read is an UpstreamFailure (499 when the client left).
+ */
 export async function respondJson(
   rc: RelayContext,
   d: Dispatched,
   reply: FastifyReply,
-  s: Settlement,
   clientLeft: AbortSignal,
-) {
+): Promise<Outcome> {
   const frt = Date.now() - rc.startedAt;
   let text: string;
   try {
     text = await d.res.body.text();
   } catch (err) {
-    if (clientLeft.aborted) throw s.fail(rc, new UpstreamFailure(499, CLIENT_LEFT, d.attempts, d.channel));
-    throw s.failAfter(rc, d.channel, d.attempts, `the upstream answer broke off (${(err as Error).message})`);
+    if (clientLeft.aborted) throw new UpstreamFailure(499, CLIENT_LEFT, d.attempts, d.channel);
+    const why = `the upstream answer broke off (${(err as Error).message})`;
+    throw new UpstreamFailure(502, why, d.attempts, d.channel);
   }
   let out: ReturnType<typeof d.adapter.transformResponse>;
   try {
     out = d.adapter.transformResponse(rc.endpoint, text, rc.model);
   } catch {
-    throw s.failAfter(rc, d.channel, d.attempts, 'the upstream answer is not valid JSON');
+    throw new UpstreamFailure(502, 'the upstream answer is not valid JSON', d.attempts, d.channel);
   }
-  s.succeed(rc, { channel: d.channel, attempts: d.attempts, usage: out.usage, text: out.text, frt });
-  return reply.type('application/json; charset=utf-8').send(out.body);
+  reply.type('application/json; charset=utf-8').send(out.body);
+  return { channel: d.channel, attempts: d.attempts, usage: out.usage, text: out.text, frt };
 }
 
 /** Waits for the client to take the data, or to leave, or for the call to be cancelled (`abort`). */
@@ -64,16 +67,15 @@ async function drained(raw: ServerResponse, abort: AbortSignal): Promise<void> {
 /**
  * Stream: chunks go to the client as they arrive (one write per upstream read, backpressure honoured).
  * A client that leaves aborts `abort` (wired by the route), which cancels the upstream request; what
- * was produced is billed (estimated if no usage was seen) and logged.
+ * was produced is billed (estimated if no usage was seen): never throws, the outcome says what happened.
  */
 export async function respondStream(
   rc: RelayContext,
   d: Dispatched,
   reply: FastifyReply,
-  s: Settlement,
   abort: AbortSignal,
   budgetFor: (takeText: () => string) => StreamBudget,
-) {
+): Promise<Outcome> {
   const raw = reply.raw;
   reply.hijack();
   raw.writeHead(200, {
@@ -135,7 +137,7 @@ export async function respondStream(
       if (!raw.destroyed) raw.end(sseFrame([JSON.stringify(error), '[DONE]']));
     }
   }
-  s.succeed(rc, {
+  return {
     channel: d.channel,
     attempts: d.attempts,
     usage: t.usage,
@@ -143,5 +145,5 @@ export async function respondStream(
     completion,
     frt: frt || Date.now() - rc.startedAt,
     extra,
-  });
+  };
 }

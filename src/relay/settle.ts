@@ -308,21 +308,6 @@ export class Settlement {
     return new RelayError(status, `upstream error: ${message}`, 'upstream_error');
   }
 
-  /** A failure after a 2xx (unreadable body): refund and log it like an upstream failure. */
-  failAfter(rc: RelayContext, channel: Candidate, attempts: Attempt[], message: string): RelayError {
-    this.observe({
-      model: rc.model,
-      channel: channel.id,
-      status: 502,
-      stream: rc.stream,
-      seconds: (Date.now() - rc.startedAt) / 1000,
-      quota: 0,
-      attempts,
-    });
-    this.track(this.refundAndLog(rc, message, attempts, channel.id));
-    return new RelayError(502, `upstream error: ${message}`, 'upstream_error');
-  }
-
   private async refundAndLog(rc: RelayContext, message: string, attempts: Attempt[], channelId: number) {
     // through the ledger, like settlements: after the log, batched, retried, spooled at shutdown
     this.deps.logWriter.write({

@@ -1,0 +1,90 @@
+import { type ProbeResult, UpstreamModelsError } from '../modules/channels/channels.service.ts';
+import { mapModel } from './channel-select.ts';
+import { redactKey } from './dispatch.ts';
+import { adapterFor } from './providers/index.ts';
+import type { Candidate } from './relay-context.ts';
+import { readLimited, type UpstreamClient } from './upstream.ts';
+
+/**
+ * What the channels module asks of an upstream outside a relayed call: the channel test and the model
+ * list for the channel editor. Built before the channels service and the relay (both use it), on the
+ * relay's own upstream client, so nothing is bound late.
+ */
+export class ChannelProbe {
+  constructor(
+    private readonly upstream: UpstreamClient,
+    /** a test answered: routing may use the channel again at once (ends its cooldown) */
+    private readonly onSuccess: (channelId: number) => void,
+  ) {}
+
+  /**
+   * The channel test: one non-stream chat request asking for a single token, with the channel's key.
+   * A success also clears the channel's failure count (automatic disabling starts over).
+   */
+  async probe(channel: Candidate, model: string, timeoutMs = 30_000): Promise<ProbeResult> {
+    const adapter = adapterFor(channel.type);
+    const req = adapter.buildRequest({
+      endpoint: 'chat',
+      body: { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 },
+      model: mapModel(channel.model_mapping, model),
+      stream: false,
+      baseUrl: channel.base_url,
+      key: channel.key,
+    });
+    const t0 = performance.now();
+    try {
+      const res = await this.upstream.send(req, AbortSignal.timeout(timeoutMs));
+      const text = await readLimited(res);
+      const ms = Math.round(performance.now() - t0);
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        this.onSuccess(channel.id);
+        return { ok: true, status: res.statusCode, ms, message: '' };
+      }
+      const message = redactKey(adapter.errorMessage(res.statusCode, text), channel.key);
+      return { ok: false, status: res.statusCode, ms, message };
+    } catch (err) {
+      const ms = Math.round(performance.now() - t0);
+      const e = err as { code?: string; name?: string };
+      const why =
+        e?.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (e?.code ?? 'unreachable');
+      return { ok: false, status: 0, ms, message: `upstream ${why}` };
+    }
+  }
+
+  /**
+   * The model ids an upstream lists (`GET /v1/models` with the channel's key), for the channel editor's
+   * "fetch models". Throws UpstreamModelsError with what went wrong, the key never in it.
+   */
+  async fetchModels(
+    c: { type: number; base_url: string; key: string },
+    timeoutMs = 15_000,
+  ): Promise<string[]> {
+    const adapter = adapterFor(c.type);
+    const req = adapter.modelsRequest(c.base_url, c.key);
+    let res: Awaited<ReturnType<UpstreamClient['get']>>;
+    try {
+      res = await this.upstream.get(req.url, req.headers, AbortSignal.timeout(timeoutMs));
+    } catch (err) {
+      const e = err as { code?: string; name?: string };
+      throw new UpstreamModelsError(
+        e?.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs / 1000} s`
+          : `unreachable (${e?.code ?? 'error'})`,
+      );
+    }
+    const text = await readLimited(res, 4 * 1024 * 1024);
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      throw new UpstreamModelsError(
+        `HTTP ${res.statusCode}: ${redactKey(adapter.errorMessage(res.statusCode, text), c.key)}`,
+      );
+    let body: { data?: Array<{ id?: unknown }> };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new UpstreamModelsError('the answer is not JSON');
+    }
+    if (!Array.isArray(body?.data)) throw new UpstreamModelsError('the answer has no "data" list');
+    const ids = body.data.map((m) => (typeof m?.id === 'string' ? m.id.trim() : '')).filter(Boolean);
+    return [...new Set(ids)];
+  }
+}
