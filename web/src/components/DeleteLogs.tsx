@@ -1,7 +1,6 @@
 import { Button, DatePicker, Modal, Progress, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
-import { api } from '../api/client.ts';
-import type { LogRow, Page } from '../api/types.ts';
+import { logs } from '../api/endpoints.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText, formatTime, nowSec } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
@@ -23,26 +22,15 @@ export function DeleteLogs({ onDone }: { onDone(): void }) {
     setDeleted(0);
     let total = 0;
     try {
-      const first = await api.get<Page<LogRow>>('/api/log/', {
-        p: 1,
-        page_size: 1,
-        end_timestamp: targetSec - 1,
-      });
+      const first = await logs.edge(targetSec - 1, 'desc');
       // the oldest row (totals stop counting at 10,000, so its page number is not known)
       const oldest =
         first.total > 0
-          ? ((
-              await api.get<Page<LogRow>>('/api/log/', {
-                p: 1,
-                page_size: 1,
-                order: 'asc',
-                end_timestamp: targetSec - 1,
-              })
-            ).items[0]?.created_at ?? targetSec)
+          ? ((await logs.edge(targetSec - 1, 'asc')).items[0]?.created_at ?? targetSec)
           : targetSec;
       for (let i = 1; i <= STEPS; i++) {
         const at = i === STEPS ? targetSec : Math.ceil(oldest + ((targetSec - oldest) * i) / STEPS);
-        total += await api.del<number>('/api/log/', { target_timestamp: at });
+        total += await logs.deleteBefore(at);
         setDeleted(total);
         setProgress(Math.round((i / STEPS) * 100));
       }

@@ -1,6 +1,6 @@
 import { Modal } from '@douyinfe/semi-ui';
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { api } from '../api/client.ts';
+import { publicInfo } from '../api/endpoints.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { hashText } from '../lib/format.ts';
 
@@ -12,7 +12,7 @@ export function NoticeModal() {
   const { t } = useI18n();
   const [notice, setNotice] = useState('');
   useEffect(() => {
-    api.get<string>('/api/notice').then(
+    publicInfo.notice().then(
       (n) => {
         if (n && localStorage.getItem(SEEN) !== hashText(n)) setNotice(n);
       },

@@ -1,6 +1,6 @@
 import { Button, Input, Switch, TextArea, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
-import { api } from '../api/client.ts';
+import { options } from '../api/endpoints.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText } from '../lib/format.ts';
 import { jsonError } from '../lib/json.ts';
@@ -8,7 +8,7 @@ import { Toast } from '../lib/toast.tsx';
 
 async function saveOption(key: string, value: string): Promise<boolean> {
   try {
-    await api.put('/api/option/', { key, value });
+    await options.update(key, value);
     return true;
   } catch (e) {
     Toast.error(`${key}: ${errorText(e)}`);

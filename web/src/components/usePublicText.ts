@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'react';
-import { api } from '../api/client.ts';
+import { publicInfo } from '../api/endpoints.ts';
 
 /** A public Markdown-or-URL option (`/api/about`, `/api/home_page_content`); null while loading. */
-export function usePublicText(path: string): string | null {
+export function usePublicText(which: 'about' | 'homePage'): string | null {
   const [text, setText] = useState<string | null>(null);
   useEffect(() => {
-    api.get<string>(path).then(
+    publicInfo[which]().then(
       (s) => setText(s ?? ''),
       () => setText(''),
     );
-  }, [path]);
+  }, [which]);
   return text;
 }

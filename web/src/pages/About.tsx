@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/index.tsx';
 
 export default function About() {
   const { t } = useI18n();
-  const about = usePublicText('/api/about');
+  const about = usePublicText('about');
   if (about === null) return <Spin />;
   if (!about.trim())
     return <Empty title={t('About')} description={t('The operator has not written an About page yet.')} />;

@@ -1,7 +1,6 @@
 import { Button, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
-import { api } from '../api/client.ts';
-import { lists } from '../api/lists.ts';
+import { channels, lists } from '../api/endpoints.ts';
 import type { Channel } from '../api/types.ts';
 import { CHANNEL_TYPES, ChannelForm, type ChannelInput } from '../components/ChannelForm.tsx';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
@@ -18,14 +17,14 @@ export default function Channels() {
   const [editing, setEditing] = useState<Channel | null | 'new'>(null);
   const save = (c: ChannelInput) =>
     act(async () => {
-      if (c.id) await api.put('/api/channel/', c);
-      else await api.post('/api/channel/', c);
+      if (c.id) await channels.update(c);
+      else await channels.create(c);
       setEditing(null);
     }, t('Saved'));
   const test = (id: number) =>
-    api.get<unknown>(`/api/channel/test/${id}`).then(
+    channels.test(id).then(
       (r) => {
-        const time = (r as { time?: number } | null)?.time;
+        const time = r?.time;
         Toast.success(time !== undefined ? t('Channel works ({s} s)', { s: time }) : t('Channel works'));
         load();
       },
@@ -62,16 +61,10 @@ export default function Channels() {
           <Button size="small" onClick={() => setEditing(c)}>
             {t('Edit')}
           </Button>
-          <Button
-            size="small"
-            onClick={() => act(() => api.put('/api/channel/', { id, status: c.status === 1 ? 2 : 1 }))}
-          >
+          <Button size="small" onClick={() => act(() => channels.setStatus(id, c.status === 1 ? 2 : 1))}>
             {c.status === 1 ? t('Disable') : t('Enable')}
           </Button>
-          <ConfirmDelete
-            title={t('Delete this channel?')}
-            onConfirm={() => act(() => api.del(`/api/channel/${id}`))}
-          />
+          <ConfirmDelete title={t('Delete this channel?')} onConfirm={() => act(() => channels.remove(id))} />
         </span>
       ),
     },

@@ -1,7 +1,7 @@
 import { Button, Card, DatePicker, Input, Select, Spin, Typography } from '@douyinfe/semi-ui';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
-import { api } from '../api/client.ts';
-import type { LogStat, UsageRow, User } from '../api/types.ts';
+import { logs, session, usage } from '../api/endpoints.ts';
+import type { LogStat, UsageRow } from '../api/types.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText, formatQuota, nowSec, timeZone } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
@@ -46,9 +46,9 @@ export default function Dashboard({ admin }: { admin: boolean }) {
     setRows(null);
     try {
       const [data, s, self] = await Promise.all([
-        api.get<UsageRow[]>(admin ? '/api/data/' : '/api/data/self', { ...q, granularity, tz: timeZone() }),
-        api.get<LogStat>(admin ? '/api/log/stat' : '/api/log/self/stat', { ...q, type: 2 }).catch(() => null),
-        admin ? Promise.resolve(null) : api.get<User>('/api/user/self'),
+        usage.rows(admin, { ...q, granularity, tz: timeZone() }),
+        logs.stat(admin, { ...q, type: 2 }).catch(() => null),
+        admin ? Promise.resolve(null) : session.profile(),
       ]);
       setRows(data ?? []);
       setStat(s);

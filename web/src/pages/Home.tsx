@@ -9,7 +9,7 @@ export default function Home() {
   const { t } = useI18n();
   const { status, user } = useSession();
   const navigate = useNavigate();
-  const content = usePublicText('/api/home_page_content');
+  const content = usePublicText('homePage');
   if (content === null) return <Spin />;
   if (content.trim()) return <Markdown source={content} title="home" />;
   const address = status?.server_address || window.location.origin;

@@ -1,8 +1,7 @@
 import { Button, Card, Form, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { api } from '../api/client.ts';
-import type { SessionUser } from '../api/types.ts';
+import { session } from '../api/endpoints.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
@@ -17,7 +16,7 @@ export default function Login() {
   const submit = async (v: { username: string; password: string }) => {
     setBusy(true);
     try {
-      const u = await api.post<SessionUser>('/api/user/login', v);
+      const u = await session.login(v);
       signIn(u);
       navigate(params.get('next') || '/console', { replace: true });
     } catch (e) {

@@ -1,6 +1,6 @@
 import { Button, Typography } from '@douyinfe/semi-ui';
-import { useCallback, useEffect, useState } from 'react';
-import { api, download } from '../api/client.ts';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { logs } from '../api/endpoints.ts';
 import type { LogRow, LogStat, Page } from '../api/types.ts';
 import { DeleteLogs } from '../components/DeleteLogs.tsx';
 import { LogFilters } from '../components/LogFilters.tsx';
@@ -15,44 +15,41 @@ import { useSession } from '../state/session.tsx';
 export default function Logs({ admin }: { admin: boolean }) {
   const { t } = useI18n();
   const { status } = useSession();
-  const base = admin ? '/api/log' : '/api/log/self';
   const [filter, setFilter] = useState<LogFilter>({});
   const [page, setPage] = useState({ p: 1, size: 20 });
   const [data, setData] = useState<Page<LogRow>>({ items: [], total: 0, page: 1, page_size: 20 });
   const [stat, setStat] = useState<LogStat | null>(null);
   const [loading, setLoading] = useState(false);
 
+  // a slower answer to an older filter never overwrites a newer one
+  const latest = useRef(0);
   const load = useCallback(async () => {
+    const seq = ++latest.current;
     setLoading(true);
     const q = filterQuery(filter);
     try {
       const [list, s] = await Promise.all([
-        api.get<Page<LogRow>>(admin ? '/api/log/' : '/api/log/self', {
-          ...q,
-          p: page.p,
-          page_size: page.size,
-        }),
-        api.get<LogStat>(`${base}/stat`, q).catch(() => null),
+        logs.list(admin, q, page.p, page.size),
+        logs.stat(admin, q).catch(() => null),
       ]);
+      if (seq !== latest.current) return;
       setData(list);
       setStat(s);
     } catch (e) {
-      Toast.error(errorText(e));
+      if (seq === latest.current) Toast.error(errorText(e));
     } finally {
-      setLoading(false);
+      if (seq === latest.current) setLoading(false);
     }
-  }, [admin, base, filter, page]);
+  }, [admin, filter, page]);
 
   useEffect(() => {
     load();
   }, [load]);
 
   const exportCsv = () =>
-    download(
-      `${base}/export`,
-      filterQuery(filter),
-      `logs-${new Date().toISOString().slice(0, 10)}.csv`,
-    ).catch((e) => Toast.error(errorText(e)));
+    logs
+      .exportCsv(admin, filterQuery(filter), `logs-${new Date().toISOString().slice(0, 10)}.csv`)
+      .catch((e) => Toast.error(errorText(e)));
 
   return (
     <div>

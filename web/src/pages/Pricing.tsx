@@ -1,6 +1,6 @@
 import { Empty, Input, Select, Spin, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useEffect, useMemo, useState } from 'react';
-import { requestRaw } from '../api/client.ts';
+import { publicInfo } from '../api/endpoints.ts';
 import type { Pricing as PricingData, PricingItem } from '../api/types.ts';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -20,8 +20,8 @@ export default function Pricing() {
   const [vendor, setVendor] = useState<number | undefined>();
   const [group, setGroup] = useState<string | undefined>();
   useEffect(() => {
-    requestRaw<PricingItem[]>('GET', '/api/pricing').then(
-      (r) => setData({ ...(r as unknown as PricingData), data: r.data ?? [] }),
+    publicInfo.pricing().then(
+      (r) => setData(r),
       (e) => {
         Toast.error(errorText(e));
         setData({ data: [] });

@@ -1,6 +1,6 @@
 import { Button, Card, Descriptions, Input, Typography } from '@douyinfe/semi-ui';
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../api/client.ts';
+import { session } from '../api/endpoints.ts';
 import type { User } from '../api/types.ts';
 import { CopyKey } from '../components/CopyKey.tsx';
 import { useI18n } from '../i18n/index.tsx';
@@ -16,15 +16,12 @@ export default function Profile() {
   const [me, setMe] = useState<User | null>(null);
   const [token, setToken] = useState('');
   const [code, setCode] = useState('');
-  const loadMe = useCallback(
-    () => api.get<User>('/api/user/self').then(setMe, (e) => Toast.error(errorText(e))),
-    [],
-  );
+  const loadMe = useCallback(() => session.profile().then(setMe, (e) => Toast.error(errorText(e))), []);
   useEffect(() => {
     loadMe();
   }, [loadMe]);
   const redeem = () =>
-    api.post<number>('/api/user/topup', { key: code.trim() }).then(
+    session.topup(code.trim()).then(
       (quota) => {
         Toast.success(t('Redeemed: {amount} added', { amount: formatQuota(quota, qpu) }));
         setCode('');
@@ -32,7 +29,7 @@ export default function Profile() {
       },
       (e) => Toast.error(errorText(e)),
     );
-  const generate = () => api.get<string>('/api/user/token').then(setToken, (e) => Toast.error(errorText(e)));
+  const generate = () => session.accessToken().then(setToken, (e) => Toast.error(errorText(e)));
   const qpu = status?.quota_per_unit;
   return (
     <div style={{ display: 'grid', gap: 12, maxWidth: 720 }}>

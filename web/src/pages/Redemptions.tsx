@@ -10,8 +10,7 @@ import {
   Typography,
 } from '@douyinfe/semi-ui';
 import { useRef, useState } from 'react';
-import { api } from '../api/client.ts';
-import { lists } from '../api/lists.ts';
+import { lists, redemptions } from '../api/endpoints.ts';
 import type { Redemption } from '../api/types.ts';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { copyText } from '../components/CopyKey.tsx';
@@ -44,8 +43,8 @@ export default function Redemptions() {
   const [expires, setExpires] = useState<Date | null>(null);
 
   const create = (v: { name: string; amount: number; count: number }) =>
-    api
-      .post<string[]>('/api/redemption/', {
+    redemptions
+      .create({
         name: v.name,
         quota: Math.round(Number(v.amount) * qpu),
         count: Number(v.count),
@@ -109,21 +108,11 @@ export default function Redemptions() {
             </Button>
           )}
           {r.status !== 3 && (
-            <Button
-              size="small"
-              onClick={() =>
-                act(() =>
-                  api.put('/api/redemption/?status_only=true', { id, status: r.status === 1 ? 2 : 1 }),
-                )
-              }
-            >
+            <Button size="small" onClick={() => act(() => redemptions.setStatus(id, r.status === 1 ? 2 : 1))}>
               {r.status === 1 ? t('Disable') : t('Enable')}
             </Button>
           )}
-          <ConfirmDelete
-            title={t('Delete this code?')}
-            onConfirm={() => act(() => api.del(`/api/redemption/${id}`))}
-          />
+          <ConfirmDelete title={t('Delete this code?')} onConfirm={() => act(() => redemptions.remove(id))} />
         </span>
       ),
     },
@@ -147,7 +136,7 @@ export default function Redemptions() {
           <Popconfirm
             title={t('Delete every used, disabled and expired code?')}
             onConfirm={() =>
-              api.del<number>('/api/redemption/invalid').then(
+              redemptions.removeInvalid().then(
                 (n) => {
                   Toast.success(t('{n} codes deleted', { n }));
                   load();

@@ -1,7 +1,7 @@
 import { Button, Card, Empty, Form } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { api } from '../api/client.ts';
+import { session } from '../api/endpoints.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
@@ -23,7 +23,7 @@ export default function Register() {
     if (v.password !== v.password2) return Toast.error(t('The passwords do not match'));
     setBusy(true);
     try {
-      await api.post('/api/user/register', { username: v.username, password: v.password });
+      await session.register({ username: v.username, password: v.password });
       Toast.success(t('Registered: you can log in now'));
       navigate('/login');
     } catch (e) {

@@ -1,7 +1,6 @@
 import { Card, Spin, Tabs } from '@douyinfe/semi-ui';
 import { useEffect, useState } from 'react';
-import { api } from '../api/client.ts';
-import type { OptionRow } from '../api/types.ts';
+import { options } from '../api/endpoints.ts';
 import { JsonOption, SwitchOption, TextOption } from '../components/OptionEditors.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText } from '../lib/format.ts';
@@ -14,7 +13,7 @@ export default function Settings() {
   const { refreshStatus } = useSession();
   const [opts, setOpts] = useState<Record<string, string> | null>(null);
   useEffect(() => {
-    api.get<OptionRow[]>('/api/option/').then(
+    options.list().then(
       (rows) => setOpts(Object.fromEntries(rows.map((r) => [r.key, String(r.value)]))),
       (e) => Toast.error(errorText(e)),
     );

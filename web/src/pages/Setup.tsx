@@ -1,7 +1,7 @@
 import { Banner, Button, Card, Form, Steps } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { Navigate } from 'react-router-dom';
-import { api } from '../api/client.ts';
+import { session } from '../api/endpoints.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
@@ -24,7 +24,7 @@ export default function Setup() {
     if (v.password !== v.confirmPassword) return Toast.error(t('The passwords do not match'));
     setBusy(true);
     try {
-      await api.post('/api/setup', v);
+      await session.setup(v);
       Toast.success(t('Setup complete: log in as the root user'));
       await refreshStatus();
     } catch (e) {

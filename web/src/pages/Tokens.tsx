@@ -1,8 +1,7 @@
 import { Button, Modal, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { TOKEN_STATUS } from '../../../src/shared/enums.ts';
-import { api } from '../api/client.ts';
-import { lists } from '../api/lists.ts';
+import { lists, tokens } from '../api/endpoints.ts';
 import type { Token } from '../api/types.ts';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { CopyKey, copyText } from '../components/CopyKey.tsx';
@@ -31,8 +30,8 @@ export default function Tokens() {
 
   const save = async (v: TokenInput) => {
     try {
-      if (v.id) await api.put('/api/token/', v);
-      else setNewKey((await api.post<Token>('/api/token/', v)).key);
+      if (v.id) await tokens.update(v);
+      else setNewKey((await tokens.create(v)).key);
       setEditing(null);
       load();
     } catch (e) {
@@ -40,7 +39,7 @@ export default function Tokens() {
     }
   };
   const copyFull = async (id: number) => {
-    const key = await api.post<string>(`/api/token/${id}/key`);
+    const key = await tokens.key(id);
     if (await copyText(key.startsWith('sk-') ? key : `sk-${key}`)) Toast.success(t('Copied'));
   };
 
@@ -76,16 +75,11 @@ export default function Tokens() {
           </Button>
           <Button
             size="small"
-            onClick={() =>
-              act(() => api.put('/api/token/', { ...r, key: undefined, status: r.status === 1 ? 2 : 1 }))
-            }
+            onClick={() => act(() => tokens.update({ ...r, key: undefined, status: r.status === 1 ? 2 : 1 }))}
           >
             {r.status === 1 ? t('Disable') : t('Enable')}
           </Button>
-          <ConfirmDelete
-            title={t('Delete this token?')}
-            onConfirm={() => act(() => api.del(`/api/token/${id}`))}
-          />
+          <ConfirmDelete title={t('Delete this token?')} onConfirm={() => act(() => tokens.remove(id))} />
         </span>
       ),
     },

@@ -1,7 +1,6 @@
 import { Button, Input, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
-import { api } from '../api/client.ts';
-import { lists } from '../api/lists.ts';
+import { lists, users } from '../api/endpoints.ts';
 import type { User } from '../api/types.ts';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { type QuotaChange, QuotaModal } from '../components/QuotaModal.tsx';
@@ -28,7 +27,7 @@ export default function Users() {
   const [quotaFor, setQuotaFor] = useState<User | null>(null);
 
   const manage = (id: number, action: string, extra: Partial<QuotaChange> = {}) =>
-    api.post('/api/user/manage', { id, action, ...extra }).then(
+    users.manage(id, action, extra).then(
       () => {
         Toast.success(t('Done'));
         setQuotaFor(null);

@@ -1,5 +1,6 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
-import { api, setUnauthorizedHandler, storedUserId, storeUserId } from '../api/client.ts';
+import { setUnauthorizedHandler, storedUserId, storeUserId } from '../api/client.ts';
+import { session } from '../api/endpoints.ts';
 import type { SessionUser, Status } from '../api/types.ts';
 
 interface Session {
@@ -36,7 +37,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const refreshStatus = useCallback(async () => {
-    const s = await api.get<Status>('/api/status');
+    const s = await session.status();
     setStatus(s);
     if (s.system_name) document.title = s.system_name;
   }, []);
@@ -44,7 +45,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     setUnauthorizedHandler(forget);
     const self = storedUserId()
-      ? api.get<SessionUser>('/api/user/self').then(
+      ? session.self().then(
           (u) => {
             setUser(u);
             localStorage.setItem(USER_CACHE, JSON.stringify(u));
@@ -62,7 +63,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signOut = useCallback(async () => {
-    await api.get('/api/user/logout').catch(() => undefined);
+    await session.logout().catch(() => undefined);
     forget();
   }, [forget]);
 

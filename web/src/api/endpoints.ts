@@ -1,0 +1,121 @@
+/**
+ * Every server route the console calls, typed once: path, parameters and answer in one place. Pages
+ * call these, never `api.get('/api/…')` with a path of their own (the browser test checks each path
+ * exists on the server, so a renamed route fails there, not in an operator's browser).
+ */
+import { api, download, type Query, requestRaw } from './client.ts';
+import type {
+  Channel,
+  LogRow,
+  LogStat,
+  OptionRow,
+  Page,
+  Pricing,
+  PricingItem,
+  Redemption,
+  SessionUser,
+  Status,
+  Token,
+  UsageRow,
+  User,
+} from './types.ts';
+
+/** Admin views (all rows) or a user's own (`/self`): the same query, another path. */
+const scope = (admin: boolean, all: string, self: string) => (admin ? all : self);
+
+export const session = {
+  status: () => api.get<Status>('/api/status'),
+  self: () => api.get<SessionUser>('/api/user/self'),
+  profile: () => api.get<User>('/api/user/self'),
+  login: (v: { username: string; password: string }) => api.post<SessionUser>('/api/user/login', v),
+  logout: () => api.get<unknown>('/api/user/logout'),
+  register: (v: { username: string; password: string }) => api.post<unknown>('/api/user/register', v),
+  setup: (v: { username: string; password: string; confirmPassword: string }) =>
+    api.post<unknown>('/api/setup', v),
+  /** a new system access token (shown once) */
+  accessToken: () => api.get<string>('/api/user/token'),
+  /** redeems a code; the quota it added */
+  topup: (code: string) => api.post<number>('/api/user/topup', { key: code }),
+};
+
+export const publicInfo = {
+  notice: () => api.get<string>('/api/notice'),
+  /** Markdown, HTML or a URL to show in a frame */
+  about: () => api.get<string>('/api/about'),
+  homePage: () => api.get<string>('/api/home_page_content'),
+  /** the envelope whole: `group_ratio`, `usable_group`, vendors … sit beside `data` */
+  pricing: async (): Promise<Pricing> => {
+    const r = await requestRaw<PricingItem[]>('GET', '/api/pricing');
+    return { ...(r as unknown as Pricing), data: r.data ?? [] };
+  },
+};
+
+export const logs = {
+  list: (admin: boolean, q: Query, p: number, size: number) =>
+    api.get<Page<LogRow>>(scope(admin, '/api/log/', '/api/log/self'), { ...q, p, page_size: size }),
+  /** CSV download of the filtered list */
+  exportCsv: (admin: boolean, q: Query, filename: string) =>
+    download(scope(admin, '/api/log/export', '/api/log/self/export'), q, filename),
+  stat: (admin: boolean, q: Query) =>
+    api.get<LogStat>(scope(admin, '/api/log/stat', '/api/log/self/stat'), q),
+  /** the first row before `end` (newest first, or oldest with `asc`) */
+  edge: (end: number, order: 'asc' | 'desc') =>
+    api.get<Page<LogRow>>('/api/log/', { p: 1, page_size: 1, end_timestamp: end, order }),
+  /** deletes the logs older than `before` (seconds); how many went */
+  deleteBefore: (before: number) => api.del<number>('/api/log/', { target_timestamp: before }),
+};
+
+export const usage = {
+  rows: (admin: boolean, q: Query) => api.get<UsageRow[]>(scope(admin, '/api/data/', '/api/data/self'), q),
+};
+
+export const tokens = {
+  list: (p: number, size: number) => api.get<Page<Token>>('/api/token/', { p, page_size: size }),
+  create: (v: Partial<Token>) => api.post<Token>('/api/token/', v),
+  update: (v: Partial<Token>) => api.put<Token>('/api/token/', v),
+  remove: (id: number) => api.del<unknown>(`/api/token/${id}`),
+  /** the whole key, shown on demand */
+  key: (id: number) => api.post<string>(`/api/token/${id}/key`),
+};
+
+export const channels = {
+  list: (p: number, size: number) => api.get<Page<Channel>>('/api/channel/', { p, page_size: size }),
+  create: (v: object) => api.post<Channel>('/api/channel/', v),
+  update: (v: object) => api.put<Channel>('/api/channel/', v),
+  setStatus: (id: number, status: number) => api.put<Channel>('/api/channel/', { id, status }),
+  remove: (id: number) => api.del<unknown>(`/api/channel/${id}`),
+  test: (id: number) => api.get<{ time?: number } | null>(`/api/channel/test/${id}`),
+};
+
+export const users = {
+  list: (p: number, size: number, keyword: string) =>
+    api.get<Page<User>>('/api/user/', { p, page_size: size, keyword }),
+  manage: (id: number, action: string, extra: object = {}) =>
+    api.post<unknown>('/api/user/manage', { id, action, ...extra }),
+};
+
+export const redemptions = {
+  search: (p: number, size: number, keyword: string) =>
+    api.get<Page<Redemption>>('/api/redemption/search', { keyword, p, page_size: size }),
+  setStatus: (id: number, status: number) =>
+    api.put<unknown>('/api/redemption/?status_only=true', { id, status }),
+  remove: (id: number) => api.del<unknown>(`/api/redemption/${id}`),
+  /** `count` codes of `quota` each; their keys (shown once) */
+  create: (v: { name: string; quota: number; count: number; expired_time: number }) =>
+    api.post<string[]>('/api/redemption/', v),
+  /** deletes used, disabled and expired codes; how many went */
+  removeInvalid: () => api.del<number>('/api/redemption/invalid'),
+};
+
+export const options = {
+  list: () => api.get<OptionRow[]>('/api/option/'),
+  update: (key: string, value: string) => api.put<unknown>('/api/option/', { key, value }),
+};
+
+/** The paged lists (usePagedList's loaders). */
+export const lists = {
+  channels: channels.list,
+  tokens: tokens.list,
+  users: users.list,
+  redemptions: redemptions.search,
+};
