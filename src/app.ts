@@ -311,7 +311,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   // Every /api route must declare who may call it; the list also feeds the auth-matrix test.
   app.addHook('onRoute', (route) => {
     if (route.method === 'HEAD') return;
-    if (route.url.startsWith('/v1/'))
+    if (route.url.startsWith('/v1/') || route.url.startsWith('/v1beta/'))
       ctx.documented.push({
         method: String(route.method),
         url: route.url,

@@ -12,17 +12,53 @@ export function openAiErrorType(status: number): string {
   return 'invalid_request_error';
 }
 
-function isRelay(request: FastifyRequest): boolean {
-  return request.url.startsWith('/v1/') || request.url === '/v1';
+/** Anthropic's error `type` for a status. */
+function anthropicErrorType(status: number): string {
+  if (status === 529 || status === 503) return 'overloaded_error';
+  if (status >= 500) return 'api_error';
+  return openAiErrorType(status);
+}
+
+/** Google's canonical status name for an HTTP status. */
+function googleStatus(status: number): string {
+  const names: Record<number, string> = {
+    400: 'INVALID_ARGUMENT',
+    401: 'UNAUTHENTICATED',
+    403: 'PERMISSION_DENIED',
+    404: 'NOT_FOUND',
+    413: 'INVALID_ARGUMENT',
+    429: 'RESOURCE_EXHAUSTED',
+    499: 'CANCELLED',
+    503: 'UNAVAILABLE',
+    504: 'DEADLINE_EXCEEDED',
+  };
+  return names[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION');
+}
+
+/** Which error shape a request's client reads (CONTRACT §7: each format's own), or null for /api. */
+export function errorFormat(url: string): 'openai' | 'anthropic' | 'gemini' | null {
+  if (url.startsWith('/v1/messages')) return 'anthropic';
+  if (url.startsWith('/v1beta/') || url === '/v1beta') return 'gemini';
+  if (url.startsWith('/v1/models/') && url.includes(':')) return 'gemini';
+  if (url.startsWith('/v1/') || url === '/v1') return 'openai';
+  return null;
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, status: number, message: string, code?: string) {
-  if (isRelay(request)) {
-    return reply
-      .status(status)
-      .send({ error: { message, type: openAiErrorType(status), code: code ?? null } });
+  switch (errorFormat(request.url)) {
+    case 'openai':
+      return reply
+        .status(status)
+        .send({ error: { message, type: openAiErrorType(status), code: code ?? null } });
+    case 'anthropic':
+      return reply
+        .status(status)
+        .send({ type: 'error', error: { type: anthropicErrorType(status), message } });
+    case 'gemini':
+      return reply.status(status).send({ error: { code: status, message, status: googleStatus(status) } });
+    default:
+      return reply.status(status).send({ success: false, message });
   }
-  return reply.status(status).send({ success: false, message });
 }
 
 /**

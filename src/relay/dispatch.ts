@@ -87,10 +87,14 @@ export async function dispatch(
     const channel = pickChannel(health.usable(rc.candidates, tried), tried);
     if (!channel) break;
     tried.add(channel.id);
-    const adapter = adapterFor(channel.type);
+    // candidates were chosen among the channels able to serve the endpoint (pipeline.prepare)
+    const adapter = adapterFor(channel.type, rc.endpoint)!;
     const req = adapter.buildRequest({
       endpoint: rc.endpoint,
       body: rc.body,
+      chat: rc.chat,
+      forward: rc.forward,
+      apiVersion: channel.apiVersion,
       model: mapModel(channel.model_mapping, rc.model),
       stream: rc.stream,
       baseUrl: channel.base_url,

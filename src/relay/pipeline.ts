@@ -8,7 +8,7 @@ import { computeQuota, isPriceBilled, resolvePricing } from './billing.ts';
 import { ChannelHealth } from './channel-health.ts';
 import { dispatch } from './dispatch.ts';
 import { PricingCache } from './pricing-tables.ts';
-import { adapterFor } from './providers/index.ts';
+import { adapterFor, CODECS, speaksNatively } from './providers/index.ts';
 import type { Endpoint } from './providers/types.ts';
 import type { QuotaRepo, Reservation } from './quota.repo.ts';
 import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay-context.ts';
@@ -54,6 +54,8 @@ export interface IncomingCall {
   headers: Record<string, unknown>;
   endpoint: Endpoint;
   body: Record<string, any>;
+  /** client headers a passthrough forwards */
+  forward?: Record<string, string>;
 }
 
 /**
@@ -106,8 +108,8 @@ export class RelayPipeline {
     const auth = call.auth;
     const model: string = call.body.model;
     this.deps.tokenAuth.checkModel(auth, model);
-    let candidates = (await this.candidates(auth.group, model)).filter((c) =>
-      adapterFor(c.type).supports(call.endpoint),
+    let candidates = (await this.candidates(auth.group, model)).filter(
+      (c) => adapterFor(c.type, call.endpoint) !== null,
     );
     if (auth.pinnedChannel !== null) candidates = candidates.filter((c) => c.id === auth.pinnedChannel);
     if (candidates.length === 0)
@@ -116,6 +118,16 @@ export class RelayPipeline {
         `no available channel for model ${model} in group ${auth.group}`,
         'model_not_available',
       );
+    // Responses state lives at OpenAI: only its own channels can keep or continue a conversation
+    if (call.endpoint === 'responses' && (call.body.previous_response_id || call.body.store === true)) {
+      candidates = candidates.filter((c) => speaksNatively(c.type, 'responses'));
+      if (candidates.length === 0)
+        throw new RelayError(
+          400,
+          `store and previous_response_id need an OpenAI channel; the channels of ${model} answer Responses calls statelessly (send store: false and the whole input)`,
+          'stateful_responses_unsupported',
+        );
+    }
     // after the channel (CONTRACT §8): a model nobody serves is 503 whether priced or not
     const pricing = resolvePricing(this.pricing.get(), model, auth.group);
     if (!pricing) throw new RelayError(403, `model price not configured: ${model}`, 'model_price_error');
@@ -124,11 +136,15 @@ export class RelayPipeline {
       log: this.deps.options.bool('LogConsumeEnabled'),
       rollup: this.deps.options.bool('DataExportEnabled'),
     };
-    const stream = call.body.stream === true && call.endpoint !== 'embeddings';
-    const promptEstimate = await countPrompt(this.deps.counter, call.endpoint, call.body, model, true);
+    // Messages, Responses and Gemini calls are counted (and, for other formats' channels, sent) as chat
+    const codec = CODECS[call.endpoint];
+    const chat = codec ? codec.toChat(call.body) : call.body;
+    const countAs = codec ? 'chat' : call.endpoint;
+    const stream = chat.stream === true && call.endpoint !== 'embeddings';
+    const promptEstimate = await countPrompt(this.deps.counter, countAs, chat, model, true);
     const completionReserve = completionToReserve(
-      call.endpoint,
-      call.body,
+      countAs,
+      chat,
       this.deps.options.int('DefaultCompletionReserve'),
     );
     const amount = isPriceBilled(pricing)
@@ -177,6 +193,8 @@ export class RelayPipeline {
       path: call.path,
       endpoint: call.endpoint,
       body: call.body,
+      chat,
+      forward: call.forward,
       model,
       stream,
       clientWantsUsage: call.body.stream_options?.include_usage === true,

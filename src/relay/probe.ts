@@ -1,7 +1,7 @@
 import { type ProbeResult, UpstreamModelsError } from '../modules/channels/channels.service.ts';
 import { mapModel } from './channel-select.ts';
 import { redactKey } from './dispatch.ts';
-import { adapterFor } from './providers/index.ts';
+import { baseAdapter } from './providers/index.ts';
 import type { Candidate } from './relay-context.ts';
 import { readLimited, type UpstreamClient } from './upstream.ts';
 
@@ -22,7 +22,7 @@ export class ChannelProbe {
    * A success also clears the channel's failure count (automatic disabling starts over).
    */
   async probe(channel: Candidate, model: string, timeoutMs = 30_000): Promise<ProbeResult> {
-    const adapter = adapterFor(channel.type);
+    const adapter = baseAdapter(channel.type);
     const req = adapter.buildRequest({
       endpoint: 'chat',
       body: { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 },
@@ -59,7 +59,7 @@ export class ChannelProbe {
     c: { type: number; base_url: string; key: string },
     timeoutMs = 15_000,
   ): Promise<string[]> {
-    const adapter = adapterFor(c.type);
+    const adapter = baseAdapter(c.type);
     const req = adapter.modelsRequest(c.base_url, c.key);
     let res: Awaited<ReturnType<UpstreamClient['get']>>;
     try {

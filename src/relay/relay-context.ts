@@ -24,6 +24,10 @@ export interface RelayContext {
   path: string;
   endpoint: Endpoint;
   body: Record<string, any>;
+  /** the body in OpenAI chat form (the body itself for chat; converted once for Messages, Responses, Gemini) */
+  chat: Record<string, any>;
+  /** client headers a passthrough forwards (Anthropic's version and beta flags) */
+  forward?: Record<string, string>;
   /** the model the client asked for: routing, pricing and the log use it */
   model: string;
   stream: boolean;

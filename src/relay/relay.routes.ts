@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { boundedJsonParser } from './json-body.ts';
-import { relayBodies } from './relay.schema.ts';
+import { countBodies, relayBodies } from './relay.schema.ts';
+import { RelayError } from './token-auth.ts';
 
 /** Relay requests carry whole conversations (and images as data URLs): 16 MiB instead of 1 MiB. */
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -9,7 +10,10 @@ const BODY_LIMIT = 16 * 1024 * 1024;
 /** What these routes use of the app (named: no route reaches into what it does not list). */
 export type RelayRoutesDeps = Pick<AppContext, 'relay'>;
 
-/** `/v1` (OpenAI wire format). Authenticated by the token key in the pipeline, not by `config.auth`. */
+/**
+ * The relay: `/v1` (OpenAI chat, completions, embeddings, Responses; Anthropic Messages) and Gemini's
+ * `/v1beta/models/…`. Authenticated by the token key before the body is read, not by `config.auth`.
+ */
 export async function relayRoutes(app: FastifyInstance, ctx: RelayRoutesDeps): Promise<void> {
   const relay = ctx.relay;
   boundedJsonParser(app, BODY_LIMIT);
@@ -28,5 +32,29 @@ export async function relayRoutes(app: FastifyInstance, ctx: RelayRoutesDeps): P
   app.post('/v1/chat/completions', body('chat'), (req, reply) => relay.handle('chat', req, reply));
   app.post('/v1/completions', body('completions'), (req, reply) => relay.handle('completions', req, reply));
   app.post('/v1/embeddings', body('embeddings'), (req, reply) => relay.handle('embeddings', req, reply));
-  app.get('/v1/models', (req) => relay.models(req));
+  app.get('/v1/models', opts, (req) => relay.models(req));
+  // Anthropic Messages (Claude Code) and OpenAI Responses (Codex): CONTRACT §7
+  app.post('/v1/messages', body('messages'), (req, reply) => relay.handle('messages', req, reply));
+  app.post(
+    '/v1/messages/count_tokens',
+    { ...opts, config: { schemas: { body: countBodies.messages } } },
+    (req) => relay.countTokens('messages', req),
+  );
+  app.post('/v1/responses', body('responses'), (req, reply) => relay.handle('responses', req, reply));
+  // Gemini: `/{version}/models/{model}:{action}`; @google/genai calls /v1beta, older tools /v1
+  const gemini = async (req: FastifyRequest, reply: FastifyReply) => {
+    const target = (req.params as { '*': string })['*'];
+    const at = target.lastIndexOf(':');
+    const model = at > 0 ? decodeURIComponent(target.slice(0, at)).replace(/^models\//, '') : '';
+    const action = at > 0 ? target.slice(at + 1) : '';
+    if (action === 'countTokens') return relay.countTokens('gemini', req, model);
+    if (action !== 'generateContent' && action !== 'streamGenerateContent')
+      throw new RelayError(404, `no route for POST ${req.url.split('?')[0]}`, 'not_found');
+    const sent = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {};
+    req.body = { ...sent, model, stream: action === 'streamGenerateContent' };
+    return relay.handle('gemini', req, reply);
+  };
+  app.post('/v1beta/models/*', body('gemini'), gemini);
+  app.post('/v1/models/*', body('gemini'), gemini);
+  app.get('/v1beta/models', opts, (req) => relay.models(req, 'gemini'));
 }

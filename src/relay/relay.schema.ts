@@ -21,11 +21,55 @@ const message = z.looseObject({
 
 const promptInput = z.union([z.string(), z.array(z.unknown()).min(1)]);
 
-/** The request bodies of the `/v1` routes (also what the OpenAPI document shows). */
+const anthropicMessage = z.looseObject({
+  role: z.enum(['user', 'assistant']),
+  content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]),
+});
+
+const geminiContent = z.looseObject({
+  role: z.string().optional(),
+  parts: z.array(z.looseObject({})),
+});
+
+/** The request bodies of the relay routes (also what the OpenAPI document shows). */
 export const relayBodies: Record<Endpoint, z.ZodType<Record<string, any>>> = {
   chat: z.looseObject({ ...common, messages: z.array(message).min(1) }),
   completions: z.looseObject({ ...common, prompt: promptInput }),
   embeddings: z.looseObject({ model: common.model, input: promptInput }),
+  // Anthropic Messages: max_tokens is required there too
+  messages: z.looseObject({
+    model: common.model,
+    max_tokens: z.number().int().min(1),
+    messages: z.array(anthropicMessage).min(1),
+    system: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
+    stream: z.boolean().optional(),
+  }),
+  // OpenAI Responses (stateless unless the channel is OpenAI's own)
+  responses: z.looseObject({
+    model: common.model,
+    input: z.union([z.string(), z.array(z.looseObject({}))]),
+    instructions: z.string().nullish(),
+    stream: z.boolean().optional(),
+    max_output_tokens: z.number().int().min(1).nullish(),
+    store: z.boolean().nullish(),
+    previous_response_id: z.string().nullish(),
+  }),
+  // Gemini generateContent (`model` and `stream` are set from the URL by the route)
+  gemini: z.looseObject({
+    model: common.model,
+    stream: z.boolean(),
+    contents: z.array(geminiContent).min(1),
+  }),
+};
+
+/** count_tokens bodies: as the call's, without what only generation needs. */
+export const countBodies = {
+  messages: z.looseObject({
+    model: common.model,
+    messages: z.array(anthropicMessage).min(1),
+    system: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
+  }),
+  gemini: z.looseObject({ model: common.model, contents: z.array(geminiContent).min(1) }),
 };
 
 export function parseRelayBody(endpoint: Endpoint, body: unknown): Record<string, any> {
@@ -33,4 +77,11 @@ export function parseRelayBody(endpoint: Endpoint, body: unknown): Record<string
     return parse(z.object({}), 'not an object', 'body');
   }
   return parse(relayBodies[endpoint], body, 'body');
+}
+
+export function parseCountBody(kind: keyof typeof countBodies, body: unknown): Record<string, any> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return parse(z.object({}), 'not an object', 'body');
+  }
+  return parse(countBodies[kind], body, 'body');
 }

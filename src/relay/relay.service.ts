@@ -9,16 +9,25 @@ import { TOKEN_STATUS } from '../shared/enums.ts';
 import { CLIENT_LEFT, UpstreamFailure } from './dispatch.ts';
 import { CallJournal, type JournalTiming, type RecoveryResult } from './journal.ts';
 import { RelayPipeline } from './pipeline.ts';
+import { CODECS } from './providers/index.ts';
 import type { Endpoint } from './providers/types.ts';
 import { QuotaRepo } from './quota.repo.ts';
-import { parseRelayBody } from './relay.schema.ts';
+import { parseCountBody, parseRelayBody } from './relay.schema.ts';
 import type { ChannelSource } from './relay-context.ts';
 import { respondJson, respondStream } from './respond.ts';
 import { Settlement } from './settle.ts';
 import { StreamBudget } from './stream-budget.ts';
 import { type RelayAuth, RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
-import { TokenCounter } from './tokenizer.ts';
+import { countPrompt, TokenCounter } from './tokenizer.ts';
 import type { UpstreamClient } from './upstream.ts';
+
+/** The client headers an Anthropic passthrough forwards (its API version and beta flags). */
+function anthropicHeaders(h: FastifyRequest['headers']): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const name of ['anthropic-version', 'anthropic-beta'])
+    if (typeof h[name] === 'string' && h[name].length <= 1000) out[name] = h[name];
+  return Object.keys(out).length ? out : undefined;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -105,9 +114,19 @@ export class RelayService {
     this.settlement = new Settlement(deps, (err) => d.log.error({ err }, 'relay settlement failed'));
   }
 
-  /** The token and its user, from the request's headers (401/403 as CONTRACT §8 says). */
+  /**
+   * The token and its user, from the request's headers (401/403 as CONTRACT §8 says): `Authorization:
+   * Bearer`, `x-api-key` (Anthropic), `x-goog-api-key` or `?key=` (Gemini; the server log redacts it).
+   */
   authenticate(request: FastifyRequest): Promise<RelayAuth> {
-    return this.tokenAuth.authenticate(request.headers, request.ip, Math.floor(Date.now() / 1000));
+    const h = request.headers;
+    const apiKey =
+      h['x-api-key'] ?? h['x-goog-api-key'] ?? (request.query as { key?: unknown } | undefined)?.key;
+    return this.tokenAuth.authenticate(
+      { authorization: h.authorization, 'x-api-key': apiKey },
+      request.ip,
+      Math.floor(Date.now() / 1000),
+    );
   }
 
   async handle(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -160,6 +179,7 @@ export class RelayService {
   ): Promise<unknown> {
     const body = parseRelayBody(endpoint, request.body);
     const rc = await this.pipeline.prepare({
+      forward: endpoint === 'messages' ? anthropicHeaders(request.headers) : undefined,
       auth: request.relayAuth ?? (await this.authenticate(request)),
       requestId: request.id,
       ip: request.ip,
@@ -216,14 +236,49 @@ export class RelayService {
     }
   }
 
-  /** GET /v1/models: the token's model limits, else the models of the channels serving its group. */
-  async models(request: FastifyRequest) {
-    const auth = await this.authenticate(request);
+  /**
+   * GET /v1/models (and Gemini's /v1beta/models): the token's model limits, else the models of the
+   * channels serving its group, in the asking client's format (Anthropic's when `anthropic-version` is
+   * sent).
+   */
+  async models(request: FastifyRequest, format: 'openai' | 'gemini' = 'openai') {
+    const auth = request.relayAuth ?? (await this.authenticate(request));
     const ids = auth.models ? [...auth.models].sort() : await this.quota.groupModels(auth.group);
+    if (format === 'gemini')
+      return {
+        models: ids.map((id) => ({
+          name: `models/${id}`,
+          baseModelId: id,
+          displayName: id,
+          supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'],
+        })),
+      };
+    if (request.headers['anthropic-version'])
+      return {
+        data: ids.map((id) => ({ type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z' })),
+        has_more: false,
+        first_id: ids[0] ?? null,
+        last_id: ids.at(-1) ?? null,
+      };
     return {
       object: 'list',
       data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'tollgate' })),
     };
+  }
+
+  /**
+   * Anthropic's `/v1/messages/count_tokens` and Gemini's `:countTokens`: the prompt counted here with the
+   * relay's tokenizer (the estimate reservations use; not billed, not logged). A model the key may not
+   * use is refused as a call would be.
+   */
+  async countTokens(kind: 'messages' | 'gemini', request: FastifyRequest, model?: string) {
+    const auth = request.relayAuth ?? (await this.authenticate(request));
+    const raw = kind === 'gemini' ? { ...(request.body as object), model } : request.body;
+    const body = parseCountBody(kind, raw);
+    this.tokenAuth.checkModel(auth, body.model);
+    const chat = CODECS[kind]!.toChat({ ...body, messages: body.messages ?? [] });
+    const n = await countPrompt(this.counter, 'chat', chat, body.model);
+    return kind === 'gemini' ? { totalTokens: n } : { input_tokens: n };
   }
 
   /** Resolves when every settlement and log of finished calls has been handed to the log writer. */

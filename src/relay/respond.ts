@@ -6,22 +6,7 @@ import type { Dispatched, RelayContext } from './relay-context.ts';
 import type { Outcome } from './settle.ts';
 import { SseParser, sseFrame } from './stream.ts';
 import type { StreamBudget } from './stream-budget.ts';
-
-/** The last chunk of a stream ended for quota (CONTRACT §10): `finish_reason: "length"`, in the client's shape. */
-function cutChunk(rc: RelayContext): string {
-  const choice =
-    rc.endpoint === 'completions'
-      ? { index: 0, text: '', finish_reason: 'length' }
-      : { index: 0, delta: {}, finish_reason: 'length' };
-  const object = rc.endpoint === 'completions' ? 'text_completion' : 'chat.completion.chunk';
-  return JSON.stringify({
-    id: `chatcmpl-${rc.requestId}`,
-    object,
-    created: Math.floor(Date.now() / 1000),
-    model: rc.model,
-    choices: [choice],
-  });
-}
+import { streamEnding } from './stream-end.ts';
 
 /**
  * Non-stream: read the whole (small) upstream answer, map it, send it. Returns the call's outcome for
@@ -114,7 +99,7 @@ export async function respondStream(
     if (cut) {
       extra = { stream_cut: 'quota' };
       completion = budget.sentTokens;
-      raw.end(sseFrame([cutChunk(rc), '[DONE]']));
+      raw.end(sseFrame(streamEnding(rc, 'cut')));
     } else {
       let tail = '';
       for (const ev of parser.flush()) tail += sseFrame(t.onEvent(ev));
@@ -125,16 +110,10 @@ export async function respondStream(
     else if (abort.aborted) {
       // cancelled by shutdown with the client still there: it gets a proper end
       extra = { cancelled_by_shutdown: true };
-      const error = {
-        error: { message: 'the server is shutting down', type: 'server_error', code: 'shutting_down' },
-      };
-      raw.end(sseFrame([JSON.stringify(error), '[DONE]']));
+      raw.end(sseFrame(streamEnding(rc, 'shutdown')));
     } else {
       extra = { stream_error: String((err as Error)?.message ?? err).slice(0, 300) };
-      const error = {
-        error: { message: 'upstream stream interrupted', type: 'server_error', code: 'upstream_error' },
-      };
-      if (!raw.destroyed) raw.end(sseFrame([JSON.stringify(error), '[DONE]']));
+      if (!raw.destroyed) raw.end(sseFrame(streamEnding(rc, 'broken')));
     }
   }
   return {

@@ -6,6 +6,7 @@ import { redactUpstreamText, type UpstreamFailure } from './dispatch.ts';
 import { type CallSettlement, Ledger } from './ledger.ts';
 
 import type { RelayDeps } from './pipeline.ts';
+import { baseAdapter } from './providers/index.ts';
 import type { Usage } from './providers/types.ts';
 import type { Reservation } from './quota.repo.ts';
 import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
@@ -39,6 +40,38 @@ function other(rc: RelayContext, frt: number, usageSource: string, attempts: Att
     usage_source: usageSource,
     admin_info: { use_channel: attempts.map((a) => String(a.channel_id)), attempts },
     ...extra,
+  };
+}
+
+/**
+ * The formats a call was made and relayed in (issue 15), when either is not OpenAI's: `messages` to an
+ * `openai-compatible` channel was converted through chat; `messages` to `anthropic` passed through.
+ */
+function formats(rc: RelayContext, channel: { type: number }): object {
+  const upstream = baseAdapter(channel.type).name;
+  if (
+    upstream === 'openai-compatible' &&
+    (rc.endpoint === 'chat' || rc.endpoint === 'completions' || rc.endpoint === 'embeddings')
+  )
+    return {};
+  return {
+    request_format: rc.endpoint,
+    upstream_format: upstream,
+    converted: !baseAdapter(channel.type).supports(rc.endpoint),
+  };
+}
+
+function channelTypeOf(rc: RelayContext, channelId: number): number {
+  return rc.candidates.find((c) => c.id === channelId)?.type ?? 1;
+}
+
+/** Cached prompt and reasoning tokens the upstream reported (shown in the log's detail). */
+function tokenDetails(u: Usage | undefined): object {
+  const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
+  const reasoning = u?.completion_tokens_details?.reasoning_tokens ?? 0;
+  return {
+    ...(cached > 0 ? { cached_tokens: cached } : {}),
+    ...(reasoning > 0 ? { reasoning_tokens: reasoning } : {}),
   };
 }
 
@@ -235,7 +268,7 @@ export class Settlement {
       completion = o.usage.completion_tokens;
     } else {
       const counter = this.deps.counter;
-      prompt = await countPrompt(counter, rc.endpoint, rc.body, rc.model);
+      prompt = await countPrompt(counter, rc.chat === rc.body ? rc.endpoint : 'chat', rc.chat, rc.model);
       completion =
         rc.endpoint === 'embeddings' ? 0 : (o.completion ?? (await counter.count(rc.model, [o.text()])));
     }
@@ -258,7 +291,11 @@ export class Settlement {
       prompt_tokens: prompt,
       completion_tokens: completion,
       channel_id: o.channel.id,
-      other: other(rc, o.frt, source, o.attempts, o.extra),
+      other: other(rc, o.frt, source, o.attempts, {
+        ...formats(rc, o.channel),
+        ...tokenDetails(o.usage),
+        ...o.extra,
+      }),
       keep: rc.record.log,
       rollup: rc.record.rollup,
       onDone: this.settleAfterLog(rc, quota, o.channel.id, false),
@@ -315,7 +352,13 @@ export class Settlement {
       type: LogType.Error,
       content: `upstream error: ${message}`,
       channel_id: channelId,
-      other: other(rc, 0, 'none', attempts),
+      other: other(
+        rc,
+        0,
+        'none',
+        attempts,
+        channelId ? formats(rc, { type: channelTypeOf(rc, channelId) }) : undefined,
+      ),
       onDone: this.settleAfterLog(rc, 0, channelId, true),
     });
   }

@@ -2,7 +2,7 @@
  * Server-sent events, read incrementally: bytes in as they arrive, complete events out. No buffering
  * beyond the one event still incomplete. Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
-import type { SseEvent } from './providers/types.ts';
+import type { SseEvent, SseOut } from './providers/types.ts';
 
 export class SseParser {
   private rest = '';
@@ -47,9 +47,11 @@ function parseBlock(block: string): SseEvent | null {
   return event === undefined ? { data } : { event, data };
 }
 
-/** Serialises payloads as SSE `data:` events, in one string to write at once. */
-export function sseFrame(payloads: string[]): string {
+/** Serialises payloads as SSE events (`event:` line when named), in one string to write at once. */
+export function sseFrame(payloads: SseOut[]): string {
   let out = '';
-  for (const p of payloads) out += `data: ${p}\n\n`;
+  for (const p of payloads)
+    out +=
+      typeof p === 'string' ? `data: ${p}\n\n` : `${p.event ? `event: ${p.event}\n` : ''}data: ${p.data}\n\n`;
   return out;
 }

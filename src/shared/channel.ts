@@ -25,6 +25,8 @@ export interface Candidate {
   weight: number;
   /** the channel's own upstream time limits (channels.settings), over the options' */
   limits?: Partial<AttemptLimits>;
+  /** `api_version` of the channel's settings (Gemini's path version), when set */
+  apiVersion?: string;
 }
 
 /** The channels module, as the relay uses it. */

@@ -61,3 +61,14 @@ export function channelLimits(settings: string | null | undefined): ChannelLimit
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
+
+/** The API version a stored `settings` names (`api_version`: Gemini's path version, Azure's api-version). */
+export function channelApiVersion(settings: string | null | undefined): string | undefined {
+  if (!settings) return undefined;
+  try {
+    const v = JSON.parse(settings)?.api_version;
+    return typeof v === 'string' && /^[\w.-]{1,40}$/.test(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}

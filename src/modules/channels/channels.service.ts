@@ -2,7 +2,7 @@ import type { EventBus } from '../../events.ts';
 import { badRequest, notFound } from '../../http/errors.ts';
 import type { Candidate, ChannelSource } from '../../shared/channel.ts';
 import type { ChannelKeyCipher } from './channel-key.ts';
-import { channelLimits } from './channel-settings.ts';
+import { channelApiVersion, channelLimits } from './channel-settings.ts';
 import type { ChannelListFilter, ChannelRow, ChannelsRepo, PublicChannel } from './channels.repo.ts';
 import { CHANNEL_STATUS, type CreateChannelInput, type UpdateChannelInput } from './channels.schema.ts';
 
@@ -166,7 +166,12 @@ export class ChannelsService implements ChannelSource {
     for (const r of rows) {
       try {
         const { settings, ...rest } = r;
-        out.push({ ...rest, key: this.d.cipher.decrypt(r.key), limits: channelLimits(settings) });
+        out.push({
+          ...rest,
+          key: this.d.cipher.decrypt(r.key),
+          limits: channelLimits(settings),
+          apiVersion: channelApiVersion(settings),
+        });
       } catch (err) {
         this.d.onKeyError?.(r.id, err);
       }
@@ -188,7 +193,7 @@ export class ChannelsService implements ChannelSource {
         'key',
       );
     }
-    return { ...row, key, limits: channelLimits(row.settings) };
+    return { ...row, key, limits: channelLimits(row.settings), apiVersion: channelApiVersion(row.settings) };
   }
 }
 

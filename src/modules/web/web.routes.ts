@@ -12,7 +12,7 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Tollgate</title>
 
 /** Paths the console never owns: unknown ones there keep their JSON 404 (envelope or OpenAI shape). */
 function isServerPath(url: string): boolean {
-  return /^\/(api|v1)(\/|\?|$)/.test(url);
+  return /^\/(api|v1|v1beta)(\/|\?|$)/.test(url);
 }
 
 /**

@@ -1,11 +1,50 @@
 import { anthropic } from './anthropic/index.ts';
+import { messagesCodec } from './anthropic/messages.ts';
+import { viaChat } from './convert.ts';
+import { geminiCodec } from './gemini/inbound.ts';
+import { gemini } from './gemini/index.ts';
 import { openAiCompatible } from './openai-compatible/index.ts';
-import type { ProviderAdapter } from './types.ts';
+import { responsesCodec } from './openai-compatible/responses.ts';
+import type { Endpoint, InboundCodec, ProviderAdapter } from './types.ts';
 
 /** New API channel types. */
-export const ChannelType = { OpenAI: 1, Anthropic: 14 } as const;
+export const ChannelType = { OpenAI: 1, Anthropic: 14, Gemini: 24 } as const;
 
-/** The adapter for a channel type; unknown types speak the OpenAI wire format (most upstreams do). */
-export function adapterFor(type: number): ProviderAdapter {
-  return type === ChannelType.Anthropic ? anthropic : openAiCompatible;
+/** The adapter of a channel type; unknown types speak the OpenAI wire format (most upstreams do). */
+export function baseAdapter(type: number): ProviderAdapter {
+  if (type === ChannelType.Anthropic) return anthropic;
+  if (type === ChannelType.Gemini) return gemini;
+  return openAiCompatible;
+}
+
+/** The inbound formats that can be converted through chat. */
+export const CODECS: Partial<Record<Endpoint, InboundCodec>> = {
+  messages: messagesCodec,
+  responses: responsesCodec,
+  gemini: geminiCodec,
+};
+
+const composed = new Map<string, ProviderAdapter>();
+
+/**
+ * The adapter that serves `endpoint` on a channel of `type`: its own when it speaks that format
+ * (passthrough), else a conversion through chat, else null (the channel cannot serve the call).
+ */
+export function adapterFor(type: number, endpoint: Endpoint = 'chat'): ProviderAdapter | null {
+  const base = baseAdapter(type);
+  if (base.supports(endpoint)) return base;
+  const codec = CODECS[endpoint];
+  if (!codec || !base.supports('chat')) return null;
+  const key = `${base.name}|${endpoint}`;
+  let a = composed.get(key);
+  if (!a) {
+    a = viaChat(codec, base);
+    composed.set(key, a);
+  }
+  return a;
+}
+
+/** Whether a channel of `type` answers `endpoint` in that format itself (no conversion). */
+export function speaksNatively(type: number, endpoint: Endpoint): boolean {
+  return baseAdapter(type).supports(endpoint);
 }

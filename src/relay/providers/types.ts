@@ -1,15 +1,25 @@
 /**
- * The one interface every upstream provider implements: pure transforms between the OpenAI wire format
- * (what Tollgate's clients speak) and the provider's own. Providers import neither the database nor
- * Fastify; the pipeline does the I/O.
+ * The one interface every upstream provider implements: pure transforms between what a client sent (the
+ * inbound format of its endpoint) and the provider's own wire format. OpenAI chat is the hub: a call whose
+ * inbound format the channel does not speak is converted to chat and back (`convert.ts`). Providers
+ * import neither the database nor Fastify; the pipeline does the I/O.
  */
 
-export type Endpoint = 'chat' | 'completions' | 'embeddings';
+/**
+ * What a client called: OpenAI chat, completions, embeddings, Responses; Anthropic Messages; Gemini
+ * generateContent (the stream flag comes from the URL's action).
+ */
+export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'responses' | 'messages' | 'gemini';
 
+/** Usage in OpenAI chat's shape (what every format's usage is read into and written back from). */
 export interface Usage {
+  /** all prompt tokens, cached ones included (OpenAI's meaning) */
   prompt_tokens: number;
+  /** all generated tokens, reasoning included */
   completion_tokens: number;
   total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number };
+  completion_tokens_details?: { reasoning_tokens: number };
 }
 
 /** One server-sent event: the `event:` name (if any) and the joined `data:` lines. */
@@ -17,6 +27,9 @@ export interface SseEvent {
   event?: string;
   data: string;
 }
+
+/** What a stream transformer sends the client: a `data:` payload, or an event with its name. */
+export type SseOut = string | SseEvent;
 
 export interface UpstreamRequest {
   url: string;
@@ -33,6 +46,12 @@ export interface BuildInput {
   stream: boolean;
   baseUrl: string;
   key: string;
+  /** the body in OpenAI chat form (converted once per call), for adapters that convert through chat */
+  chat?: Record<string, unknown>;
+  /** client headers a native passthrough forwards (Anthropic's `anthropic-version`, `anthropic-beta`) */
+  forward?: Record<string, string>;
+  /** the channel's API version (Gemini's path version), when its settings name one */
+  apiVersion?: string;
 }
 
 export interface ResponseOutput {
@@ -41,14 +60,16 @@ export interface ResponseOutput {
   usage?: Usage;
   /** the generated text, for estimation when the upstream gave no usage */
   text: () => string;
+  /** the body parsed, when the transform had to parse it anyway (saves a converter a second parse) */
+  json?: unknown;
 }
 
 /** Per-stream state machine: upstream events in, client SSE `data:` payloads out. */
 export interface StreamTransformer {
-  /** One upstream event → the `data:` payloads to send the client (without the `data: ` prefix). */
-  onEvent(event: SseEvent): string[];
-  /** Payloads to send when the upstream ended (the terminating `[DONE]` included). */
-  end(): string[];
+  /** One upstream event → what to send the client (`data:` payloads without the prefix, or named events). */
+  onEvent(event: SseEvent): SseOut[];
+  /** What to send when the upstream ended (OpenAI's terminating `[DONE]` included). */
+  end(): SseOut[];
   /** usage once the upstream reported it */
   readonly usage: Usage | undefined;
   /** the text produced so far, for estimation (client abort, or an upstream without usage) */
@@ -78,9 +99,40 @@ export interface ProviderAdapter {
   modelsRequest(baseUrl: string, key: string): { url: string; headers: Record<string, string> };
 }
 
-export function usageOf(prompt: number, completion: number): Usage {
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+/**
+ * An inbound format other than OpenAI chat, converted through chat for channels that do not speak it:
+ * the request to chat, chat's answer back, chat's stream chunks back as the format's own events.
+ */
+export interface InboundCodec {
+  readonly endpoint: Endpoint;
+  /** the request body (validated) → an OpenAI chat request body */
+  toChat(body: Record<string, any>): Record<string, any>;
+  /** an OpenAI chat completion object → the format's answer object */
+  fromChat(chat: any, model: string): unknown;
+  /** a converter of OpenAI chat chunks (parsed) into the format's stream events */
+  streamFromChat(model: string): ChatStreamConverter;
 }
+
+export interface ChatStreamConverter {
+  /** one chat.completion.chunk (parsed; an `{error}` object for an upstream error) → events */
+  chunk(c: any): SseOut[];
+  /** the stream is over (`[DONE]`, or the upstream ended): the closing events, once */
+  end(): SseOut[];
+}
+
+export function usageOf(prompt: number, completion: number, cached = 0, reasoning = 0): Usage {
+  const u: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
+  if (cached > 0) u.prompt_tokens_details = { cached_tokens: cached };
+  if (reasoning > 0) u.completion_tokens_details = { reasoning_tokens: reasoning };
+  return u;
+}
+
+/** A number field, or 0. */
+export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 /** `base_url` + path, tolerating a trailing slash or a base that already ends in /v1. */
 export function joinUrl(baseUrl: string, path: string): string {

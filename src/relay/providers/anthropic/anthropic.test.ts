@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { SseOut } from '../types.ts';
+
+const data = (p: SseOut): string => (typeof p === 'string' ? p : p.data);
+
 import { SseParser } from '../../stream.ts';
 import { anthropic } from './index.ts';
 
@@ -11,9 +15,9 @@ function run(text: string, clientWantsUsage: boolean) {
   const parser = new SseParser();
   const out: string[] = [];
   for (let i = 0; i < text.length; i += 50) {
-    for (const ev of parser.push(text.slice(i, i + 50))) out.push(...t.onEvent(ev));
+    for (const ev of parser.push(text.slice(i, i + 50))) out.push(...t.onEvent(ev).map(data));
   }
-  out.push(...t.end());
+  out.push(...t.end().map(data));
   return { t, out };
 }
 

@@ -1,79 +1,169 @@
 /**
- * OpenAI chat completions ⇄ Anthropic Messages, request and non-stream response (pure).
+ * OpenAI chat completions ⇄ Anthropic Messages, request and non-stream response (pure): an OpenAI-shaped
+ * call to an Anthropic channel. System prompts, images, tools and tool results, stop sequences, finish
+ * reasons, reasoning ("thinking") and usage with cache reads are kept.
  * Mapping reference: https://docs.anthropic.com/en/api/openai-sdk
  */
 import type { ResponseOutput, Usage } from '../types.ts';
-import { usageOf } from '../types.ts';
+import { num, usageOf } from '../types.ts';
 import { DEFAULT_MAX_TOKENS, finishReason } from './api.ts';
 
-type Part = Record<string, unknown>;
+type Block = Record<string, unknown>;
 
-function textOf(content: unknown): string {
+export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((p: any) => (p?.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
+  let out = '';
+  for (const p of content as any[]) if (p?.type === 'text' && typeof p.text === 'string') out += p.text;
+  return out;
 }
 
-function partsOf(content: unknown): string | Part[] {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  const parts: Part[] = [];
+/** An OpenAI image URL (data URL or link) as an Anthropic image source. */
+export function imageSource(url: string): Block {
+  const m = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  return m ? { type: 'base64', media_type: m[1], data: m[2] } : { type: 'url', url };
+}
+
+function blocksOf(content: unknown): Block[] {
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  if (!Array.isArray(content)) return [];
+  const out: Block[] = [];
   for (const p of content as any[]) {
-    if (p?.type === 'text') parts.push({ type: 'text', text: String(p.text ?? '') });
-    else if (p?.type === 'image_url') {
-      const url = String(p.image_url?.url ?? '');
-      const m = /^data:([^;]+);base64,(.*)$/s.exec(url);
-      parts.push({
-        type: 'image',
-        source: m ? { type: 'base64', media_type: m[1], data: m[2] } : { type: 'url', url },
-      });
-    }
+    if (p?.type === 'text') out.push({ type: 'text', text: String(p.text ?? '') });
+    else if (p?.type === 'image_url')
+      out.push({ type: 'image', source: imageSource(String(p.image_url?.url ?? p.image_url ?? '')) });
   }
-  return parts;
+  return out;
 }
 
-export function chatRequestBody(body: Record<string, any>, model: string, stream: boolean): string {
+function parseArgs(args: unknown): unknown {
+  if (typeof args !== 'string' || !args.trim()) return {};
+  try {
+    const v = JSON.parse(args);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : { value: v };
+  } catch {
+    return { raw: args };
+  }
+}
+
+/** Anthropic wants user and assistant turns alternating: consecutive turns of one role become one. */
+function push(messages: Array<{ role: string; content: Block[] }>, role: string, blocks: Block[]) {
+  if (blocks.length === 0) return;
+  const last = messages.at(-1);
+  if (last && last.role === role) last.content.push(...blocks);
+  else messages.push({ role, content: blocks });
+}
+
+function toolChoice(choice: unknown): Block | undefined {
+  if (choice === 'auto') return { type: 'auto' };
+  if (choice === 'required') return { type: 'any' };
+  if (choice === 'none') return { type: 'none' };
+  const name = (choice as any)?.function?.name;
+  return typeof name === 'string' ? { type: 'tool', name } : undefined;
+}
+
+/** An OpenAI chat request body → an Anthropic Messages request body (an object, not yet serialised). */
+export function chatToMessagesRequest(body: Record<string, any>, model: string, stream: boolean) {
   const system: string[] = [];
-  const messages: Array<{ role: string; content: string | Part[] }> = [];
+  const messages: Array<{ role: string; content: Block[] }> = [];
   for (const m of (body.messages as any[]) ?? []) {
-    if (m?.role === 'system' || m?.role === 'developer') system.push(textOf(m.content));
-    else
-      messages.push({ role: m?.role === 'assistant' ? 'assistant' : 'user', content: partsOf(m?.content) });
+    const role = m?.role;
+    if (role === 'system' || role === 'developer') system.push(textOf(m.content));
+    else if (role === 'tool') {
+      const content = typeof m.content === 'string' ? m.content : textOf(m.content);
+      push(messages, 'user', [{ type: 'tool_result', tool_use_id: String(m.tool_call_id ?? ''), content }]);
+    } else if (role === 'assistant') {
+      const blocks = blocksOf(m.content);
+      for (const c of Array.isArray(m.tool_calls) ? m.tool_calls : [])
+        blocks.push({
+          type: 'tool_use',
+          id: String(c?.id ?? ''),
+          name: String(c?.function?.name ?? ''),
+          input: parseArgs(c?.function?.arguments),
+        });
+      push(messages, 'assistant', blocks);
+    } else push(messages, 'user', blocksOf(m?.content));
   }
   const out: Record<string, unknown> = {
     model,
-    messages,
-    max_tokens: body.max_tokens ?? body.max_completion_tokens ?? DEFAULT_MAX_TOKENS,
+    // a turn of one text block is sent as a plain string, as most clients write it
+    messages: messages.map((m) =>
+      m.content.length === 1 && m.content[0].type === 'text' ? { role: m.role, content: m.content[0].text } : m,
+    ),
+    max_tokens: body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS,
   };
   if (system.length > 0) out.system = system.join('\n');
-  if (body.temperature !== undefined) out.temperature = body.temperature;
-  if (body.top_p !== undefined) out.top_p = body.top_p;
-  if (body.stop !== undefined) out.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (body.temperature != null) out.temperature = body.temperature;
+  if (body.top_p != null) out.top_p = body.top_p;
+  if (body.stop != null) out.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (Array.isArray(body.tools) && body.tools.length > 0)
+    out.tools = body.tools
+      .filter((t: any) => t?.type === 'function' && t.function?.name)
+      .map((t: any) => ({
+        name: t.function.name,
+        ...(t.function.description ? { description: t.function.description } : {}),
+        input_schema: t.function.parameters ?? { type: 'object', properties: {} },
+      }));
+  const choice = toolChoice(body.tool_choice);
+  if (choice && out.tools) out.tool_choice = choice;
+  if (typeof body.user === 'string') out.metadata = { user_id: body.user };
   if (stream) out.stream = true;
-  return JSON.stringify(out);
+  return out;
 }
 
+export function chatRequestBody(body: Record<string, any>, model: string, stream: boolean): string {
+  return JSON.stringify(chatToMessagesRequest(body, model, stream));
+}
+
+/**
+ * Anthropic usage → OpenAI's: prompt tokens are all input tokens (uncached, cache writes and cache
+ * reads), cached ones are the reads.
+ */
 export function readUsage(u: any): Usage | undefined {
   if (!u || typeof u.input_tokens !== 'number') return undefined;
-  const prompt = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
-  return usageOf(prompt, typeof u.output_tokens === 'number' ? u.output_tokens : 0);
+  const read = num(u.cache_read_input_tokens);
+  const prompt = u.input_tokens + num(u.cache_creation_input_tokens) + read;
+  return usageOf(prompt, num(u.output_tokens), read);
 }
 
-export function chatResponse(text: string, model: string): ResponseOutput {
-  const json = JSON.parse(text);
-  const content = textOf(json?.content);
+/** An Anthropic message (parsed) → an OpenAI chat completion object, and the text it produced. */
+export function messageToChat(json: any, model: string): { chat: Record<string, unknown>; text: string } {
+  let content = '';
+  let reasoning = '';
+  const toolCalls: unknown[] = [];
+  for (const b of Array.isArray(json?.content) ? json.content : []) {
+    if (b?.type === 'text' && typeof b.text === 'string') content += b.text;
+    else if (b?.type === 'thinking' && typeof b.thinking === 'string') reasoning += b.thinking;
+    else if (b?.type === 'tool_use')
+      toolCalls.push({
+        id: String(b.id ?? ''),
+        type: 'function',
+        function: { name: String(b.name ?? ''), arguments: JSON.stringify(b.input ?? {}) },
+      });
+  }
+  const message: Record<string, unknown> = { role: 'assistant', content };
+  if (reasoning) message.reasoning_content = reasoning;
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
   const usage = readUsage(json?.usage);
-  const out = {
+  const chat = {
     id: json?.id ?? 'chatcmpl-anthropic',
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
-    choices: [
-      { index: 0, message: { role: 'assistant', content }, finish_reason: finishReason(json?.stop_reason) },
-    ],
+    choices: [{ index: 0, message, finish_reason: finishReason(json?.stop_reason) }],
     ...(usage ? { usage } : {}),
   };
-  return { body: JSON.stringify(out), usage, text: () => content };
+  return { chat, text: reasoning + content + toolCalls.map((c: any) => c.function.arguments).join('') };
+}
+
+export function chatResponse(text: string, model: string): ResponseOutput {
+  const { chat, text: produced } = messageToChat(JSON.parse(text), model);
+  return {
+    body: JSON.stringify(chat),
+    json: chat,
+    usage: chat.usage as Usage | undefined,
+    text: () => produced,
+  };
 }
 
 export function errorMessage(status: number, text: string): string {

@@ -2,19 +2,25 @@ import type { ProviderAdapter } from '../types.ts';
 import { joinUrl } from '../types.ts';
 import { authHeaders, DEFAULT_BASE_URL, MESSAGES_PATH } from './api.ts';
 import { chatRequestBody, chatResponse, errorMessage } from './chat.ts';
+import { MessagesPassthrough, messagesRequestBody, messagesResponse } from './messages.ts';
 import { AnthropicStream } from './stream.ts';
 
-/** Channel type 14: chat completions in, Anthropic Messages upstream. */
+/** Channel type 14: Anthropic Messages upstream; OpenAI chat converted, Messages passed through. */
 export const anthropic: ProviderAdapter = {
   name: 'anthropic',
-  supports: (endpoint) => endpoint === 'chat',
+  supports: (endpoint) => endpoint === 'chat' || endpoint === 'messages',
   buildRequest: (i) => ({
     url: joinUrl(i.baseUrl || DEFAULT_BASE_URL, MESSAGES_PATH),
-    headers: authHeaders(i.key),
-    body: chatRequestBody(i.body, i.model, i.stream),
+    headers: { ...authHeaders(i.key), ...i.forward },
+    body:
+      i.endpoint === 'messages'
+        ? messagesRequestBody(i.body, i.model)
+        : chatRequestBody(i.body, i.model, i.stream),
   }),
-  transformResponse: (_endpoint, text, model) => chatResponse(text, model),
-  createStreamTransformer: (opts) => new AnthropicStream(opts),
+  transformResponse: (endpoint, text, model) =>
+    endpoint === 'messages' ? messagesResponse(text) : chatResponse(text, model),
+  createStreamTransformer: (opts) =>
+    opts.endpoint === 'messages' ? new MessagesPassthrough() : new AnthropicStream(opts),
   errorMessage,
   modelsRequest: (baseUrl, key) => {
     const { 'content-type': _json, ...headers } = authHeaders(key);

@@ -1,10 +1,10 @@
 /**
- * Anthropic Messages SSE → OpenAI chat.completion.chunk events. Usage: input tokens from
- * `message_start`, output tokens from `message_delta`.
+ * Anthropic Messages SSE → OpenAI chat.completion.chunk events: text, thinking (as `reasoning_content`)
+ * and tool use (as `tool_calls` deltas). Usage: input and cache tokens from `message_start`, output tokens
+ * (and, from newer APIs, updated input tokens) from `message_delta`.
  * Event reference: https://docs.anthropic.com/en/api/messages-streaming
  */
-import type { SseEvent, StreamOptions, StreamTransformer, Usage } from '../types.ts';
-import { usageOf } from '../types.ts';
+import type { SseEvent, SseOut, StreamOptions, StreamTransformer, Usage } from '../types.ts';
 import { finishReason } from './api.ts';
 import { readUsage } from './chat.ts';
 
@@ -12,10 +12,13 @@ export class AnthropicStream implements StreamTransformer {
   usage: Usage | undefined;
   private id = 'chatcmpl-anthropic';
   private readonly created = Math.floor(Date.now() / 1000);
-  private input = 0;
+  /** the usage object of message_start, updated by message_delta */
+  private raw: Record<string, unknown> = {};
   private readonly texts: string[] = [];
   private taken = 0;
   private done = false;
+  /** content block index → tool call index (OpenAI numbers tool calls from 0) */
+  private readonly tools = new Map<number, number>();
 
   constructor(private readonly opts: StreamOptions) {}
 
@@ -29,7 +32,7 @@ export class AnthropicStream implements StreamTransformer {
     });
   }
 
-  onEvent(ev: SseEvent): string[] {
+  onEvent(ev: SseEvent): SseOut[] {
     let json: any;
     try {
       json = JSON.parse(ev.data);
@@ -39,18 +42,40 @@ export class AnthropicStream implements StreamTransformer {
     switch (json?.type) {
       case 'message_start': {
         if (typeof json.message?.id === 'string') this.id = json.message.id;
-        this.input = readUsage(json.message?.usage)?.prompt_tokens ?? 0;
+        this.raw = { ...(json.message?.usage ?? {}) };
         return [this.chunk({ role: 'assistant', content: '' }, null)];
       }
+      case 'content_block_start': {
+        const b = json.content_block;
+        if (b?.type !== 'tool_use') return [];
+        const i = this.tools.size;
+        this.tools.set(json.index, i);
+        this.texts.push(String(b.name ?? ''));
+        const call = { index: i, id: b.id, type: 'function', function: { name: b.name, arguments: '' } };
+        return [this.chunk({ tool_calls: [call] }, null)];
+      }
       case 'content_block_delta': {
-        const text = json.delta?.type === 'text_delta' ? json.delta.text : undefined;
-        if (typeof text !== 'string') return [];
-        this.texts.push(text);
-        return [this.chunk({ content: text }, null)];
+        const d = json.delta;
+        if (d?.type === 'text_delta' && typeof d.text === 'string') {
+          this.texts.push(d.text);
+          return [this.chunk({ content: d.text }, null)];
+        }
+        if (d?.type === 'thinking_delta' && typeof d.thinking === 'string') {
+          this.texts.push(d.thinking);
+          return [this.chunk({ reasoning_content: d.thinking }, null)];
+        }
+        if (d?.type === 'input_json_delta' && typeof d.partial_json === 'string') {
+          const i = this.tools.get(json.index);
+          if (i === undefined) return [];
+          this.texts.push(d.partial_json);
+          return [this.chunk({ tool_calls: [{ index: i, function: { arguments: d.partial_json } }] }, null)];
+        }
+        return [];
       }
       case 'message_delta': {
-        const output = json.usage?.output_tokens;
-        if (typeof output === 'number') this.usage = usageOf(this.input, output);
+        const u = json.usage ?? {};
+        for (const k of Object.keys(u)) if (typeof u[k] === 'number') this.raw[k] = u[k];
+        if (typeof u.output_tokens === 'number') this.usage = readUsage(this.raw);
         return [this.chunk({}, finishReason(json.delta?.stop_reason) ?? 'stop')];
       }
       case 'message_stop':
@@ -63,14 +88,14 @@ export class AnthropicStream implements StreamTransformer {
           }),
         ];
       default:
-        return []; // ping, content_block_start/stop
+        return []; // ping, content_block_stop
     }
   }
 
-  private finish(): string[] {
+  private finish(): SseOut[] {
     if (this.done) return [];
     this.done = true;
-    const out: string[] = [];
+    const out: SseOut[] = [];
     if (this.usage && this.opts.clientWantsUsage) {
       out.push(
         JSON.stringify({
@@ -87,7 +112,7 @@ export class AnthropicStream implements StreamTransformer {
     return out;
   }
 
-  end(): string[] {
+  end(): SseOut[] {
     return this.finish();
   }
 

@@ -6,10 +6,11 @@ import type { Endpoint } from '../types.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com';
 
-export const PATHS: Record<Endpoint, string> = {
+export const PATHS: Partial<Record<Endpoint, string>> = {
   chat: '/v1/chat/completions',
   completions: '/v1/completions',
   embeddings: '/v1/embeddings',
+  responses: '/v1/responses',
 };
 
 export function authHeaders(key: string): Record<string, string> {

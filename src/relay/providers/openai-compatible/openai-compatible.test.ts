@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { SseOut } from '../types.ts';
+
+const data = (p: SseOut): string => (typeof p === 'string' ? p : p.data);
+
 import { SseParser } from '../../stream.ts';
 import { openAiCompatible } from './index.ts';
 
@@ -16,10 +20,10 @@ function run(text: string, clientWantsUsage: boolean) {
   const parser = new SseParser();
   const out: string[] = [];
   for (let i = 0; i < text.length; i += 37) {
-    for (const ev of parser.push(text.slice(i, i + 37))) out.push(...t.onEvent(ev));
+    for (const ev of parser.push(text.slice(i, i + 37))) out.push(...t.onEvent(ev).map(data));
   }
-  for (const ev of parser.flush()) out.push(...t.onEvent(ev));
-  out.push(...t.end());
+  for (const ev of parser.flush()) out.push(...t.onEvent(ev).map(data));
+  out.push(...t.end().map(data));
   return { t, out };
 }
 

@@ -57,7 +57,7 @@ export function choicesText(json: any): string {
 /** The upstream body goes to the client untouched (no re-serialisation); usage read from it. */
 export function transformResponse(_endpoint: Endpoint, text: string): ResponseOutput {
   const json = JSON.parse(text);
-  return { body: text, usage: readUsage(json?.usage), text: () => choicesText(json) };
+  return { body: text, json, usage: readUsage(json?.usage), text: () => choicesText(json) };
 }
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
