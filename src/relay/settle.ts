@@ -57,9 +57,19 @@ function formats(rc: RelayContext, channel: { type: number }): object {
   return {
     request_format: rc.endpoint,
     upstream_format: upstream,
-    converted: !baseAdapter(channel.type).supports(rc.endpoint),
+    converted: NATIVE[rc.endpoint] !== upstream,
   };
 }
+
+/** The upstream kind that speaks each inbound format as it is. */
+const NATIVE: Record<string, string> = {
+  chat: 'openai-compatible',
+  completions: 'openai-compatible',
+  embeddings: 'openai-compatible',
+  responses: 'openai-compatible',
+  messages: 'anthropic',
+  gemini: 'gemini',
+};
 
 function channelTypeOf(rc: RelayContext, channelId: number): number {
   return rc.candidates.find((c) => c.id === channelId)?.type ?? 1;

@@ -39,7 +39,7 @@ const modelMapping = z
 
 const fields = {
   name: z.string().trim().min(1).max(128),
-  /** New API's channel type numbers; 14 speaks Anthropic Messages, every other type the OpenAI format */
+  /** New API's channel type numbers; 14 speaks Anthropic Messages, 24 Gemini, every other type the OpenAI format */
   type: z.number().int().min(1).max(1000),
   key: z.string().trim().max(8192),
   base_url: url,

@@ -7,7 +7,10 @@ import type { ChannelListFilter, ChannelRow, ChannelsRepo, PublicChannel } from 
 import { CHANNEL_STATUS, type CreateChannelInput, type UpdateChannelInput } from './channels.schema.ts';
 
 /** Where a channel without a base URL goes, by New API channel type. */
-const DEFAULT_BASE_URL: Record<number, string> = { 14: 'https://api.anthropic.com' };
+const DEFAULT_BASE_URL: Record<number, string> = {
+  14: 'https://api.anthropic.com',
+  24: 'https://generativelanguage.googleapis.com',
+};
 const OPENAI_BASE_URL = 'https://api.openai.com';
 
 export interface ProbeResult {

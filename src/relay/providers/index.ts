@@ -1,3 +1,4 @@
+import { CHANNEL_TYPE } from '../../shared/enums.ts';
 import { anthropic } from './anthropic/index.ts';
 import { messagesCodec } from './anthropic/messages.ts';
 import { viaChat } from './convert.ts';
@@ -7,8 +8,7 @@ import { openAiCompatible } from './openai-compatible/index.ts';
 import { responsesCodec } from './openai-compatible/responses.ts';
 import type { Endpoint, InboundCodec, ProviderAdapter } from './types.ts';
 
-/** New API channel types. */
-export const ChannelType = { OpenAI: 1, Anthropic: 14, Gemini: 24 } as const;
+const ChannelType = CHANNEL_TYPE;
 
 /** The adapter of a channel type; unknown types speak the OpenAI wire format (most upstreams do). */
 export function baseAdapter(type: number): ProviderAdapter {

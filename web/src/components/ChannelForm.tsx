@@ -29,6 +29,7 @@ function settingsOf(c: Channel | null): Record<string, unknown> {
 export const CHANNEL_TYPES = [
   { value: CHANNEL_TYPE.OpenAI, label: 'OpenAI-compatible' },
   { value: CHANNEL_TYPE.Anthropic, label: 'Anthropic' },
+  { value: CHANNEL_TYPE.Gemini, label: 'Gemini' },
 ];
 /** Create or edit a channel; the key is write-only (empty on edit keeps the stored one). */
 export function ChannelForm({

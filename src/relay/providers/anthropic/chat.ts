@@ -88,7 +88,9 @@ export function chatToMessagesRequest(body: Record<string, any>, model: string, 
     model,
     // a turn of one text block is sent as a plain string, as most clients write it
     messages: messages.map((m) =>
-      m.content.length === 1 && m.content[0].type === 'text' ? { role: m.role, content: m.content[0].text } : m,
+      m.content.length === 1 && m.content[0].type === 'text'
+        ? { role: m.role, content: m.content[0].text }
+        : m,
     ),
     max_tokens: body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS,
   };

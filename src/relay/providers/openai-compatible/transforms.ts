@@ -11,7 +11,7 @@ import type {
   StreamTransformer,
   Usage,
 } from '../types.ts';
-import { usageOf } from '../types.ts';
+import { num, usageOf } from '../types.ts';
 
 export function requestBody(
   endpoint: Endpoint,
@@ -29,9 +29,17 @@ export function requestBody(
 
 export function readUsage(u: unknown): Usage | undefined {
   if (!u || typeof u !== 'object') return undefined;
-  const { prompt_tokens, completion_tokens } = u as Record<string, unknown>;
+  const { prompt_tokens, completion_tokens, prompt_tokens_details, completion_tokens_details } = u as Record<
+    string,
+    any
+  >;
   if (typeof prompt_tokens !== 'number') return undefined;
-  return usageOf(prompt_tokens, typeof completion_tokens === 'number' ? completion_tokens : 0);
+  return usageOf(
+    prompt_tokens,
+    num(completion_tokens),
+    num(prompt_tokens_details?.cached_tokens),
+    num(completion_tokens_details?.reasoning_tokens),
+  );
 }
 
 /** Text of the choices of a response or of a stream chunk (message, delta or completion text). */
