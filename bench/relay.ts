@@ -13,6 +13,10 @@
  * A fourth row, "floor", is a bare Fastify + undici proxy (no auth, billing or logs): the cost of the
  * extra hop itself on this machine, which no gateway of this shape can go below.
  *
+ * Then Anthropic Messages (`POST /v1/messages`, what Claude Code sends): the fake upstream's own
+ * /v1/messages direct, through Tollgate to an Anthropic channel (passthrough), and through Tollgate to
+ * an OpenAI channel (converted to chat and back, stream events included).
+ *
  * Options: BENCH_SECONDS (default 10) per measurement; BENCH_PG_URL to run Tollgate on PostgreSQL;
  * BENCH_METRICS=1 to keep Prometheus metrics (what they cost).
  */
@@ -26,9 +30,17 @@ import autocannon from 'autocannon';
 const role = process.argv.find((a) => a.startsWith('--role='))?.slice(7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const MODEL = 'gpt-4o-mini';
+const CLAUDE = 'claude-bench';
 const chatBody = (stream: boolean) =>
   JSON.stringify({
     model: MODEL,
+    messages: [{ role: 'user', content: 'Say hello' }],
+    ...(stream ? { stream: true } : {}),
+  });
+const messagesBody = (model: string) => (stream: boolean) =>
+  JSON.stringify({
+    model,
+    max_tokens: 64,
     messages: [{ role: 'user', content: 'Say hello' }],
     ...(stream ? { stream: true } : {}),
   });
@@ -58,8 +70,12 @@ async function runTollgate(): Promise<void> {
   const t = await startTestApp(pgUrl ? { name: 'postgres', url: pgUrl } : { name: 'sqlite' }, env);
   const root = await setupRoot(t);
   const user = await createActor(t, root, 'bench', { quota: 1_000_000_000_000 });
-  await setPricing(t, { ModelRatio: { [MODEL]: 0.075 }, CompletionRatio: { [MODEL]: 4 } });
+  await setPricing(t, {
+    ModelRatio: { [MODEL]: 0.075, [CLAUDE]: 1.5 },
+    CompletionRatio: { [MODEL]: 4, [CLAUDE]: 5 },
+  });
   await seedChannel(t, { base_url: process.env.UPSTREAM_URL!, models: [MODEL] });
+  await seedChannel(t, { type: 14, base_url: process.env.UPSTREAM_URL!, models: [CLAUDE] });
   const token = await seedToken(t, { user_id: user.id });
   const base = await listen(t);
   process.on('message', async (msg: { cmd: string }) => {
@@ -171,14 +187,17 @@ interface Target {
   name: string;
   url: string;
   headers: Record<string, string>;
+  /** default: /v1/chat/completions with a chat body */
+  path?: string;
+  body?: (stream: boolean) => string;
 }
 
 async function cannon(t: Target, connections: number, stream: boolean, seconds = SECONDS) {
   const r = await autocannon({
-    url: `${t.url}/v1/chat/completions`,
+    url: `${t.url}${t.path ?? '/v1/chat/completions'}`,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...t.headers },
-    body: chatBody(stream),
+    body: (t.body ?? chatBody)(stream),
     connections,
     duration: seconds,
   });
@@ -259,6 +278,42 @@ async function orchestrate(): Promise<void> {
     console.log(
       `tollgate / portkey req/s at 10 connections: ${(results.tollgate.rps10 / results.portkey.rps10).toFixed(1)}×`,
     );
+
+  // Anthropic Messages in: direct, passthrough to an Anthropic channel, converted to an OpenAI channel
+  const msg = { path: '/v1/messages', 'anthropic-version': '2023-06-01' };
+  const messageTargets: Target[] = [
+    {
+      name: 'messages direct',
+      url: up.msg.url,
+      path: msg.path,
+      headers: { 'anthropic-version': msg['anthropic-version'], 'x-api-key': 'upstream-secret' },
+      body: messagesBody(CLAUDE),
+    },
+    {
+      name: 'messages passthrough',
+      url: tg.msg.url,
+      path: msg.path,
+      headers: { 'anthropic-version': msg['anthropic-version'], 'x-api-key': tg.msg.key },
+      body: messagesBody(CLAUDE),
+    },
+    {
+      name: 'messages converted',
+      url: tg.msg.url,
+      path: msg.path,
+      headers: { 'anthropic-version': msg['anthropic-version'], 'x-api-key': tg.msg.key },
+      body: messagesBody(MODEL),
+    },
+  ];
+  for (const t of messageTargets) {
+    await cannon(t, 10, false, 2);
+    await cannon(t, 10, true, 2);
+    const one = await cannon(t, 1, false);
+    const ten = await cannon(t, 10, false);
+    const streams = await cannon(t, 10, true);
+    console.log(
+      `${t.name.padEnd(20)} 1 conn: ${one.rps.toFixed(0)} req/s (mean ${(1000 / one.rps).toFixed(3)} ms) | 10 conn: ${ten.rps.toFixed(0)} req/s | streams 10 conn: ${streams.rps.toFixed(0)}/s | errors ${one.errors + ten.errors + streams.errors}`,
+    );
+  }
 
   console.log(`load average after: ${loadavg()[0].toFixed(2)} (other work on the machine skews every row)`);
   console.log(
