@@ -45,7 +45,8 @@ export async function relayRoutes(app: FastifyInstance, ctx: RelayRoutesDeps): P
   const gemini = async (req: FastifyRequest, reply: FastifyReply) => {
     const target = (req.params as { '*': string })['*'];
     const at = target.lastIndexOf(':');
-    const model = at > 0 ? decodeURIComponent(target.slice(0, at)).replace(/^models\//, '') : '';
+    // the router has already decoded the path parameter
+    const model = at > 0 ? target.slice(0, at).replace(/^models\//, '') : '';
     const action = at > 0 ? target.slice(at + 1) : '';
     if (action === 'countTokens') return relay.countTokens('gemini', req, model);
     if (action !== 'generateContent' && action !== 'streamGenerateContent')

@@ -26,7 +26,8 @@ function phrases(): Set<string> {
     for (const m of text.matchAll(/\b(?:p|text)\('[A-Za-z_]+', '([^']+)'\)/g)) found.add(m[1]!);
   }
   // channel kinds and language names are proper names, shown as they are
-  for (const name of ['OpenAI-compatible', 'Anthropic', 'Gemini', 'English', '中文', '日本語']) found.delete(name);
+  for (const name of ['OpenAI-compatible', 'Anthropic', 'Gemini', 'English', '中文', '日本語'])
+    found.delete(name);
   return found;
 }
 
