@@ -92,7 +92,7 @@ for (const engine of engines()) {
         'deleted users come along (logs name them)',
       );
       assert.deepEqual(counts.tokens, { source: 4, imported: 3, skipped: 1 });
-      assert.deepEqual(counts.channels, { source: 3, imported: 3, skipped: 0 });
+      assert.deepEqual(counts.channels, { source: 4, imported: 4, skipped: 0 });
       assert.deepEqual(counts.redemptions, { source: 3, imported: 2, skipped: 1 });
       assert.deepEqual(
         counts.logs,
@@ -106,7 +106,8 @@ for (const engine of engines()) {
         ),
       );
       assert.ok(notes.some((n) => /multi-key \(3 keys\)/.test(n)));
-      assert.ok(notes.some((n) => /channel #7 .*type 3 .*imported disabled/.test(n)));
+      assert.ok(notes.some((n) => /channel #8 .*type 2 .*imported disabled/.test(n)));
+      assert.ok(!notes.some((n) => /channel #7 /.test(n)), 'Azure is spoken: imported as it was');
       assert.ok(notes.some((n) => /SMTPServer/.test(n)));
 
       const again = await importInto(target, source.from);
@@ -225,14 +226,17 @@ for (const engine of engines()) {
           (await t.call({ method: 'GET', url: '/api/status' })).body.data.docs_link,
           'https://docs.example.com',
         );
-        // an imported channel of a type the relay does not speak waits disabled; the multi-key one uses its first enabled key
+        // an imported channel of a type the relay does not speak waits disabled; Azure keeps its api-version
         const chans = await t.call({
           method: 'GET',
           url: '/api/channel/?p=1&page_size=10',
           headers: rootCookie,
         });
         const azure = chans.body.data.items.find((c: { id: number }) => c.id === 7);
-        assert.equal(azure.status, 2);
+        assert.equal(azure.status, 1);
+        assert.equal(JSON.parse(azure.settings).api_version, '2025-01-01-preview');
+        const mj = chans.body.data.items.find((c: { id: number }) => c.id === 8);
+        assert.equal(mj.status, 2);
         assert.equal(JSON.stringify(chans.body).includes('upstream-secret'), false, 'no key in the answer');
         const vendor = await t.call({ method: 'GET', url: '/api/pricing' });
         assert.ok(vendor.body.vendors.some((v: { name: string }) => v.name === 'Acme Labs'));

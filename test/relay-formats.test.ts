@@ -89,7 +89,8 @@ describe('relay formats: every inbound format to every upstream format (official
         model_mapping: { [MODEL[u]]: mapping[u] },
       });
     const ratio = Object.fromEntries(Object.values(MODEL).map((m) => [m, 1]));
-    await setPricing(t, { ModelRatio: ratio, CompletionRatio: ratio });
+    const half = Object.fromEntries(Object.values(MODEL).map((m) => [m, 0.5]));
+    await setPricing(t, { ModelRatio: ratio, CompletionRatio: ratio, CacheRatio: half });
     const base = await listen(t);
     origin = base.replace(/\/v1$/, '');
     openai = new OpenAI({ apiKey: key, baseURL: base, maxRetries: 0 });
@@ -265,12 +266,20 @@ describe('relay formats: every inbound format to every upstream format (official
             const log = logs.at(-1)!;
             assert.equal(log.prompt_tokens, u.prompt);
             assert.equal(log.completion_tokens, u.completion);
-            assert.equal(log.quota, u.prompt + u.completion, 'ratio 1, completion ratio 1');
+            const cached = u.cached ?? 0;
+            assert.equal(
+              log.quota,
+              u.prompt - cached / 2 + u.completion,
+              'ratio 1, cached tokens at CacheRatio 0.5',
+            );
             assert.equal(log.model_name, MODEL[upstream]);
             assert.equal(Boolean(log.is_stream), stream);
             const other = JSON.parse(log.other);
             assert.equal(other.usage_source, 'upstream');
-            if (u.cached) assert.equal(other.cached_tokens, u.cached);
+            if (u.cached) {
+              assert.equal(other.cached_tokens, u.cached);
+              assert.equal(other.cache_ratio, 0.5);
+            }
             if (u.reasoning) assert.equal(other.reasoning_tokens, u.reasoning);
             const native =
               (inbound === 'chat' || inbound === 'responses') === (upstream === 'openai') &&

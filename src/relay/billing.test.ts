@@ -23,6 +23,7 @@ describe('billing', () => {
     assert.deepEqual(p, {
       modelRatio: 1.25,
       completionRatio: 4,
+      cacheRatio: 1,
       modelPrice: -1,
       groupRatio: 0.5,
       quotaPerUnit: 500000,
@@ -31,6 +32,21 @@ describe('billing', () => {
     assert.equal(computeQuota(p, { prompt: 10, completion: 7 }), 24);
     // (1 + 0) × 0.625 = 0.625 → 1
     assert.equal(computeQuota(p, { prompt: 1, completion: 0 }), 1);
+  });
+
+  it("bills cached prompt tokens at the model's CacheRatio (1 when unset)", () => {
+    const p = resolvePricing(
+      { ...tables, modelPrice: {}, cacheRatio: { 'gpt-4o': 0.1 } },
+      'gpt-4o',
+      'default',
+    )!;
+    assert.equal(p.cacheRatio, 0.1);
+    // (1000 − 800 + 800 × 0.1 + 10 × 4) × 1.25 = (200 + 80 + 40) × 1.25 = 400
+    assert.equal(computeQuota(p, { prompt: 1000, completion: 10, cached: 800 }), 400);
+    // more cached than prompt (a broken upstream) counts the whole prompt as cached, never negative
+    assert.equal(computeQuota(p, { prompt: 100, completion: 0, cached: 900 }), 13);
+    const plain = resolvePricing({ ...tables, modelPrice: {} }, 'gpt-4o', 'default')!;
+    assert.equal(computeQuota(plain, { prompt: 1000, completion: 10, cached: 800 }), 1300);
   });
 
   it('charges at least 1 when the ratio product is non-zero, 0 when it is zero', () => {

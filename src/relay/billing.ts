@@ -1,12 +1,16 @@
 /**
- * Billing per CONTRACT §7, pure. Ratio-billed: quota = round((prompt + completion × completion_ratio) ×
- * model_ratio × group_ratio), at least 1 when the ratio product is non-zero. Price-billed (ModelPrice,
+ * Billing per CONTRACT §7, pure. Ratio-billed: quota = round((prompt − cached + cached × cache_ratio +
+ * completion × completion_ratio) × model_ratio × group_ratio), at least 1 when the ratio product is
+ * non-zero (cached: prompt tokens the upstream read from its cache; cache_ratio from option CacheRatio,
+ * 1 when the model has none). Price-billed (ModelPrice,
  * USD per request): quota = round(model_price × QuotaPerUnit × group_ratio). Rounding half away from zero.
  */
 
 export interface Pricing {
   modelRatio: number;
   completionRatio: number;
+  /** price of a cached prompt token against an uncached one (option CacheRatio; 1 when unset) */
+  cacheRatio: number;
   /** USD per request, or -1 when the model is ratio-billed */
   modelPrice: number;
   groupRatio: number;
@@ -16,12 +20,15 @@ export interface Pricing {
 export interface TokenCounts {
   prompt: number;
   completion: number;
+  /** of `prompt`, the tokens read from the upstream's cache */
+  cached?: number;
 }
 
 /** The option maps pricing reads, as parsed JSON objects. */
 export interface PricingTables {
   modelRatio: Record<string, number>;
   completionRatio: Record<string, number>;
+  cacheRatio?: Record<string, number>;
   modelPrice: Record<string, number>;
   groupRatio: Record<string, number>;
   quotaPerUnit: number;
@@ -47,6 +54,7 @@ export function resolvePricing(tables: PricingTables, model: string, group: stri
   return {
     modelRatio: price === undefined ? (ratio as number) : 0,
     completionRatio: num(tables.completionRatio?.[model]) ?? 1,
+    cacheRatio: num(tables.cacheRatio?.[model]) ?? 1,
     modelPrice: price ?? -1,
     groupRatio: num(tables.groupRatio?.[group]) ?? 1,
     quotaPerUnit: tables.quotaPerUnit,
@@ -62,6 +70,8 @@ export function computeQuota(p: Pricing, tokens: TokenCounts): number {
   if (isPriceBilled(p)) return roundHalfAway(p.modelPrice * p.quotaPerUnit * p.groupRatio);
   const product = p.modelRatio * p.groupRatio;
   if (product === 0) return 0;
-  const q = roundHalfAway((tokens.prompt + tokens.completion * p.completionRatio) * product);
+  const cached = Math.min(Math.max(tokens.cached ?? 0, 0), tokens.prompt);
+  const prompt = tokens.prompt - cached + cached * p.cacheRatio;
+  const q = roundHalfAway((prompt + tokens.completion * p.completionRatio) * product);
   return Math.max(q, 1);
 }

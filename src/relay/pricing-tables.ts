@@ -2,7 +2,14 @@ import type { EventBus } from '../events.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
 import type { PricingTables } from './billing.ts';
 
-const KEYS = new Set(['ModelRatio', 'CompletionRatio', 'ModelPrice', 'GroupRatio', 'QuotaPerUnit']);
+const KEYS = new Set([
+  'ModelRatio',
+  'CompletionRatio',
+  'CacheRatio',
+  'ModelPrice',
+  'GroupRatio',
+  'QuotaPerUnit',
+]);
 const MAX_AGE_MS = 5000;
 
 /** The pricing options parsed once (not per call), re-read when one changes or after 5 s. */
@@ -28,6 +35,7 @@ export class PricingCache {
       this.tables = {
         modelRatio: o.json('ModelRatio') ?? {},
         completionRatio: o.json('CompletionRatio') ?? {},
+        cacheRatio: o.json('CacheRatio') ?? {},
         modelPrice: o.json('ModelPrice') ?? {},
         groupRatio: o.json('GroupRatio') ?? {},
         quotaPerUnit: o.int('QuotaPerUnit'),

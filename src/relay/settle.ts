@@ -57,7 +57,10 @@ function formats(rc: RelayContext, channel: { type: number }): object {
   return {
     request_format: rc.endpoint,
     upstream_format: upstream,
-    converted: NATIVE[rc.endpoint] !== upstream,
+    // Azure speaks OpenAI's format at other URLs; a format an adapter does not take is converted via chat
+    converted:
+      !baseAdapter(channel.type).supports(rc.endpoint) ||
+      NATIVE[rc.endpoint] !== (upstream === 'azure' ? 'openai-compatible' : upstream),
   };
 }
 
@@ -76,11 +79,11 @@ function channelTypeOf(rc: RelayContext, channelId: number): number {
 }
 
 /** Cached prompt and reasoning tokens the upstream reported (shown in the log's detail). */
-function tokenDetails(u: Usage | undefined): object {
+function tokenDetails(u: Usage | undefined, cacheRatio: number): object {
   const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
   const reasoning = u?.completion_tokens_details?.reasoning_tokens ?? 0;
   return {
-    ...(cached > 0 ? { cached_tokens: cached } : {}),
+    ...(cached > 0 ? { cached_tokens: cached, cache_ratio: cacheRatio } : {}),
     ...(reasoning > 0 ? { reasoning_tokens: reasoning } : {}),
   };
 }
@@ -282,7 +285,8 @@ export class Settlement {
       completion =
         rc.endpoint === 'embeddings' ? 0 : (o.completion ?? (await counter.count(rc.model, [o.text()])));
     }
-    const quota = computeQuota(rc.pricing, { prompt, completion });
+    const cached = o.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    const quota = computeQuota(rc.pricing, { prompt, completion, cached });
     this.observe({
       model: rc.model,
       channel: o.channel.id,
@@ -303,7 +307,7 @@ export class Settlement {
       channel_id: o.channel.id,
       other: other(rc, o.frt, source, o.attempts, {
         ...formats(rc, o.channel),
-        ...tokenDetails(o.usage),
+        ...tokenDetails(o.usage, rc.pricing.cacheRatio),
         ...o.extra,
       }),
       keep: rc.record.log,

@@ -24,4 +24,4 @@ export const LogType = {
 export type LogTypeValue = (typeof LogType)[keyof typeof LogType];
 
 /** New API's channel type numbers the relay speaks in a format of their own; every other type is OpenAI-compatible. */
-export const CHANNEL_TYPE = { OpenAI: 1, Anthropic: 14, Gemini: 24 } as const;
+export const CHANNEL_TYPE = { OpenAI: 1, Azure: 3, Anthropic: 14, Gemini: 24 } as const;

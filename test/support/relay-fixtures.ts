@@ -80,6 +80,7 @@ export async function setPricing(
   p: {
     ModelRatio?: object;
     CompletionRatio?: object;
+    CacheRatio?: object;
     ModelPrice?: object;
     GroupRatio?: object;
     RetryTimes?: number;

@@ -1,19 +1,29 @@
 import { ChannelsRepo } from '../../modules/channels/channels.repo.ts';
+import { channelKind, isKnownChannelType } from '../../shared/channel-types.ts';
 import type { NewApiImporter } from './importer.ts';
 import { int, str } from './source.ts';
 
-/** Channel types the relay speaks today; the others are imported disabled (issue 17 adds them). */
-const SPOKEN_TYPES = new Set([1, 8, 14, 20, 40, 43, 48]);
+/** Channel types the relay speaks (8 is New API's custom OpenAI-compatible); the others are imported disabled. */
+const spoken = (type: number) => type === 8 || isKnownChannelType(type);
 
-/** Where a New API channel without a base URL goes, by type (8, custom, has none: imported disabled). */
-const DEFAULT_BASE_URL: Record<number, string> = {
-  1: 'https://api.openai.com',
-  14: 'https://api.anthropic.com',
-  20: 'https://openrouter.ai/api',
-  40: 'https://api.siliconflow.cn',
-  43: 'https://api.deepseek.com',
-  48: 'https://api.x.ai',
-};
+/** Where a New API channel without a base URL goes, by type (8, custom, and Azure have none: imported disabled). */
+const defaultBaseUrl = (type: number) => (isKnownChannelType(type) ? channelKind(type).baseUrl : '');
+
+/**
+ * New API keeps Azure's api-version and Gemini's API version in the channel's `other` column; Tollgate in
+ * `settings.api_version`.
+ */
+function withApiVersion(settings: string, type: number, other: string): string {
+  if (!channelKind(type).apiVersion || !/^[\w.-]{1,40}$/.test(other)) return settings;
+  let o: Record<string, unknown> = {};
+  try {
+    const parsed = settings ? JSON.parse(settings) : {};
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) o = parsed;
+  } catch {
+    // unreadable settings: replaced by the version alone
+  }
+  return JSON.stringify({ ...o, api_version: o.api_version ?? other });
+}
 
 /**
  * Channels: the same channel by type and name; keys encrypted on the way in; serving rows rebuilt in the
@@ -42,6 +52,7 @@ export async function importChannels(run: NewApiImporter): Promise<void> {
     'remark',
     'settings',
     'channel_info',
+    'other',
   ];
   // a channel is the same channel by type and name (channels have no other natural key); they number in
   // the hundreds, so Tollgate's are read once
@@ -89,8 +100,8 @@ export async function importChannels(run: NewApiImporter): Promise<void> {
       }
       const type = int(c.type, 1);
       let status = int(c.status, 1);
-      const baseUrl = str(c.base_url).replace(/\/+$/, '') || (DEFAULT_BASE_URL[type] ?? '');
-      if ((!SPOKEN_TYPES.has(type) || !baseUrl) && status === 1) {
+      const baseUrl = str(c.base_url).replace(/\/+$/, '') || defaultBaseUrl(type);
+      if ((!spoken(type) || !baseUrl) && status === 1) {
         status = 2;
         run.o.note?.(
           `channel #${id} "${str(c.name)}": ${baseUrl ? `type ${type} is not spoken by the relay yet` : 'no base URL'}; imported disabled`,
@@ -114,7 +125,7 @@ export async function importChannels(run: NewApiImporter): Promise<void> {
         tag: str(c.tag).slice(0, 64),
         remark: str(c.remark).slice(0, 255),
         created_time: int(c.created_time),
-        settings: str(c.settings),
+        settings: withApiVersion(str(c.settings), type, str(c.other)),
       };
       existing.set(ident, src);
       let target = src;

@@ -1,17 +1,13 @@
 import type { EventBus } from '../../events.ts';
 import { badRequest, notFound } from '../../http/errors.ts';
 import type { Candidate, ChannelSource } from '../../shared/channel.ts';
+import { channelKind } from '../../shared/channel-types.ts';
 import type { ChannelKeyCipher } from './channel-key.ts';
 import { channelApiVersion, channelLimits } from './channel-settings.ts';
 import type { ChannelListFilter, ChannelRow, ChannelsRepo, PublicChannel } from './channels.repo.ts';
 import { CHANNEL_STATUS, type CreateChannelInput, type UpdateChannelInput } from './channels.schema.ts';
 
 /** Where a channel without a base URL goes, by New API channel type. */
-const DEFAULT_BASE_URL: Record<number, string> = {
-  14: 'https://api.anthropic.com',
-  24: 'https://generativelanguage.googleapis.com',
-};
-const OPENAI_BASE_URL = 'https://api.openai.com';
 
 export interface ProbeResult {
   ok: boolean;
@@ -200,6 +196,7 @@ export class ChannelsService implements ChannelSource {
   }
 }
 
+/** An empty base URL means the kind's default (Azure has none: its resource URL is the operator's). */
 function baseUrlFor(type: number): string {
-  return DEFAULT_BASE_URL[type] ?? OPENAI_BASE_URL;
+  return channelKind(type).baseUrl;
 }

@@ -36,6 +36,8 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   ModelRatio: JSON.stringify(DEFAULT_MODEL_RATIO),
   CompletionRatio: JSON.stringify(DEFAULT_COMPLETION_RATIO),
   ModelPrice: '{}',
+  // price of a cached prompt token against an uncached one, per model (New API's option; absent: 1)
+  CacheRatio: '{}',
   GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
   UserUsableGroups: JSON.stringify({ default: 'Default group', vip: 'VIP group' }),
   AutoGroups: '[]',

@@ -105,6 +105,7 @@ export const OPTION_VALIDATORS: Record<string, OptionValidator> = {
   ModelRatio: numberMap,
   CompletionRatio: numberMap,
   ModelPrice: numberMap,
+  CacheRatio: numberMap,
   GroupRatio: numberMap,
   UserUsableGroups: stringMap,
   AutoGroups: stringArray,

@@ -1,20 +1,29 @@
-import { CHANNEL_TYPE } from '../../shared/enums.ts';
+import { channelKind } from '../../shared/channel-types.ts';
 import { anthropic } from './anthropic/index.ts';
 import { messagesCodec } from './anthropic/messages.ts';
+import { azure } from './azure/index.ts';
 import { viaChat } from './convert.ts';
 import { geminiCodec } from './gemini/inbound.ts';
 import { gemini } from './gemini/index.ts';
-import { openAiCompatible } from './openai-compatible/index.ts';
+import { openAiCompatible, openAiFamily } from './openai-compatible/index.ts';
 import { responsesCodec } from './openai-compatible/responses.ts';
 import type { Endpoint, InboundCodec, ProviderAdapter } from './types.ts';
 
-const ChannelType = CHANNEL_TYPE;
+const families = new Map<number, ProviderAdapter>();
 
-/** The adapter of a channel type; unknown types speak the OpenAI wire format (most upstreams do). */
+/** The adapter of a channel type (CONTRACT §7); unknown types speak the OpenAI format. */
 export function baseAdapter(type: number): ProviderAdapter {
-  if (type === ChannelType.Anthropic) return anthropic;
-  if (type === ChannelType.Gemini) return gemini;
-  return openAiCompatible;
+  const kind = channelKind(type);
+  if (kind.format === 'anthropic') return anthropic;
+  if (kind.format === 'gemini') return gemini;
+  if (kind.format === 'azure') return azure;
+  if (kind.responses) return openAiCompatible;
+  let a = families.get(kind.type);
+  if (!a) {
+    a = openAiFamily(kind);
+    families.set(kind.type, a);
+  }
+  return a;
 }
 
 /** The inbound formats that can be converted through chat. */
@@ -35,7 +44,7 @@ export function adapterFor(type: number, endpoint: Endpoint = 'chat'): ProviderA
   if (base.supports(endpoint)) return base;
   const codec = CODECS[endpoint];
   if (!codec || !base.supports('chat')) return null;
-  const key = `${base.name}|${endpoint}`;
+  const key = `${type}|${endpoint}`;
   let a = composed.get(key);
   if (!a) {
     a = viaChat(codec, base);

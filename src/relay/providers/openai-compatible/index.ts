@@ -1,3 +1,4 @@
+import type { ChannelKind } from '../../../shared/channel-types.ts';
 import type { ProviderAdapter } from '../types.ts';
 import { joinUrl } from '../types.ts';
 import { authHeaders, DEFAULT_BASE_URL, PATHS } from './api.ts';
@@ -5,27 +6,38 @@ import { ResponsesPassthrough, responsesResponse } from './responses.ts';
 import { errorMessage, OpenAiStream, requestBody, transformResponse } from './transforms.ts';
 
 /**
- * Channel type 1 (and the default for unknown types): OpenAI wire format both ways; Responses calls
- * pass through to the upstream's own `/v1/responses`.
+ * The OpenAI wire format both ways, for OpenAI itself and the compatible families (DeepSeek, Mistral,
+ * OpenRouter, …: `kind` gives the default base URL). Responses calls pass through to `/v1/responses` only
+ * where the upstream has it (OpenAI); elsewhere they are converted through chat.
  */
-export const openAiCompatible: ProviderAdapter = {
-  name: 'openai-compatible',
-  supports: (endpoint) => PATHS[endpoint] !== undefined,
-  buildRequest: (i) => ({
-    url: joinUrl(i.baseUrl || DEFAULT_BASE_URL, PATHS[i.endpoint] ?? PATHS.chat!),
-    headers: authHeaders(i.key),
-    body:
-      i.endpoint === 'responses'
-        ? JSON.stringify(i.body.model === i.model ? i.body : { ...i.body, model: i.model })
-        : requestBody(i.endpoint, i.body, i.model, i.stream),
-  }),
-  transformResponse: (endpoint, text) =>
-    endpoint === 'responses' ? responsesResponse(text) : transformResponse(endpoint, text),
-  createStreamTransformer: (opts) =>
-    opts.endpoint === 'responses' ? new ResponsesPassthrough() : new OpenAiStream(opts),
-  errorMessage,
-  modelsRequest: (baseUrl, key) => ({
-    url: joinUrl(baseUrl || DEFAULT_BASE_URL, '/v1/models'),
-    headers: { authorization: `Bearer ${key}` },
-  }),
-};
+export function openAiFamily(
+  kind: Pick<ChannelKind, 'baseUrl' | 'responses'>,
+  name = 'openai-compatible',
+): ProviderAdapter {
+  const base = kind.baseUrl || DEFAULT_BASE_URL;
+  return {
+    name,
+    supports: (endpoint) =>
+      PATHS[endpoint] !== undefined && (endpoint !== 'responses' || kind.responses === true),
+    buildRequest: (i) => ({
+      url: joinUrl(i.baseUrl || base, PATHS[i.endpoint] ?? PATHS.chat!),
+      headers: authHeaders(i.key),
+      body:
+        i.endpoint === 'responses'
+          ? JSON.stringify(i.body.model === i.model ? i.body : { ...i.body, model: i.model })
+          : requestBody(i.endpoint, i.body, i.model, i.stream),
+    }),
+    transformResponse: (endpoint, text) =>
+      endpoint === 'responses' ? responsesResponse(text) : transformResponse(endpoint, text),
+    createStreamTransformer: (opts) =>
+      opts.endpoint === 'responses' ? new ResponsesPassthrough() : new OpenAiStream(opts),
+    errorMessage,
+    modelsRequest: (baseUrl, key) => ({
+      url: joinUrl(baseUrl || base, '/v1/models'),
+      headers: { authorization: `Bearer ${key}` },
+    }),
+  };
+}
+
+/** Channel type 1 (OpenAI) and unknown types: the OpenAI format, Responses passed through. */
+export const openAiCompatible: ProviderAdapter = openAiFamily({ baseUrl: DEFAULT_BASE_URL, responses: true });
