@@ -132,7 +132,7 @@ for (const engine of engines()) {
       assert.equal(a['claude-sonnet-4-20250514'].quota_type, 1);
       assert.equal(a['claude-sonnet-4-20250514'].model_price, 0.02);
       assert.deepEqual(a['text-embedding-3-small'].supported_endpoint_types, [2]);
-      assert.deepEqual(a['gpt-4o'].supported_endpoint_types, [1]);
+      assert.deepEqual(a['gpt-4o'].supported_endpoint_types, [1, 4, 5, 6]);
       assert.deepEqual(anon.supported_endpoint['1'], { method: 'POST', path: '/v1/chat/completions' });
       const openai = anon.vendors.find((v: any) => v.name === 'OpenAI');
       assert.equal(a['gpt-4o'].vendor_id, openai.id);

@@ -22,6 +22,15 @@ export interface TokenCounts {
   completion: number;
   /** of `prompt`, the tokens read from the upstream's cache */
   cached?: number;
+  /** what a price is paid per, times (the images of a generation); 1 when absent */
+  units?: number;
+}
+
+/** How many times a price-billed call pays its price: per image for generations (`n`), else once. */
+export function priceUnits(endpoint: string, body: Record<string, unknown>): number {
+  if (endpoint !== 'images') return 1;
+  const n = Number(body.n ?? 1);
+  return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
 /** The option maps pricing reads, as parsed JSON objects. */
@@ -67,7 +76,8 @@ export function isPriceBilled(p: Pricing): boolean {
 
 /** The quota a call costs. */
 export function computeQuota(p: Pricing, tokens: TokenCounts): number {
-  if (isPriceBilled(p)) return roundHalfAway(p.modelPrice * p.quotaPerUnit * p.groupRatio);
+  if (isPriceBilled(p))
+    return roundHalfAway(p.modelPrice * p.quotaPerUnit * p.groupRatio * (tokens.units ?? 1));
   const product = p.modelRatio * p.groupRatio;
   if (product === 0) return 0;
   const cached = Math.min(Math.max(tokens.cached ?? 0, 0), tokens.prompt);

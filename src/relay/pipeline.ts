@@ -4,12 +4,12 @@ import type { LogWriter } from '../modules/logs/log-types.ts';
 import { LogType } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
 import { CHANNEL_STATUS } from '../shared/enums.ts';
-import { computeQuota, isPriceBilled, resolvePricing } from './billing.ts';
+import { computeQuota, isPriceBilled, priceUnits, resolvePricing } from './billing.ts';
 import { ChannelHealth } from './channel-health.ts';
 import { dispatch } from './dispatch.ts';
 import { PricingCache } from './pricing-tables.ts';
 import { adapterFor, CODECS, speaksNatively } from './providers/index.ts';
-import type { Endpoint } from './providers/types.ts';
+import { type Endpoint, GENERATIVE, STREAMING } from './providers/types.ts';
 import type { QuotaRepo, Reservation } from './quota.repo.ts';
 import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay-context.ts';
 import { type RelayAuth, RelayError, type TokenAuth } from './token-auth.ts';
@@ -40,7 +40,7 @@ export interface RelayDeps {
  * else `fallback` (option DefaultCompletionReserve); nothing for embeddings, which generate no text.
  */
 export function completionToReserve(endpoint: Endpoint, body: Record<string, any>, fallback: number): number {
-  if (endpoint === 'embeddings') return 0;
+  if (!GENERATIVE.has(endpoint)) return 0;
   const asked = Number(body.max_completion_tokens ?? body.max_tokens ?? 0);
   return Number.isSafeInteger(asked) && asked > 0 ? asked : Math.max(0, fallback);
 }
@@ -140,7 +140,7 @@ export class RelayPipeline {
     const codec = CODECS[call.endpoint];
     const chat = codec ? codec.toChat(call.body) : call.body;
     const countAs = codec ? 'chat' : call.endpoint;
-    const stream = chat.stream === true && call.endpoint !== 'embeddings';
+    const stream = chat.stream === true && STREAMING.has(call.endpoint);
     const promptEstimate = await countPrompt(this.deps.counter, countAs, chat, model, true);
     const completionReserve = completionToReserve(
       countAs,
@@ -148,7 +148,7 @@ export class RelayPipeline {
       this.deps.options.int('DefaultCompletionReserve'),
     );
     const amount = isPriceBilled(pricing)
-      ? computeQuota(pricing, { prompt: 0, completion: 0 })
+      ? computeQuota(pricing, { prompt: 0, completion: 0, units: priceUnits(call.endpoint, call.body) })
       : computeQuota(pricing, { prompt: promptEstimate, completion: completionReserve });
     const reservation = {
       userId: auth.user.id,

@@ -1,9 +1,24 @@
 import { type ProbeResult, UpstreamModelsError } from '../modules/channels/channels.service.ts';
+import { endpointTypesOf } from '../shared/endpoints.ts';
 import { mapModel } from './channel-select.ts';
 import { redactKey } from './dispatch.ts';
 import { baseAdapter } from './providers/index.ts';
+import type { Endpoint } from './providers/types.ts';
 import type { Candidate } from './relay-context.ts';
 import { readLimited, type UpstreamClient } from './upstream.ts';
+
+/**
+ * The cheapest call that shows a channel serves `model` (by its kind, CONTRACT §7), or null when the
+ * model generates images or audio (then the upstream's model list stands in: nothing is generated).
+ */
+function cheapestCall(model: string): { endpoint: Endpoint; body: Record<string, unknown> } | null {
+  const kind = endpointTypesOf(model)[0];
+  if (kind === 2) return { endpoint: 'embeddings', body: { input: 'hi' } };
+  if (kind === 9) return { endpoint: 'rerank', body: { query: 'hi', documents: ['hi'], top_n: 1 } };
+  if (kind === 10) return { endpoint: 'moderations', body: { input: 'hi' } };
+  if (kind === 7 || kind === 8 || kind === undefined) return null;
+  return { endpoint: 'chat', body: { messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 } };
+}
 
 /**
  * What the channels module asks of an upstream outside a relayed call: the channel test and the model
@@ -18,22 +33,36 @@ export class ChannelProbe {
   ) {}
 
   /**
-   * The channel test: one non-stream chat request asking for a single token, with the channel's key.
+   * The channel test: the cheapest call of the model's kind (a one-token chat, one embedding, a one-document
+   * rerank, a moderation; the model list for image and speech models), with the channel's key.
    * A success also clears the channel's failure count (automatic disabling starts over).
    */
   async probe(channel: Candidate, model: string, timeoutMs = 30_000): Promise<ProbeResult> {
     const adapter = baseAdapter(channel.type);
-    const req = adapter.buildRequest({
-      endpoint: 'chat',
-      body: { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 },
-      model: mapModel(channel.model_mapping, model),
-      stream: false,
-      baseUrl: channel.base_url,
-      key: channel.key,
-    });
+    const call = cheapestCall(model);
+    const upstreamModel = mapModel(channel.model_mapping, model);
+    const req =
+      call && adapter.supports(call.endpoint)
+        ? adapter.buildRequest({
+            endpoint: call.endpoint,
+            body: { model, ...call.body },
+            model: upstreamModel,
+            stream: false,
+            baseUrl: channel.base_url,
+            key: channel.key,
+            apiVersion: channel.apiVersion,
+          })
+        : null;
     const t0 = performance.now();
     try {
-      const res = await this.upstream.send(req, AbortSignal.timeout(timeoutMs));
+      // image and speech models: the model list (the key is checked, nothing is generated or billed)
+      const res = req
+        ? await this.upstream.send(req, AbortSignal.timeout(timeoutMs))
+        : await this.upstream.get(
+            adapter.modelsRequest(channel.base_url, channel.key).url,
+            adapter.modelsRequest(channel.base_url, channel.key).headers,
+            AbortSignal.timeout(timeoutMs),
+          );
       const text = await readLimited(res);
       const ms = Math.round(performance.now() - t0);
       if (res.statusCode >= 200 && res.statusCode < 300) {

@@ -33,6 +33,10 @@ export async function relayRoutes(app: FastifyInstance, ctx: RelayRoutesDeps): P
   app.post('/v1/completions', body('completions'), (req, reply) => relay.handle('completions', req, reply));
   app.post('/v1/embeddings', body('embeddings'), (req, reply) => relay.handle('embeddings', req, reply));
   app.get('/v1/models', opts, (req) => relay.models(req));
+  app.post('/v1/images/generations', body('images'), (req, reply) => relay.handle('images', req, reply));
+  app.post('/v1/audio/speech', body('speech'), (req, reply) => relay.handle('speech', req, reply));
+  app.post('/v1/rerank', body('rerank'), (req, reply) => relay.handle('rerank', req, reply));
+  app.post('/v1/moderations', body('moderations'), (req, reply) => relay.handle('moderations', req, reply));
   // Anthropic Messages (Claude Code) and OpenAI Responses (Codex): CONTRACT §7
   app.post('/v1/messages', body('messages'), (req, reply) => relay.handle('messages', req, reply));
   app.post(

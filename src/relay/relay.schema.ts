@@ -54,6 +54,33 @@ export const relayBodies: Record<Endpoint, z.ZodType<Record<string, any>>> = {
     store: z.boolean().nullish(),
     previous_response_id: z.string().nullish(),
   }),
+  // images: OpenAI's default model when none is named; price per image × n
+  images: z.looseObject({
+    model: common.model.default('dall-e-2'),
+    prompt: z.string().min(1).max(32_000),
+    n: z.number().int().min(1).max(10).nullish(),
+    response_format: z.enum(['url', 'b64_json']).nullish(),
+  }),
+  // text to speech: billed per input character
+  speech: z.looseObject({
+    model: common.model,
+    input: z.string().min(1).max(4096),
+    voice: z.union([z.string().min(1), z.looseObject({})]),
+  }),
+  // rerank (Jina / Cohere shape)
+  rerank: z.looseObject({
+    model: common.model,
+    query: z.string().min(1),
+    documents: z
+      .array(z.union([z.string(), z.looseObject({})]))
+      .min(1)
+      .max(10_000),
+    top_n: z.number().int().min(1).nullish(),
+  }),
+  moderations: z.looseObject({
+    model: common.model.default('omni-moderation-latest'),
+    input: z.union([z.string(), z.array(z.unknown()).min(1)]),
+  }),
   // Gemini generateContent (`model` and `stream` are set from the URL by the route)
   gemini: z.looseObject({
     model: common.model,

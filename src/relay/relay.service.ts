@@ -14,7 +14,7 @@ import type { Endpoint } from './providers/types.ts';
 import { QuotaRepo } from './quota.repo.ts';
 import { parseCountBody, parseRelayBody } from './relay.schema.ts';
 import type { ChannelSource } from './relay-context.ts';
-import { respondJson, respondStream } from './respond.ts';
+import { respondBinary, respondJson, respondStream } from './respond.ts';
 import { Settlement } from './settle.ts';
 import { StreamBudget } from './stream-budget.ts';
 import { type RelayAuth, RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
@@ -211,7 +211,9 @@ export class RelayService {
       const budget = (takeText: () => string) => new StreamBudget(rc, this.counter, this.quota, takeText);
       const outcome = rc.stream
         ? await respondStream(rc, d, reply, abort.signal, budget)
-        : await respondJson(rc, d, reply, abort.signal);
+        : endpoint === 'speech'
+          ? await respondBinary(rc, d, reply, abort.signal)
+          : await respondJson(rc, d, reply, abort.signal);
       this.settlement.succeed(rc, outcome);
       return reply;
     } catch (err) {

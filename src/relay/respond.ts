@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { CLIENT_LEFT, UpstreamFailure } from './dispatch.ts';
+import { usageOf } from './providers/types.ts';
 import type { Dispatched, RelayContext } from './relay-context.ts';
 import type { Outcome } from './settle.ts';
 import { SseParser, sseFrame } from './stream.ts';
@@ -35,6 +36,50 @@ export async function respondJson(
   }
   reply.type('application/json; charset=utf-8').send(out.body);
   return { channel: d.channel, attempts: d.attempts, usage: out.usage, text: out.text, frt };
+}
+
+/**
+ * Text to speech: the upstream's audio goes to the client as it arrives (binary, its own content type,
+ * backpressure honoured); billed per input character (CONTRACT §7), counted as prompt tokens.
+ */
+export async function respondBinary(
+  rc: RelayContext,
+  d: Dispatched,
+  reply: FastifyReply,
+  abort: AbortSignal,
+): Promise<Outcome> {
+  const frt = Date.now() - rc.startedAt;
+  const raw = reply.raw;
+  reply.hijack();
+  const type = d.res.headers['content-type'];
+  raw.writeHead(200, {
+    'content-type': typeof type === 'string' ? type : 'application/octet-stream',
+    'x-request-id': rc.requestId,
+  });
+  let extra: Record<string, unknown> | undefined;
+  try {
+    for await (const chunk of d.res.body) {
+      if (!raw.write(chunk as Buffer)) await drained(raw, abort);
+      if (abort.aborted) throw new Error('cancelled');
+    }
+    raw.end();
+  } catch (err) {
+    // the audio cannot be taken back: what was asked is billed, the break noted
+    extra = abort.aborted
+      ? { client_aborted: true }
+      : { stream_error: String((err as Error)?.message ?? err).slice(0, 300) };
+    if (!raw.destroyed) raw.destroy();
+  }
+  const characters = [...String(rc.body.input ?? '')].length;
+  return {
+    channel: d.channel,
+    attempts: d.attempts,
+    usage: usageOf(characters, 0),
+    usageSource: 'characters',
+    text: () => '',
+    frt,
+    extra: { billed_by: 'characters', characters, ...extra },
+  };
 }
 
 /** Waits for the client to take the data, or to leave, or for the call to be cancelled (`abort`). */

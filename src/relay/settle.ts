@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type LogEntry, LogType } from '../modules/logs/log-types.ts';
 import { appendSpool, takeSpool } from '../spool.ts';
-import { computeQuota } from './billing.ts';
+import { computeQuota, isPriceBilled, priceUnits } from './billing.ts';
 import { redactUpstreamText, type UpstreamFailure } from './dispatch.ts';
 import { type CallSettlement, Ledger } from './ledger.ts';
 
@@ -24,6 +24,8 @@ export interface Outcome {
   completion?: number;
   /** ms from arrival to the first upstream byte (headers, or first chunk for streams) */
   frt: number;
+  /** what the usage was read from, when not the upstream's answer (speech: the input's characters) */
+  usageSource?: string;
   /** extra facts for `other` (e.g. client_aborted) */
   extra?: Record<string, unknown>;
 }
@@ -275,7 +277,7 @@ export class Settlement {
   private async settle(rc: RelayContext, o: Outcome): Promise<void> {
     let prompt: number;
     let completion: number;
-    const source = o.usage ? 'upstream' : 'estimated';
+    const source = o.usageSource ?? (o.usage ? 'upstream' : 'estimated');
     if (o.usage) {
       prompt = o.usage.prompt_tokens;
       completion = o.usage.completion_tokens;
@@ -286,7 +288,8 @@ export class Settlement {
         rc.endpoint === 'embeddings' ? 0 : (o.completion ?? (await counter.count(rc.model, [o.text()])));
     }
     const cached = o.usage?.prompt_tokens_details?.cached_tokens ?? 0;
-    const quota = computeQuota(rc.pricing, { prompt, completion, cached });
+    const units = priceUnits(rc.endpoint, rc.body);
+    const quota = computeQuota(rc.pricing, { prompt, completion, cached, units });
     this.observe({
       model: rc.model,
       channel: o.channel.id,
@@ -308,6 +311,9 @@ export class Settlement {
       other: other(rc, o.frt, source, o.attempts, {
         ...formats(rc, o.channel),
         ...tokenDetails(o.usage, rc.pricing.cacheRatio),
+        ...(rc.endpoint === 'images' && isPriceBilled(rc.pricing)
+          ? { billed_by: 'image', images: units }
+          : {}),
         ...o.extra,
       }),
       keep: rc.record.log,

@@ -168,6 +168,14 @@ export function promptParts(
   body: Record<string, any>,
 ): { texts: string[]; overhead: number } {
   if (endpoint === 'completions') return { texts: inputTexts(body.prompt), overhead: 0 };
+  if (endpoint === 'images') return { texts: inputTexts(body.prompt), overhead: 0 };
+  if (endpoint === 'moderations') return { texts: inputTexts(body.input), overhead: 0 };
+  if (endpoint === 'speech') return { texts: inputTexts(body.input), overhead: 0 };
+  if (endpoint === 'rerank') {
+    const docs = Array.isArray(body.documents) ? body.documents : [];
+    const texts = docs.map((d: unknown) => (typeof d === 'string' ? d : contentText([d])));
+    return { texts: [String(body.query ?? ''), ...texts], overhead: 0 };
+  }
   if (endpoint === 'embeddings') return { texts: inputTexts(body.input), overhead: 0 };
   const texts: string[] = [];
   let overhead = 3;

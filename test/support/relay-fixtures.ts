@@ -55,6 +55,7 @@ export interface ChannelSeed {
   model_mapping?: Record<string, string>;
   priority?: number;
   weight?: number;
+  settings?: Record<string, unknown>;
 }
 
 /** Creates a channel through the channels service (key encrypted, serving rows in step). */
@@ -70,6 +71,7 @@ export async function seedChannel(t: TestApp, s: ChannelSeed): Promise<number> {
       model_mapping: JSON.stringify(s.model_mapping ?? {}),
       priority: s.priority ?? 0,
       weight: s.weight ?? 0,
+      ...(s.settings ? { settings: s.settings } : {}),
     }),
   );
   return created.id;

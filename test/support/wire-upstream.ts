@@ -10,7 +10,15 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export const KEYS = { openai: 'sk-upstream-openai', anthropic: 'sk-ant-upstream', gemini: 'AIza-upstream' };
+export const KEYS = {
+  openai: 'sk-upstream-openai',
+  anthropic: 'sk-ant-upstream',
+  gemini: 'AIza-upstream',
+  azure: 'azure-upstream-key',
+};
+
+/** The bytes the fake speech endpoint answers (an MP3 frame header, then padding). */
+export const AUDIO = Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(64 * 1024, 7)]);
 
 const dir = new URL('../fixtures/wire/', import.meta.url);
 export const fixture = (name: string): string => readFileSync(new URL(name, dir), 'utf8');
@@ -186,6 +194,44 @@ function checkGemini(b: any): boolean {
   return Array.isArray(b.tools) && b.tools.length > 0 && !answersTool;
 }
 
+/** The OpenAI-format endpoints (also Azure's, under its deployment path). */
+function openAiEndpoint(res: ServerResponse, path: string, body: any): void {
+  if (path === '/v1/chat/completions') {
+    const tool = checkChat(body);
+    return send(res, tool ? 'openai-chat-tool' : 'openai-chat-text', body.stream === true);
+  }
+  if (path === '/v1/embeddings') {
+    check(typeof body?.input === 'string' || Array.isArray(body?.input), 'input: required');
+    return send(res, 'openai-embeddings', false);
+  }
+  if (path === '/v1/images/generations') {
+    check(typeof body?.prompt === 'string' && body.prompt, 'prompt: required');
+    check(body.stream_options === undefined, 'images take no stream_options');
+    const one = fixtureJson(
+      body.response_format === 'b64_json' ? 'openai-images-b64.json' : 'openai-images-url.json',
+    );
+    const n = body.n ?? 1;
+    const text = JSON.stringify({ ...one, data: Array.from({ length: n }, () => one.data[0]) });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return void res.end(text);
+  }
+  if (path === '/v1/audio/speech') {
+    check(typeof body?.input === 'string' && body.input && body.voice, 'input and voice: required');
+    res.writeHead(200, { 'content-type': 'audio/mpeg' });
+    res.write(AUDIO.subarray(0, 1000));
+    return void setTimeout(() => res.end(AUDIO.subarray(1000)), 5);
+  }
+  if (path === '/v1/rerank') {
+    check(typeof body?.query === 'string' && Array.isArray(body.documents), 'query and documents: required');
+    return send(res, 'jina-rerank', false);
+  }
+  if (path === '/v1/moderations') {
+    check(body?.input !== undefined, 'input: required');
+    return send(res, 'openai-moderations', false);
+  }
+  check(false, `unknown path ${path}`, 404);
+}
+
 function refuse(
   res: ServerResponse,
   kind: 'openai' | 'anthropic' | 'gemini',
@@ -239,6 +285,15 @@ export async function startWireUpstream(): Promise<WireUpstream> {
       requests.push(rec);
       const kind = path === '/v1/messages' ? 'anthropic' : path.includes(':') ? 'gemini' : 'openai';
       try {
+        if (path.startsWith('/openai/deployments/')) {
+          // Azure OpenAI: deployment in the path, api-version in the query, api-key header, no Bearer
+          check(req.headers['api-key'] === KEYS.azure, 'Access denied due to invalid subscription key.', 401);
+          check(req.headers.authorization === undefined, 'Azure takes api-key, not Authorization');
+          check(/(^|&)api-version=[\w.-]+/.test(query), 'api-version query parameter: required', 404);
+          const m = /^\/openai\/deployments\/([^/]+)\/(.+)$/.exec(path);
+          check(m && !m[1].includes('.'), `deployment name ${m?.[1]}: no dots`, 404);
+          return openAiEndpoint(res, `/v1/${m[2]}`, body);
+        }
         if (kind === 'anthropic') {
           check(req.headers['x-api-key'] === KEYS.anthropic, 'invalid x-api-key', 401);
           const tool = checkMessages(body, req.headers);
@@ -258,15 +313,11 @@ export async function startWireUpstream(): Promise<WireUpstream> {
           return send(res, tool ? 'gemini-tool' : 'gemini-text', stream);
         }
         check(req.headers.authorization === `Bearer ${KEYS.openai}`, 'Incorrect API key provided', 401);
-        if (path === '/v1/chat/completions') {
-          const tool = checkChat(body);
-          return send(res, tool ? 'openai-chat-tool' : 'openai-chat-text', body.stream === true);
-        }
         if (path === '/v1/responses') {
           const tool = checkResponses(body);
           return send(res, tool ? 'openai-responses-tool' : 'openai-responses-text', body.stream === true);
         }
-        check(false, `unknown path ${path}`, 404);
+        return openAiEndpoint(res, path, body);
       } catch (err) {
         if (!(err instanceof Refused)) throw err;
         rec.refused = err.message;

@@ -11,6 +11,7 @@ type LimitName = (typeof TIMEOUT_SETTINGS)[keyof typeof TIMEOUT_SETTINGS];
 export type ChannelLimits = Partial<Record<LimitName, number>>;
 
 const seconds = z.number().int().min(0).max(86_400);
+const API_VERSION = /^[\w.-]{1,40}$/;
 
 /**
  * `settings` as a client sends it: a JSON object, or that object as a JSON string (New API's console sends
@@ -42,6 +43,17 @@ export const channelSettings = z
         return z.NEVER;
       }
     }
+    if (
+      o.api_version !== undefined &&
+      (typeof o.api_version !== 'string' || !API_VERSION.test(o.api_version))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api_version'],
+        message: 'must be a version such as 2024-10-21 (letters, digits, dots and dashes)',
+      });
+      return z.NEVER;
+    }
     return Object.keys(o).length === 0 ? '' : JSON.stringify(o);
   });
 
@@ -67,7 +79,7 @@ export function channelApiVersion(settings: string | null | undefined): string |
   if (!settings) return undefined;
   try {
     const v = JSON.parse(settings)?.api_version;
-    return typeof v === 'string' && /^[\w.-]{1,40}$/.test(v) ? v : undefined;
+    return typeof v === 'string' && API_VERSION.test(v) ? v : undefined;
   } catch {
     return undefined;
   }

@@ -1,16 +1,12 @@
 import type { EventBus } from '../../events.ts';
+import { endpointTypesOf, SUPPORTED_ENDPOINT } from '../../shared/endpoints.ts';
 import type { CatalogRepo, Vendor } from '../catalog/catalog.repo.ts';
 import { inferVendor } from '../catalog/vendor-infer.ts';
 import type { ChannelsRepo } from '../channels/channels.repo.ts';
 import type { OptionsService } from '../options/options.service.ts';
 import { usableGroups } from '../users/groups.ts';
 
-/** Endpoint types of /api/pricing (`supported_endpoint_types` holds these numbers). */
-export const SUPPORTED_ENDPOINT = {
-  '1': { method: 'POST', path: '/v1/chat/completions' },
-  '2': { method: 'POST', path: '/v1/embeddings' },
-  '3': { method: 'POST', path: '/v1/completions' },
-} as const;
+export { SUPPORTED_ENDPOINT };
 
 import type { PricingItem } from '../../shared/wire.ts';
 
@@ -35,8 +31,6 @@ interface Base {
   items: PricingItem[];
   vendors: PricingAnswer['vendors'];
 }
-
-const isEmbedding = (model: string) => /embed/i.test(model);
 
 /**
  * /api/pricing and /api/ratio_config, cached: the served models, their prices, metadata and vendors are
@@ -159,7 +153,7 @@ export class PricingService {
         quota_type: priced ? 1 : 0,
         description: meta?.description ?? '',
         vendor_id: meta?.vendor_id || (inferred ? (vendorByName.get(inferred.toLowerCase()) ?? 0) : 0),
-        supported_endpoint_types: isEmbedding(model) ? [2] : [1],
+        supported_endpoint_types: endpointTypesOf(model),
       });
     }
     return {

@@ -9,7 +9,35 @@
  * What a client called: OpenAI chat, completions, embeddings, Responses; Anthropic Messages; Gemini
  * generateContent (the stream flag comes from the URL's action).
  */
-export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'responses' | 'messages' | 'gemini';
+export type Endpoint =
+  | 'chat'
+  | 'completions'
+  | 'embeddings'
+  | 'responses'
+  | 'messages'
+  | 'gemini'
+  | 'images'
+  | 'speech'
+  | 'rerank'
+  | 'moderations';
+
+/** The endpoints whose answers may stream (the others ignore a `stream` field). */
+export const STREAMING: ReadonlySet<Endpoint> = new Set([
+  'chat',
+  'completions',
+  'responses',
+  'messages',
+  'gemini',
+]);
+
+/** The endpoints that generate text (a reservation covers completion tokens only for these). */
+export const GENERATIVE: ReadonlySet<Endpoint> = new Set([
+  'chat',
+  'completions',
+  'responses',
+  'messages',
+  'gemini',
+]);
 
 /** Usage in OpenAI chat's shape (what every format's usage is read into and written back from). */
 export interface Usage {

@@ -1,6 +1,6 @@
 import { Form, Modal } from '@douyinfe/semi-ui';
 import { useRef } from 'react';
-import { CHANNEL_TYPE } from '../../../src/shared/enums.ts';
+import { CHANNEL_KINDS, channelKind } from '../../../src/shared/channel-types.ts';
 import type { Channel } from '../api/types.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { jsonError } from '../lib/json.ts';
@@ -25,12 +25,8 @@ function settingsOf(c: Channel | null): Record<string, unknown> {
   }
 }
 
-/** The kinds the relay speaks (anything else is treated as OpenAI-compatible). */
-export const CHANNEL_TYPES = [
-  { value: CHANNEL_TYPE.OpenAI, label: 'OpenAI-compatible' },
-  { value: CHANNEL_TYPE.Anthropic, label: 'Anthropic' },
-  { value: CHANNEL_TYPE.Gemini, label: 'Gemini' },
-];
+/** The kinds the relay speaks, by New API's type numbers (any other number is served as OpenAI-compatible). */
+export const CHANNEL_TYPES = CHANNEL_KINDS.map((k) => ({ value: k.type, label: k.label }));
 /** Create or edit a channel; the key is write-only (empty on edit keeps the stored one). */
 export function ChannelForm({
   channel,
@@ -45,7 +41,11 @@ export function ChannelForm({
   const form = useRef<any>(null);
   const settings = settingsOf(channel);
   const init = channel
-    ? { ...withoutSettings(channel), relay_timeout: Number(settings.relay_timeout ?? 0) }
+    ? {
+        ...withoutSettings(channel),
+        relay_timeout: Number(settings.relay_timeout ?? 0),
+        api_version: typeof settings.api_version === 'string' ? settings.api_version : '',
+      }
     : {
         name: '',
         type: 1,
@@ -69,11 +69,19 @@ export function ChannelForm({
         getFormApi={(a) => (form.current = a)}
         initValues={init}
         labelPosition="top"
-        onSubmit={({ relay_timeout, ...v }: ChannelInput & { relay_timeout?: number }) =>
+        onSubmit={({
+          relay_timeout,
+          api_version,
+          ...v
+        }: ChannelInput & { relay_timeout?: number; api_version?: string }) =>
           onSubmit({
             ...v,
             // the other keys (New API's, or set through the API) are kept as they are
-            settings: { ...settings, relay_timeout: Number(relay_timeout ?? 0) || undefined },
+            settings: {
+              ...settings,
+              relay_timeout: Number(relay_timeout ?? 0) || undefined,
+              api_version: api_version?.trim() || undefined,
+            },
             id: channel?.id,
             key: v.key?.trim() || undefined,
             model_mapping: v.model_mapping?.trim() ?? '',
@@ -84,7 +92,11 @@ export function ChannelForm({
       >
         <Form.Input field="name" label={t('Name')} rules={[{ required: true, message: t('Required') }]} />
         <Form.Select field="type" label={t('Type')} optionList={CHANNEL_TYPES} style={{ width: '100%' }} />
-        <Form.Input field="base_url" label={t('Base URL')} placeholder="https://api.openai.com" />
+        <Form.Input
+          field="base_url"
+          label={t("Base URL (empty = the type's default)")}
+          placeholder="https://api.openai.com"
+        />
         <Form.Input
           field="key"
           label={channel ? t('Key (empty = keep)') : t('Key')}
@@ -111,6 +123,11 @@ export function ChannelForm({
         />
         <Form.InputNumber field="priority" label={t('Priority')} />
         <Form.InputNumber field="weight" label={t('Weight')} min={0} />
+        <Form.Input
+          field="api_version"
+          label={t('API version (Azure api-version, Gemini path version)')}
+          placeholder={`${channelKind(3).apiVersion} / ${channelKind(24).apiVersion}`}
+        />
         <Form.InputNumber
           field="relay_timeout"
           label={t('Upstream timeout (seconds, 0 = the RelayTimeout option)')}

@@ -14,6 +14,9 @@ export const ja: Record<string, string> = {
   'At least 8 characters': '8 文字以上',
   Balance: '残高',
   'Base URL': 'ベース URL',
+  "Base URL (empty = the type's default)": 'ベース URL（空欄 = 種類ごとの既定値）',
+  'API version (Azure api-version, Gemini path version)':
+    'API バージョン（Azure の api-version、Gemini のパスのバージョン）',
   Billing: '課金',
   'By day': '日別',
   'By hour': '時間別',

@@ -14,6 +14,8 @@ export const zh: Record<string, string> = {
   'At least 8 characters': '至少 8 个字符',
   Balance: '余额',
   'Base URL': 'Base URL',
+  "Base URL (empty = the type's default)": 'Base URL（留空 = 该类型的默认地址）',
+  'API version (Azure api-version, Gemini path version)': 'API 版本（Azure api-version、Gemini 路径版本）',
   Billing: '计费',
   'By day': '按天',
   'By hour': '按小时',

@@ -19,6 +19,8 @@ const PATHS: Partial<Record<Endpoint, string>> = {
   chat: 'chat/completions',
   completions: 'completions',
   embeddings: 'embeddings',
+  images: 'images/generations',
+  speech: 'audio/speech',
 };
 
 export function deploymentUrl(baseUrl: string, model: string, path: string, apiVersion?: string): string {

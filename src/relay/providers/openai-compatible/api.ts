@@ -11,6 +11,10 @@ export const PATHS: Partial<Record<Endpoint, string>> = {
   completions: '/v1/completions',
   embeddings: '/v1/embeddings',
   responses: '/v1/responses',
+  images: '/v1/images/generations',
+  speech: '/v1/audio/speech',
+  rerank: '/v1/rerank',
+  moderations: '/v1/moderations',
 };
 
 export function authHeaders(key: string): Record<string, string> {

@@ -11,7 +11,7 @@ import type {
   StreamTransformer,
   Usage,
 } from '../types.ts';
-import { num, usageOf } from '../types.ts';
+import { num, STREAMING, usageOf } from '../types.ts';
 
 export function requestBody(
   endpoint: Endpoint,
@@ -20,7 +20,7 @@ export function requestBody(
   stream: boolean,
 ) {
   const out: Record<string, unknown> = { ...body, model };
-  if (stream && endpoint !== 'embeddings') {
+  if (stream && STREAMING.has(endpoint)) {
     const so = body.stream_options;
     out.stream_options = { ...(so && typeof so === 'object' ? so : {}), include_usage: true };
   }
@@ -62,10 +62,30 @@ export function choicesText(json: any): string {
   return out;
 }
 
+/**
+ * Usage of the other endpoints' answers: gpt-image-1's `usage.input_tokens/output_tokens`, a Jina rerank's
+ * `usage.prompt_tokens` or `total_tokens` (all prompt), Cohere's `meta.billed_units.input_tokens`.
+ * DALL·E images and moderations report none.
+ */
+function otherUsage(endpoint: Endpoint, json: any): Usage | undefined {
+  const u = json?.usage;
+  if (endpoint === 'images' && typeof u?.input_tokens === 'number')
+    return usageOf(u.input_tokens, num(u.output_tokens), num(u.input_tokens_details?.cached_tokens));
+  if (endpoint === 'rerank') {
+    const n = u?.prompt_tokens ?? u?.total_tokens ?? json?.meta?.billed_units?.input_tokens;
+    return typeof n === 'number' ? usageOf(n, 0) : undefined;
+  }
+  return readUsage(u);
+}
+
 /** The upstream body goes to the client untouched (no re-serialisation); usage read from it. */
-export function transformResponse(_endpoint: Endpoint, text: string): ResponseOutput {
+export function transformResponse(endpoint: Endpoint, text: string): ResponseOutput {
   const json = JSON.parse(text);
-  return { body: text, json, usage: readUsage(json?.usage), text: () => choicesText(json) };
+  const usage =
+    endpoint === 'chat' || endpoint === 'completions' || endpoint === 'embeddings'
+      ? readUsage(json?.usage)
+      : otherUsage(endpoint, json);
+  return { body: text, json, usage, text: () => choicesText(json) };
 }
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
