@@ -87,6 +87,8 @@ describe('relay formats: every inbound format to every upstream format (official
         base_url: up.url,
         models: [MODEL[u]],
         model_mapping: { [MODEL[u]]: mapping[u] },
+        // the fake at 127.0.0.1 has OpenAI's /v1/responses (only api.openai.com is assumed to)
+        ...(u === 'openai' ? { settings: { responses: 'passthrough' } } : {}),
       });
     const ratio = Object.fromEntries(Object.values(MODEL).map((m) => [m, 1]));
     const half = Object.fromEntries(Object.values(MODEL).map((m) => [m, 0.5]));
@@ -305,7 +307,8 @@ describe('relay formats: every inbound format to every upstream format (official
       headers: {
         'x-api-key': key,
         'anthropic-version': '2023-06-01',
-        'anthropic-beta': 'context-management-2025-06-27',
+        // a beta that changes the price (1M context) or reaches the channel owner's files is not forwarded
+        'anthropic-beta': 'context-management-2025-06-27, context-1m-2025-08-07,files-api-2025-04-14',
         'content-type': 'application/json',
       },
       body: JSON.stringify({
@@ -321,6 +324,7 @@ describe('relay formats: every inbound format to every upstream format (official
     const sent = up.requests[seen];
     assert.equal(sent.headers['x-api-key'], KEYS.anthropic, 'the channel key, never the client one');
     assert.equal(sent.headers['anthropic-beta'], 'context-management-2025-06-27');
+    assert.equal(sent.headers['anthropic-version'], '2023-06-01');
     assert.deepEqual(sent.body, {
       model: 'claude-sonnet-4-5',
       max_tokens: 64,

@@ -82,6 +82,45 @@ describe('no request holds the event loop (sqlite)', () => {
     assert.ok(held < 200, `event loop held ${held.toFixed(0)} ms`);
   });
 
+  it('tens of thousands of tool calls in a Gemini or Responses body convert in linear time (was 56 s for 80k)', async () => {
+    const origin = base.replace(/\/v1$/, '');
+    const parts = Array.from({ length: 30_000 }, (_, i) => ({
+      functionCall: { name: `f${i % 7}`, args: {} },
+    }));
+    const gemini = JSON.stringify({
+      contents: [
+        { role: 'user', parts: [{ text: 'hi' }] },
+        { role: 'model', parts },
+      ],
+    });
+    const items = Array.from({ length: 60_000 }, (_, i) => ({
+      type: 'function_call',
+      call_id: `c${i}`,
+      name: 'f',
+      arguments: '',
+    }));
+    const responses = JSON.stringify({ model: 'gpt-4o-mini', input: items, store: false });
+    const statuses: number[] = [];
+    const held = await loopHeld(async () => {
+      const g = await fetch(`${origin}/v1beta/models/gpt-4o-mini:countTokens`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
+        body: gemini,
+      });
+      statuses.push(g.status);
+      await g.arrayBuffer();
+      const r = await fetch(`${base}/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: responses,
+      });
+      statuses.push(r.status);
+      await r.arrayBuffer();
+    });
+    assert.deepEqual(statuses, [200, 403], 'counted; refused for quota after conversion and counting');
+    assert.ok(held < 400, `event loop held ${held.toFixed(0)} ms`);
+  });
+
   it('16 MB of tiny JSON objects is refused with 413 before it is parsed (was ~300 ms of parse)', async () => {
     const body = JSON.stringify({
       model: 'gpt-4o-mini',

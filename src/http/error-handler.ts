@@ -14,6 +14,7 @@ export function openAiErrorType(status: number): string {
 
 /** Anthropic's error `type` for a status. */
 function anthropicErrorType(status: number): string {
+  if (status === 413) return 'request_too_large';
   if (status === 529 || status === 503) return 'overloaded_error';
   if (status >= 500) return 'api_error';
   return openAiErrorType(status);

@@ -88,7 +88,7 @@ export async function dispatch(
     if (!channel) break;
     tried.add(channel.id);
     // candidates were chosen among the channels able to serve the endpoint (pipeline.prepare)
-    const adapter = adapterFor(channel.type, rc.endpoint)!;
+    const adapter = adapterFor(channel.type, rc.endpoint, channel)!;
     const req = adapter.buildRequest({
       endpoint: rc.endpoint,
       body: rc.body,

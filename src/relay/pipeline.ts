@@ -109,7 +109,7 @@ export class RelayPipeline {
     const model: string = call.body.model;
     this.deps.tokenAuth.checkModel(auth, model);
     let candidates = (await this.candidates(auth.group, model)).filter(
-      (c) => adapterFor(c.type, call.endpoint) !== null,
+      (c) => adapterFor(c.type, call.endpoint, c) !== null,
     );
     if (auth.pinnedChannel !== null) candidates = candidates.filter((c) => c.id === auth.pinnedChannel);
     if (candidates.length === 0)
@@ -120,7 +120,7 @@ export class RelayPipeline {
       );
     // Responses state lives at OpenAI: only its own channels can keep or continue a conversation
     if (call.endpoint === 'responses' && (call.body.previous_response_id || call.body.store === true)) {
-      candidates = candidates.filter((c) => speaksNatively(c.type, 'responses'));
+      candidates = candidates.filter((c) => speaksNatively(c.type, 'responses', c));
       if (candidates.length === 0)
         throw new RelayError(
           400,
@@ -138,7 +138,17 @@ export class RelayPipeline {
     };
     // Messages, Responses and Gemini calls are counted (and, for other formats' channels, sent) as chat
     const codec = CODECS[call.endpoint];
-    const chat = codec ? codec.toChat(call.body) : call.body;
+    let chat: Record<string, any>;
+    try {
+      chat = codec ? codec.toChat(call.body) : call.body;
+    } catch {
+      // the converters read defensively; this is the net under them: bad input is a 400, never a 500
+      throw new RelayError(
+        400,
+        `body: cannot be read as a ${call.endpoint} request`,
+        'invalid_request_error',
+      );
+    }
     const countAs = codec ? 'chat' : call.endpoint;
     const stream = chat.stream === true && STREAMING.has(call.endpoint);
     const promptEstimate = await countPrompt(this.deps.counter, countAs, chat, model, true);

@@ -106,14 +106,19 @@ export class ChannelProbe {
       throw new UpstreamModelsError(
         `HTTP ${res.statusCode}: ${redactKey(adapter.errorMessage(res.statusCode, text), c.key)}`,
       );
-    let body: { data?: Array<{ id?: unknown }> };
+    let body: { data?: Array<{ id?: unknown }>; models?: Array<{ name?: unknown }> };
     try {
       body = JSON.parse(text);
     } catch {
       throw new UpstreamModelsError('the answer is not JSON');
     }
-    if (!Array.isArray(body?.data)) throw new UpstreamModelsError('the answer has no "data" list');
-    const ids = body.data.map((m) => (typeof m?.id === 'string' ? m.id.trim() : '')).filter(Boolean);
-    return [...new Set(ids)];
+    // OpenAI's and Anthropic's `{data: [{id}]}`, or Gemini's `{models: [{name: "models/…"}]}` (first page)
+    const ids = Array.isArray(body?.data)
+      ? body.data.map((m) => (typeof m?.id === 'string' ? m.id.trim() : ''))
+      : Array.isArray(body?.models)
+        ? body.models.map((m) => (typeof m?.name === 'string' ? m.name.replace(/^models\//, '').trim() : ''))
+        : null;
+    if (!ids) throw new UpstreamModelsError('the answer has no "data" (or Gemini "models") list');
+    return [...new Set(ids.filter(Boolean))];
   }
 }

@@ -21,11 +21,28 @@ import { type RelayAuth, RelayError, TokenAuth, type TokenSource, type UserSourc
 import { countPrompt, TokenCounter } from './tokenizer.ts';
 import type { UpstreamClient } from './upstream.ts';
 
-/** The client headers an Anthropic passthrough forwards (its API version and beta flags). */
+/**
+ * Anthropic beta flags a client may turn on through Tollgate: the ones that change how a call is shaped,
+ * not what it costs or what it reaches. Dropped: long context at premium prices (context-1m), longer
+ * cache lifetimes billed at more than one cache write, server tools billed per use (code execution, web
+ * fetch, MCP), and the Files API (the channel owner's workspace).
+ */
+const ANTHROPIC_BETAS =
+  /^(claude-code|interleaved-thinking|fine-grained-tool-streaming|token-efficient-tools|prompt-caching|context-management|output-128k|computer-use)-[\w-]+$/;
+
+/** The client headers an Anthropic passthrough forwards (its API version and the allowed beta flags). */
 function anthropicHeaders(h: FastifyRequest['headers']): Record<string, string> | undefined {
   const out: Record<string, string> = {};
-  for (const name of ['anthropic-version', 'anthropic-beta'])
-    if (typeof h[name] === 'string' && h[name].length <= 1000) out[name] = h[name];
+  const version = h['anthropic-version'];
+  if (typeof version === 'string' && /^[\w.-]{1,40}$/.test(version)) out['anthropic-version'] = version;
+  const beta = h['anthropic-beta'];
+  if (typeof beta === 'string' && beta.length <= 1000) {
+    const kept = beta
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => ANTHROPIC_BETAS.test(b));
+    if (kept.length) out['anthropic-beta'] = kept.join(',');
+  }
   return Object.keys(out).length ? out : undefined;
 }
 

@@ -118,6 +118,7 @@ export async function respondStream(
     endpoint: rc.endpoint,
     clientWantsUsage: rc.clientWantsUsage,
     model: rc.model,
+    promptEstimate: rc.promptEstimate,
   });
   const budget = budgetFor(() => t.takeText());
   const parser = new SseParser();
@@ -144,7 +145,7 @@ export async function respondStream(
     if (cut) {
       extra = { stream_cut: 'quota' };
       completion = budget.sentTokens;
-      raw.end(sseFrame(streamEnding(rc, 'cut')));
+      raw.end(sseFrame(t.cut ? t.cut() : streamEnding(rc, 'cut')));
     } else {
       let tail = '';
       for (const ev of parser.flush()) tail += sseFrame(t.onEvent(ev));

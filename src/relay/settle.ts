@@ -6,7 +6,7 @@ import { redactUpstreamText, type UpstreamFailure } from './dispatch.ts';
 import { type CallSettlement, Ledger } from './ledger.ts';
 
 import type { RelayDeps } from './pipeline.ts';
-import { baseAdapter } from './providers/index.ts';
+import { baseAdapter, speaksNatively } from './providers/index.ts';
 import type { Usage } from './providers/types.ts';
 import type { Reservation } from './quota.repo.ts';
 import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
@@ -49,7 +49,7 @@ function other(rc: RelayContext, frt: number, usageSource: string, attempts: Att
  * The formats a call was made and relayed in (issue 15), when either is not OpenAI's: `messages` to an
  * `openai-compatible` channel was converted through chat; `messages` to `anthropic` passed through.
  */
-function formats(rc: RelayContext, channel: { type: number }): object {
+function formats(rc: RelayContext, channel: { type: number; responsesPassthrough?: boolean }): object {
   const upstream = baseAdapter(channel.type).name;
   if (
     upstream === 'openai-compatible' &&
@@ -61,7 +61,7 @@ function formats(rc: RelayContext, channel: { type: number }): object {
     upstream_format: upstream,
     // Azure speaks OpenAI's format at other URLs; a format an adapter does not take is converted via chat
     converted:
-      !baseAdapter(channel.type).supports(rc.endpoint) ||
+      !speaksNatively(channel.type, rc.endpoint, channel) ||
       NATIVE[rc.endpoint] !== (upstream === 'azure' ? 'openai-compatible' : upstream),
   };
 }

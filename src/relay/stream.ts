@@ -50,8 +50,11 @@ function parseBlock(block: string): SseEvent | null {
 /** Serialises payloads as SSE events (`event:` line when named), in one string to write at once. */
 export function sseFrame(payloads: SseOut[]): string {
   let out = '';
-  for (const p of payloads)
-    out +=
-      typeof p === 'string' ? `data: ${p}\n\n` : `${p.event ? `event: ${p.event}\n` : ''}data: ${p.data}\n\n`;
+  for (const p of payloads) {
+    const data = typeof p === 'string' ? p : p.data;
+    // an event of several data lines (as an upstream may send) keeps each line a `data:` line
+    const lines = data.includes('\n') ? data.replaceAll('\n', '\ndata: ') : data;
+    out += typeof p === 'string' || !p.event ? `data: ${lines}\n\n` : `event: ${p.event}\ndata: ${lines}\n\n`;
+  }
   return out;
 }

@@ -27,6 +27,12 @@ export interface Candidate {
   limits?: Partial<AttemptLimits>;
   /** `api_version` of the channel's settings (Gemini's path version), when set */
   apiVersion?: string;
+  /**
+   * Whether Responses calls go to the upstream's own /v1/responses (OpenAI's type): `settings.responses`
+   * "passthrough" or "convert", else passthrough only at api.openai.com (a type 1 channel elsewhere is
+   * often another provider without it)
+   */
+  responsesPassthrough?: boolean;
 }
 
 /** The channels module, as the relay uses it. */

@@ -43,6 +43,10 @@ export const channelSettings = z
         return z.NEVER;
       }
     }
+    if (o.responses !== undefined && o.responses !== 'passthrough' && o.responses !== 'convert') {
+      ctx.addIssue({ code: 'custom', path: ['responses'], message: 'must be "passthrough" or "convert"' });
+      return z.NEVER;
+    }
     if (
       o.api_version !== undefined &&
       (typeof o.api_version !== 'string' || !API_VERSION.test(o.api_version))
@@ -72,6 +76,18 @@ export function channelLimits(settings: string | null | undefined): ChannelLimit
     if (typeof s === 'number' && Number.isInteger(s) && s > 0) out[limit] = s * 1000;
   }
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** `settings.responses` ("passthrough" | "convert"), else by the base URL: passthrough at api.openai.com only. */
+export function channelResponsesPassthrough(settings: string | null | undefined, baseUrl: string): boolean {
+  try {
+    const v = settings ? JSON.parse(settings)?.responses : undefined;
+    if (v === 'passthrough') return true;
+    if (v === 'convert') return false;
+  } catch {
+    // unreadable settings: by the base URL
+  }
+  return baseUrl === '' || /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl);
 }
 
 /** The API version a stored `settings` names (`api_version`: Gemini's path version, Azure's api-version). */

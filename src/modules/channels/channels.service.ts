@@ -3,7 +3,7 @@ import { badRequest, notFound } from '../../http/errors.ts';
 import type { Candidate, ChannelSource } from '../../shared/channel.ts';
 import { channelKind } from '../../shared/channel-types.ts';
 import type { ChannelKeyCipher } from './channel-key.ts';
-import { channelApiVersion, channelLimits } from './channel-settings.ts';
+import { channelApiVersion, channelLimits, channelResponsesPassthrough } from './channel-settings.ts';
 import type { ChannelListFilter, ChannelRow, ChannelsRepo, PublicChannel } from './channels.repo.ts';
 import { CHANNEL_STATUS, type CreateChannelInput, type UpdateChannelInput } from './channels.schema.ts';
 
@@ -170,6 +170,7 @@ export class ChannelsService implements ChannelSource {
           key: this.d.cipher.decrypt(r.key),
           limits: channelLimits(settings),
           apiVersion: channelApiVersion(settings),
+          responsesPassthrough: channelResponsesPassthrough(settings, r.base_url),
         });
       } catch (err) {
         this.d.onKeyError?.(r.id, err);
@@ -192,7 +193,13 @@ export class ChannelsService implements ChannelSource {
         'key',
       );
     }
-    return { ...row, key, limits: channelLimits(row.settings), apiVersion: channelApiVersion(row.settings) };
+    return {
+      ...row,
+      key,
+      limits: channelLimits(row.settings),
+      apiVersion: channelApiVersion(row.settings),
+      responsesPassthrough: channelResponsesPassthrough(row.settings, row.base_url),
+    };
   }
 }
 

@@ -28,17 +28,13 @@ class ViaChatStream implements StreamTransformer {
     const res: SseOut[] = [];
     for (const p of payloads) {
       const data = typeof p === 'string' ? p : p.data;
-      if (data === '[DONE]') {
-        res.push(...this.out.end());
-        continue;
-      }
-      let chunk: unknown;
+      let events: SseOut[];
       try {
-        chunk = JSON.parse(data);
+        events = data === '[DONE]' ? this.out.end() : this.out.chunk(JSON.parse(data));
       } catch {
-        continue;
+        continue; // not JSON, or nothing a converter can read: dropped, never thrown at the stream
       }
-      res.push(...this.out.chunk(chunk));
+      for (const e of events) res.push(e);
     }
     return res;
   }
@@ -49,7 +45,14 @@ class ViaChatStream implements StreamTransformer {
 
   end(): SseOut[] {
     const res = this.convert(this.upstream.end());
-    res.push(...this.out.end());
+    for (const e of this.out.end()) res.push(e);
+    return res;
+  }
+
+  cut(): SseOut[] {
+    if (this.out.cut) return this.out.cut();
+    const res = this.out.chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'length' }] });
+    for (const e of this.out.end()) res.push(e);
     return res;
   }
 
@@ -82,7 +85,7 @@ export function viaChat(inbound: InboundCodec, upstream: ProviderAdapter): Provi
     createStreamTransformer: (opts) =>
       new ViaChatStream(
         upstream.createStreamTransformer({ endpoint: 'chat', clientWantsUsage: true, model: opts.model }),
-        inbound.streamFromChat(opts.model),
+        inbound.streamFromChat(opts.model, opts.promptEstimate),
       ),
     errorMessage: upstream.errorMessage,
     modelsRequest: upstream.modelsRequest,

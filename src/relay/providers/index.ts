@@ -39,9 +39,13 @@ const composed = new Map<string, ProviderAdapter>();
  * The adapter that serves `endpoint` on a channel of `type`: its own when it speaks that format
  * (passthrough), else a conversion through chat, else null (the channel cannot serve the call).
  */
-export function adapterFor(type: number, endpoint: Endpoint = 'chat'): ProviderAdapter | null {
+export function adapterFor(
+  type: number,
+  endpoint: Endpoint = 'chat',
+  channel?: { responsesPassthrough?: boolean },
+): ProviderAdapter | null {
   const base = baseAdapter(type);
-  if (base.supports(endpoint)) return base;
+  if (speaksNatively(type, endpoint, channel)) return base;
   const codec = CODECS[endpoint];
   if (!codec || !base.supports('chat')) return null;
   const key = `${type}|${endpoint}`;
@@ -53,7 +57,15 @@ export function adapterFor(type: number, endpoint: Endpoint = 'chat'): ProviderA
   return a;
 }
 
-/** Whether a channel of `type` answers `endpoint` in that format itself (no conversion). */
-export function speaksNatively(type: number, endpoint: Endpoint): boolean {
+/**
+ * Whether a channel of `type` answers `endpoint` in that format itself (no conversion); Responses only
+ * where the channel says its upstream has them (`Candidate.responsesPassthrough`).
+ */
+export function speaksNatively(
+  type: number,
+  endpoint: Endpoint,
+  channel?: { responsesPassthrough?: boolean },
+): boolean {
+  if (endpoint === 'responses' && channel?.responsesPassthrough === false) return false;
   return baseAdapter(type).supports(endpoint);
 }

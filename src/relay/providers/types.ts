@@ -104,6 +104,11 @@ export interface StreamTransformer {
   producedText(): string;
   /** the text produced since the last call (the running cost of a stream is counted from it) */
   takeText(): string;
+  /**
+   * The stream is cut for quota (CONTRACT §10): the events that end it properly from where it stands, in
+   * the client's format. Absent: the relay's generic ending for the endpoint.
+   */
+  cut?(): SseOut[];
 }
 
 export interface StreamOptions {
@@ -112,6 +117,8 @@ export interface StreamOptions {
   clientWantsUsage: boolean;
   /** the model name the client asked for */
   model: string;
+  /** prompt tokens as estimated for the reservation (for formats that announce them first) */
+  promptEstimate?: number;
 }
 
 export interface ProviderAdapter {
@@ -138,7 +145,7 @@ export interface InboundCodec {
   /** an OpenAI chat completion object → the format's answer object */
   fromChat(chat: any, model: string): unknown;
   /** a converter of OpenAI chat chunks (parsed) into the format's stream events */
-  streamFromChat(model: string): ChatStreamConverter;
+  streamFromChat(model: string, promptEstimate?: number): ChatStreamConverter;
 }
 
 export interface ChatStreamConverter {
@@ -146,6 +153,8 @@ export interface ChatStreamConverter {
   chunk(c: any): SseOut[];
   /** the stream is over (`[DONE]`, or the upstream ended): the closing events, once */
   end(): SseOut[];
+  /** the stream is cut for quota: its closing events with a max-tokens finish (else fed a "length" chunk) */
+  cut?(): SseOut[];
 }
 
 export function usageOf(prompt: number, completion: number, cached = 0, reasoning = 0): Usage {
@@ -157,6 +166,25 @@ export function usageOf(prompt: number, completion: number, cached = 0, reasonin
   if (cached > 0) u.prompt_tokens_details = { cached_tokens: cached };
   if (reasoning > 0) u.completion_tokens_details = { reasoning_tokens: reasoning };
   return u;
+}
+
+/**
+ * A string field as text: strings as they are, numbers and booleans written out, anything else (objects,
+ * whose toString may be hostile) as `fallback`. Converters read client and upstream JSON only through it.
+ */
+export function str(v: unknown, fallback = ''): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return fallback;
+}
+
+/**
+ * An id for a tool call that came without one (Gemini's): unique across turns, and valid everywhere
+ * (Anthropic's tool_use ids allow only letters, digits, `_` and `-`).
+ */
+export function toolCallId(n: number, name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40);
+  return `call_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}_${n}_${safe}`;
 }
 
 /** A number field, or 0. */

@@ -16,6 +16,7 @@ export function authHeaders(key: string): Record<string, string> {
 export function finishReason(stop: unknown): string | null {
   if (stop === 'max_tokens') return 'length';
   if (stop === 'tool_use') return 'tool_calls';
+  if (stop === 'refusal') return 'content_filter';
   if (stop === 'end_turn' || stop === 'stop_sequence' || stop === 'pause_turn') return 'stop';
   return stop == null ? null : 'stop';
 }

@@ -5,7 +5,7 @@
  * Mapping reference: https://docs.anthropic.com/en/api/openai-sdk
  */
 import type { ResponseOutput, Usage } from '../types.ts';
-import { num, usageOf } from '../types.ts';
+import { num, str, usageOf } from '../types.ts';
 import { DEFAULT_MAX_TOKENS, finishReason } from './api.ts';
 
 type Block = Record<string, unknown>;
@@ -29,14 +29,15 @@ function blocksOf(content: unknown): Block[] {
   if (!Array.isArray(content)) return [];
   const out: Block[] = [];
   for (const p of content as any[]) {
-    if (p?.type === 'text') out.push({ type: 'text', text: String(p.text ?? '') });
+    if (p?.type === 'text') out.push({ type: 'text', text: str(p.text ?? '') });
     else if (p?.type === 'image_url')
-      out.push({ type: 'image', source: imageSource(String(p.image_url?.url ?? p.image_url ?? '')) });
+      out.push({ type: 'image', source: imageSource(str(p.image_url?.url ?? p.image_url ?? '')) });
   }
   return out;
 }
 
-function parseArgs(args: unknown): unknown {
+/** Tool call arguments (a JSON string) as the object Anthropic's `input` must be. */
+export function parseArgs(args: unknown): Record<string, unknown> {
   if (typeof args !== 'string' || !args.trim()) return {};
   try {
     const v = JSON.parse(args);
@@ -50,7 +51,7 @@ function parseArgs(args: unknown): unknown {
 function push(messages: Array<{ role: string; content: Block[] }>, role: string, blocks: Block[]) {
   if (blocks.length === 0) return;
   const last = messages.at(-1);
-  if (last && last.role === role) last.content.push(...blocks);
+  if (last && last.role === role) for (const b of blocks) last.content.push(b);
   else messages.push({ role, content: blocks });
 }
 
@@ -71,14 +72,14 @@ export function chatToMessagesRequest(body: Record<string, any>, model: string, 
     if (role === 'system' || role === 'developer') system.push(textOf(m.content));
     else if (role === 'tool') {
       const content = typeof m.content === 'string' ? m.content : textOf(m.content);
-      push(messages, 'user', [{ type: 'tool_result', tool_use_id: String(m.tool_call_id ?? ''), content }]);
+      push(messages, 'user', [{ type: 'tool_result', tool_use_id: str(m.tool_call_id ?? ''), content }]);
     } else if (role === 'assistant') {
       const blocks = blocksOf(m.content);
       for (const c of Array.isArray(m.tool_calls) ? m.tool_calls : [])
         blocks.push({
           type: 'tool_use',
-          id: String(c?.id ?? ''),
-          name: String(c?.function?.name ?? ''),
+          id: str(c?.id ?? ''),
+          name: str(c?.function?.name ?? ''),
           input: parseArgs(c?.function?.arguments),
         });
       push(messages, 'assistant', blocks);
@@ -95,8 +96,10 @@ export function chatToMessagesRequest(body: Record<string, any>, model: string, 
     max_tokens: body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS,
   };
   if (system.length > 0) out.system = system.join('\n');
-  if (body.temperature != null) out.temperature = body.temperature;
-  if (body.top_p != null) out.top_p = body.top_p;
+  // Anthropic takes temperature in [0, 1] and, on current models, not both temperature and top_p (Gemini
+  // CLI sends temperature 0 with topP 1): the temperature wins
+  if (typeof body.temperature === 'number') out.temperature = Math.min(1, Math.max(0, body.temperature));
+  else if (typeof body.top_p === 'number') out.top_p = body.top_p;
   if (body.stop != null) out.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
   if (Array.isArray(body.tools) && body.tools.length > 0)
     out.tools = body.tools
@@ -138,9 +141,9 @@ export function messageToChat(json: any, model: string): { chat: Record<string, 
     else if (b?.type === 'thinking' && typeof b.thinking === 'string') reasoning += b.thinking;
     else if (b?.type === 'tool_use')
       toolCalls.push({
-        id: String(b.id ?? ''),
+        id: str(b.id ?? ''),
         type: 'function',
-        function: { name: String(b.name ?? ''), arguments: JSON.stringify(b.input ?? {}) },
+        function: { name: str(b.name ?? ''), arguments: JSON.stringify(b.input ?? {}) },
       });
   }
   const message: Record<string, unknown> = { role: 'assistant', content };

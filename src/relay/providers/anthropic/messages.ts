@@ -14,8 +14,8 @@ import type {
   StreamTransformer,
   Usage,
 } from '../types.ts';
-import { num } from '../types.ts';
-import { readUsage, textOf } from './chat.ts';
+import { num, str } from '../types.ts';
+import { parseArgs, readUsage, textOf } from './chat.ts';
 
 type Obj = Record<string, any>;
 
@@ -25,8 +25,8 @@ function resultText(content: unknown): string {
 }
 
 function imageUrl(source: any): string {
-  if (source?.type === 'base64') return `data:${source.media_type};base64,${source.data}`;
-  return String(source?.url ?? '');
+  if (source?.type === 'base64') return `data:${str(source.media_type)};base64,${str(source.data)}`;
+  return str(source?.url ?? '');
 }
 
 function toolChoice(c: any): unknown {
@@ -54,12 +54,12 @@ export function messagesToChat(b: Obj): Obj {
       let text = '';
       const calls: Obj[] = [];
       for (const x of blocks) {
-        if (x?.type === 'text') text += String(x.text ?? '');
+        if (x?.type === 'text') text += str(x.text ?? '');
         else if (x?.type === 'tool_use')
           calls.push({
-            id: String(x.id ?? ''),
+            id: str(x.id ?? ''),
             type: 'function',
-            function: { name: String(x.name ?? ''), arguments: JSON.stringify(x.input ?? {}) },
+            function: { name: str(x.name ?? ''), arguments: JSON.stringify(x.input ?? {}) },
           });
       }
       const msg: Obj = { role: 'assistant', content: text || (calls.length ? null : '') };
@@ -73,13 +73,13 @@ export function messagesToChat(b: Obj): Obj {
       if (x?.type === 'tool_result')
         messages.push({
           role: 'tool',
-          tool_call_id: String(x.tool_use_id ?? ''),
+          tool_call_id: str(x.tool_use_id ?? ''),
           content: resultText(x.content) || (x.is_error ? 'error' : ''),
         });
-      else if (x?.type === 'text') parts.push({ type: 'text', text: String(x.text ?? '') });
+      else if (x?.type === 'text') parts.push({ type: 'text', text: str(x.text ?? '') });
       else if (x?.type === 'image') parts.push({ type: 'image_url', image_url: { url: imageUrl(x.source) } });
       else if (x?.type === 'document' && x.source?.type === 'text')
-        parts.push({ type: 'text', text: String(x.source.data ?? '') });
+        parts.push({ type: 'text', text: str(x.source.data ?? '') });
     }
     if (parts.length === 1 && parts[0].type === 'text')
       messages.push({ role: 'user', content: parts[0].text });
@@ -147,13 +147,8 @@ export function chatToMessage(chat: any, model: string): Obj {
   const text = typeof m.content === 'string' ? m.content : textOf(m.content);
   if (text) content.push({ type: 'text', text });
   for (const c of Array.isArray(m.tool_calls) ? m.tool_calls : []) {
-    let input: unknown = {};
-    try {
-      input = c?.function?.arguments ? JSON.parse(c.function.arguments) : {};
-    } catch {
-      input = { raw: c?.function?.arguments };
-    }
-    content.push({ type: 'tool_use', id: String(c?.id ?? ''), name: String(c?.function?.name ?? ''), input });
+    const input = parseArgs(c?.function?.arguments);
+    content.push({ type: 'tool_use', id: str(c?.id ?? ''), name: str(c?.function?.name ?? ''), input });
   }
   return {
     id: msgId(chat?.id),
@@ -169,19 +164,27 @@ export function chatToMessage(chat: any, model: string): Obj {
 
 const ev = (type: string, data: Obj): SseEvent => ({ event: type, data: JSON.stringify({ type, ...data }) });
 
-/** OpenAI chat chunks → Anthropic stream events, block by block (thinking, text, each tool call). */
+/**
+ * OpenAI chat chunks → Anthropic stream events: thinking and text blocks as they come; tool calls, whose
+ * argument pieces OpenAI may interleave between calls, each as one whole `tool_use` block once the chat
+ * stream ends (Anthropic's blocks cannot reopen).
+ */
 export class ChatToMessagesStream implements ChatStreamConverter {
   private started = false;
   private ended = false;
   private index = -1;
-  private open: 'text' | 'thinking' | 'tool' | null = null;
-  /** chat tool call index → our block index */
-  private readonly tools = new Map<number, number>();
+  private open: 'text' | 'thinking' | null = null;
+  /** chat tool call index → the call gathered so far */
+  private readonly tools = new Map<number, { id: string; name: string; args: string }>();
   private stop = 'end_turn';
   private usage: Usage | undefined;
   private id = '';
 
-  constructor(private readonly model: string) {}
+  constructor(
+    private readonly model: string,
+    /** the prompt tokens as estimated for the reservation, for `message_start` (the real count comes last) */
+    private readonly inputEstimate = 0,
+  ) {}
 
   private start(out: SseOut[]): void {
     if (this.started) return;
@@ -196,7 +199,7 @@ export class ChatToMessagesStream implements ChatStreamConverter {
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: 0, output_tokens: 0 },
+          usage: { input_tokens: this.inputEstimate, output_tokens: 0 },
         },
       }),
     );
@@ -217,18 +220,18 @@ export class ChatToMessagesStream implements ChatStreamConverter {
   }
 
   chunk(c: any): SseOut[] {
+    if (this.ended) return [];
     const out: SseOut[] = [];
     if (c?.error) {
       this.ended = true;
-      const message = String(c.error.message ?? 'upstream error');
-      return [ev('error', { error: { type: 'api_error', message } })];
+      return [ev('error', { error: { type: 'api_error', message: str(c.error.message, 'upstream error') } })];
     }
     if (!this.id && typeof c?.id === 'string') this.id = c.id;
     this.start(out);
-    if (c?.usage) this.usage = c.usage;
-    const choice = c?.choices?.[0];
+    if (c?.usage && typeof c.usage === 'object') this.usage = c.usage;
+    const choice = Array.isArray(c?.choices) ? c.choices[0] : undefined;
     const d = choice?.delta;
-    if (d) {
+    if (d && typeof d === 'object') {
       if (typeof d.reasoning_content === 'string' && d.reasoning_content) {
         this.block(out, 'thinking', { type: 'thinking', thinking: '' });
         out.push(
@@ -246,46 +249,59 @@ export class ChatToMessagesStream implements ChatStreamConverter {
       }
       for (const t of Array.isArray(d.tool_calls) ? d.tool_calls : []) {
         const key = typeof t?.index === 'number' ? t.index : this.tools.size;
-        let at = this.tools.get(key);
-        if (at === undefined) {
-          this.close(out);
-          this.index += 1;
-          at = this.index;
-          this.tools.set(key, at);
-          this.open = 'tool';
-          const block = {
-            type: 'tool_use',
-            id: String(t?.id ?? `toolu_${at}`),
-            name: String(t?.function?.name ?? ''),
-            input: {},
-          };
-          out.push(ev('content_block_start', { index: at, content_block: block }));
+        let call = this.tools.get(key);
+        if (!call) {
+          call = { id: str(t?.id), name: '', args: '' };
+          this.tools.set(key, call);
         }
-        const args = t?.function?.arguments;
-        if (typeof args === 'string' && args)
-          out.push(
-            ev('content_block_delta', { index: at, delta: { type: 'input_json_delta', partial_json: args } }),
-          );
+        if (!call.id && typeof t?.id === 'string') call.id = t.id;
+        if (typeof t?.function?.name === 'string') call.name += t.function.name;
+        if (typeof t?.function?.arguments === 'string') call.args += t.function.arguments;
       }
     }
     if (choice?.finish_reason) this.stop = stopReason(choice.finish_reason);
     return out;
   }
 
-  end(): SseOut[] {
+  /** The closing events: open block, the gathered tool calls, stop reason and usage (`cut`: for quota). */
+  end(cut = false): SseOut[] {
     if (this.ended) return [];
     this.ended = true;
     const out: SseOut[] = [];
     this.start(out);
     this.close(out);
+    for (const call of this.tools.values()) {
+      this.index += 1;
+      const id = call.id.replace(/[^A-Za-z0-9_-]/g, '_') || `toolu_${this.index}`;
+      out.push(
+        ev('content_block_start', {
+          index: this.index,
+          content_block: { type: 'tool_use', id, name: call.name, input: {} },
+        }),
+      );
+      const json = JSON.stringify(parseArgs(call.args));
+      out.push(
+        ev('content_block_delta', {
+          index: this.index,
+          delta: { type: 'input_json_delta', partial_json: json },
+        }),
+      );
+      out.push(ev('content_block_stop', { index: this.index }));
+    }
+    // a tool call is a tool_use stop whatever the upstream said (clients run tools only then)
+    const stop = cut ? 'max_tokens' : this.tools.size > 0 ? 'tool_use' : this.stop;
     out.push(
       ev('message_delta', {
-        delta: { stop_reason: this.stop, stop_sequence: null },
+        delta: { stop_reason: stop, stop_sequence: null },
         usage: anthropicUsage(this.usage),
       }),
     );
     out.push(ev('message_stop', {}));
     return out;
+  }
+
+  cut(): SseOut[] {
+    return this.end(true);
   }
 }
 
@@ -293,14 +309,35 @@ export const messagesCodec: InboundCodec = {
   endpoint: 'messages',
   toChat: messagesToChat,
   fromChat: chatToMessage,
-  streamFromChat: (model) => new ChatToMessagesStream(model),
+  streamFromChat: (model, promptEstimate) => new ChatToMessagesStream(model, promptEstimate),
 };
 
 // ---- passthrough to an Anthropic channel ----
 
-/** The client's body with the channel's model name. */
+/** Assistant thinking blocks without a signature (made by a conversion): Anthropic refuses them. */
+function unsigned(b: any): boolean {
+  return (b?.type === 'thinking' && !b.signature) || (b?.type === 'redacted_thinking' && !b.data);
+}
+
+/**
+ * The client's body with the channel's model name. Thinking blocks without a signature (which a
+ * conversion gave the client earlier) are left out: Anthropic refuses the whole call for one.
+ */
 export function messagesRequestBody(body: Obj, model: string): string {
-  return JSON.stringify(body.model === model ? body : { ...body, model });
+  const replay =
+    Array.isArray(body.messages) &&
+    body.messages.some(
+      (m: any) => m?.role === 'assistant' && Array.isArray(m.content) && m.content.some(unsigned),
+    );
+  const messages = replay
+    ? body.messages.map((m: any) =>
+        m?.role === 'assistant' && Array.isArray(m.content)
+          ? { ...m, content: m.content.filter((b: any) => !unsigned(b)) }
+          : m,
+      )
+    : body.messages;
+  if (body.model === model && messages === body.messages) return JSON.stringify(body);
+  return JSON.stringify({ ...body, model, messages });
 }
 
 /** The text of a Message's content (text, thinking, tool input), for estimates. */
@@ -324,12 +361,21 @@ export function messagesResponse(text: string): ResponseOutput {
 export class MessagesPassthrough implements StreamTransformer {
   usage: Usage | undefined;
   private raw: Obj = {};
+  private started = false;
+  /** the content block started and not yet stopped, if any */
+  private openBlock: number | null = null;
   private readonly texts: string[] = [];
   private taken = 0;
 
   onEvent(e: SseEvent): SseOut[] {
     // only the events that carry usage or text are parsed
     const type = e.event;
+    if (type === 'message_start') this.started = true;
+    else if (type === 'content_block_stop') this.openBlock = null;
+    else if (type === 'content_block_start') {
+      const m = /"index"\s*:\s*(\d+)/.exec(e.data);
+      this.openBlock = m ? Number(m[1]) : null;
+    }
     if (type === 'message_start' || type === 'message_delta' || type === 'content_block_delta' || !type) {
       try {
         const json = JSON.parse(e.data);
@@ -352,6 +398,34 @@ export class MessagesPassthrough implements StreamTransformer {
 
   end(): SseOut[] {
     return [];
+  }
+
+  /** Cut for quota: the open block closed, then a max_tokens stop, after whatever was already sent. */
+  cut(): SseOut[] {
+    const out: SseOut[] = [];
+    if (!this.started)
+      out.push(
+        ev('message_start', {
+          message: {
+            id: msgId(''),
+            type: 'message',
+            role: 'assistant',
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 0, output_tokens: 0 },
+          },
+        }),
+      );
+    if (this.openBlock !== null) out.push(ev('content_block_stop', { index: this.openBlock }));
+    out.push(
+      ev('message_delta', {
+        delta: { stop_reason: 'max_tokens', stop_sequence: null },
+        usage: { output_tokens: 0 },
+      }),
+    );
+    out.push(ev('message_stop', {}));
+    return out;
   }
 
   producedText(): string {

@@ -5,6 +5,7 @@
  * Event reference: https://docs.anthropic.com/en/api/messages-streaming
  */
 import type { SseEvent, SseOut, StreamOptions, StreamTransformer, Usage } from '../types.ts';
+import { str } from '../types.ts';
 import { finishReason } from './api.ts';
 import { readUsage } from './chat.ts';
 
@@ -50,7 +51,7 @@ export class AnthropicStream implements StreamTransformer {
         if (b?.type !== 'tool_use') return [];
         const i = this.tools.size;
         this.tools.set(json.index, i);
-        this.texts.push(String(b.name ?? ''));
+        this.texts.push(str(b.name ?? ''));
         const call = { index: i, id: b.id, type: 'function', function: { name: b.name, arguments: '' } };
         return [this.chunk({ tool_calls: [call] }, null)];
       }

@@ -5,6 +5,7 @@
  * Reference: https://ai.google.dev/api/generate-content
  */
 import type { ResponseOutput, SseEvent, SseOut, StreamOptions, StreamTransformer, Usage } from '../types.ts';
+import { str, toolCallId } from '../types.ts';
 import { finishReason, readUsage } from './api.ts';
 
 type Obj = Record<string, any>;
@@ -37,8 +38,8 @@ function partsOf(content: unknown): Obj[] {
   if (typeof content === 'string') return content ? [{ text: content }] : [];
   const parts: Obj[] = [];
   for (const p of Array.isArray(content) ? (content as any[]) : []) {
-    if (p?.type === 'text') parts.push({ text: String(p.text ?? '') });
-    else if (p?.type === 'image_url') parts.push(imagePart(String(p.image_url?.url ?? p.image_url ?? '')));
+    if (p?.type === 'text') parts.push({ text: str(p.text ?? '') });
+    else if (p?.type === 'image_url') parts.push(imagePart(str(p.image_url?.url ?? p.image_url ?? '')));
   }
   return parts;
 }
@@ -56,7 +57,7 @@ function parseArgs(args: unknown): Obj {
 function push(contents: Obj[], role: string, parts: Obj[]): void {
   if (parts.length === 0) return;
   const last = contents.at(-1);
-  if (last && last.role === role) last.parts.push(...parts);
+  if (last && last.role === role) for (const p of parts) last.parts.push(p);
   else contents.push({ role, parts });
 }
 
@@ -70,9 +71,16 @@ export function chatToGeminiRequest(body: Obj): Obj {
     else if (m?.role === 'assistant') {
       const parts = partsOf(m.content);
       for (const c of Array.isArray(m.tool_calls) ? m.tool_calls : []) {
-        const name = String(c?.function?.name ?? '');
-        if (c?.id) names.set(String(c.id), name);
-        parts.push({ functionCall: { name, args: parseArgs(c?.function?.arguments) } });
+        const name = str(c?.function?.name ?? '');
+        if (c?.id) names.set(str(c.id), name);
+        // a call without its signature (made elsewhere, or by a client that dropped it) carries the value
+        // Google documents for histories it did not sign
+        const signature = c?.extra_content?.google?.thought_signature;
+        parts.push({
+          functionCall: { name, args: parseArgs(c?.function?.arguments) },
+          thoughtSignature:
+            typeof signature === 'string' && signature ? signature : 'skip_thought_signature_validator',
+        });
       }
       push(contents, 'model', parts);
     } else if (m?.role === 'tool') {
@@ -84,7 +92,7 @@ export function chatToGeminiRequest(body: Obj): Obj {
       } catch {
         response = { content: text };
       }
-      const name = names.get(String(m.tool_call_id ?? '')) ?? String(m.name ?? 'function');
+      const name = names.get(str(m.tool_call_id ?? '')) ?? str(m.name ?? 'function');
       push(contents, 'user', [{ functionResponse: { name, response } }]);
     } else push(contents, 'user', partsOf(m?.content));
   }
@@ -132,7 +140,7 @@ export function chatToGeminiRequest(body: Obj): Obj {
 interface Parts {
   text: string;
   reasoning: string;
-  calls: Array<{ name: string; args: unknown; id?: string }>;
+  calls: Array<{ name: string; args: unknown; id?: string; signature?: string }>;
 }
 
 function readParts(candidate: any): Parts {
@@ -143,9 +151,10 @@ function readParts(candidate: any): Parts {
       else out.text += p.text;
     } else if (p?.functionCall)
       out.calls.push({
-        name: String(p.functionCall.name ?? ''),
+        name: str(p.functionCall.name ?? ''),
         args: p.functionCall.args ?? {},
         id: p.functionCall.id,
+        signature: typeof p.thoughtSignature === 'string' ? p.thoughtSignature : undefined,
       });
   }
   return out;
@@ -153,9 +162,12 @@ function readParts(candidate: any): Parts {
 
 const toolCall = (c: Parts['calls'][number], i: number, withIndex: boolean) => ({
   ...(withIndex ? { index: i } : {}),
-  id: c.id ?? `call_${i}_${c.name}`,
+  id: str(c.id) || toolCallId(i, c.name),
   type: 'function',
   function: { name: c.name, arguments: JSON.stringify(c.args) },
+  // Gemini 3 wants the call's thought signature back with it next turn (the field Google's own
+  // OpenAI-compatible endpoint uses); clients that keep the message keep it
+  ...(c.signature ? { extra_content: { google: { thought_signature: c.signature } } } : {}),
 });
 
 /** A Gemini answer (parsed) → an OpenAI chat completion, and the text it produced. */
@@ -173,7 +185,7 @@ export function answerToChat(json: any, model: string): { chat: Obj; text: strin
   });
   const usage = readUsage(json?.usageMetadata);
   const chat = {
-    id: `chatcmpl-${json?.responseId ?? Date.now()}`,
+    id: `chatcmpl-${str(json?.responseId) || Date.now()}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
@@ -233,7 +245,7 @@ export class GeminiStream implements StreamTransformer {
       this.done = true;
       return [
         JSON.stringify({
-          error: { message: String(json.error.message ?? 'upstream error'), type: 'upstream_error' },
+          error: { message: str(json.error.message ?? 'upstream error'), type: 'upstream_error' },
         }),
       ];
     }

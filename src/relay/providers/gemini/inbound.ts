@@ -14,6 +14,7 @@ import type {
   StreamTransformer,
   Usage,
 } from '../types.ts';
+import { str, toolCallId } from '../types.ts';
 import { geminiFinish, geminiUsage, readUsage } from './api.ts';
 
 type Obj = Record<string, any>;
@@ -55,9 +56,12 @@ export function geminiToChat(b: Obj, model: string, stream: boolean): Obj {
       const calls: Obj[] = [];
       for (const p of parts)
         if (p?.functionCall) {
-          const name = String(p.functionCall.name ?? '');
-          const id = String(p.functionCall.id ?? `call_${n++}_${name}`);
-          pending.set(name, [...(pending.get(name) ?? []), id]);
+          const name = str(p.functionCall.name ?? '');
+          const id = str(p.functionCall.id) || toolCallId(n++, name);
+          // in place: a copy per call would make a body of many calls cost its square
+          const queue = pending.get(name);
+          if (queue) queue.push(id);
+          else pending.set(name, [id]);
           calls.push({
             id,
             type: 'function',
@@ -73,21 +77,21 @@ export function geminiToChat(b: Obj, model: string, stream: boolean): Obj {
     const user: Obj[] = [];
     for (const p of parts) {
       if (p?.functionResponse) {
-        const name = String(p.functionResponse.name ?? '');
-        const id = p.functionResponse.id ?? pending.get(name)?.shift() ?? `call_${n++}_${name}`;
+        const name = str(p.functionResponse.name ?? '');
+        const id = str(p.functionResponse.id) || pending.get(name)?.shift() || toolCallId(n++, name);
         messages.push({
           role: 'tool',
-          tool_call_id: String(id),
+          tool_call_id: str(id),
           content: JSON.stringify(p.functionResponse.response ?? {}),
         });
       } else if (typeof p?.text === 'string' && !p.thought) user.push({ type: 'text', text: p.text });
       else if (p?.inlineData)
         user.push({
           type: 'image_url',
-          image_url: { url: `data:${p.inlineData.mimeType};base64,${p.inlineData.data}` },
+          image_url: { url: `data:${str(p.inlineData.mimeType)};base64,${str(p.inlineData.data)}` },
         });
       else if (p?.fileData?.fileUri)
-        user.push({ type: 'image_url', image_url: { url: String(p.fileData.fileUri) } });
+        user.push({ type: 'image_url', image_url: { url: str(p.fileData.fileUri) } });
     }
     if (user.length === 1 && user[0].type === 'text') messages.push({ role: 'user', content: user[0].text });
     else if (user.length) messages.push({ role: 'user', content: user });
@@ -153,7 +157,7 @@ export function chatToGemini(chat: any, model: string): Obj {
       parts.push({
         functionCall: {
           id: t?.id,
-          name: String(t?.function?.name ?? ''),
+          name: str(t?.function?.name ?? ''),
           args: parseArgs(t?.function?.arguments),
         },
       });
@@ -167,7 +171,7 @@ export function chatToGemini(chat: any, model: string): Obj {
     candidates,
     usageMetadata: geminiUsage(chat?.usage),
     modelVersion: model,
-    responseId: String(chat?.id ?? '').replace(/^chatcmpl-/, ''),
+    responseId: str(chat?.id ?? '').replace(/^chatcmpl-/, ''),
   };
 }
 
@@ -198,7 +202,7 @@ export class ChatToGeminiStream implements ChatStreamConverter {
       this.ended = true;
       return [
         JSON.stringify({
-          error: { code: 502, message: String(c.error.message ?? 'upstream error'), status: 'UNAVAILABLE' },
+          error: { code: 502, message: str(c.error.message ?? 'upstream error'), status: 'UNAVAILABLE' },
         }),
       ];
     }
@@ -214,8 +218,8 @@ export class ChatToGeminiStream implements ChatStreamConverter {
     if (typeof d.content === 'string' && d.content) parts.push({ text: d.content });
     for (const t of Array.isArray(d.tool_calls) ? d.tool_calls : []) {
       const key = typeof t?.index === 'number' ? t.index : this.calls.size;
-      const call = this.calls.get(key) ?? { id: String(t?.id ?? ''), name: '', args: '' };
-      if (t?.function?.name) call.name = String(t.function.name);
+      const call = this.calls.get(key) ?? { id: str(t?.id ?? ''), name: '', args: '' };
+      if (t?.function?.name) call.name = str(t.function.name);
       if (typeof t?.function?.arguments === 'string') call.args += t.function.arguments;
       this.calls.set(key, call);
     }
@@ -240,7 +244,7 @@ export class ChatToGeminiStream implements ChatStreamConverter {
 export const geminiCodec: InboundCodec = {
   endpoint: 'gemini',
   // model and stream are set on the chat body by the route (they come from the URL)
-  toChat: (b) => geminiToChat(b, String(b.model ?? ''), b.stream === true),
+  toChat: (b) => geminiToChat(b, str(b.model ?? ''), b.stream === true),
   fromChat: chatToGemini,
   streamFromChat: (model) => new ChatToGeminiStream(model),
 };

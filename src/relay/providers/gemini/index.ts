@@ -28,7 +28,7 @@ export const gemini: ProviderAdapter = {
     opts.endpoint === 'gemini' ? new GeminiPassthrough() : new GeminiStream(opts),
   errorMessage,
   modelsRequest: (baseUrl, key) => ({
-    url: joinUrl(baseUrl || DEFAULT_BASE_URL, `/${DEFAULT_VERSION}/models`),
+    url: joinUrl(baseUrl || DEFAULT_BASE_URL, `/${DEFAULT_VERSION}/models?pageSize=1000`),
     headers: { 'x-goog-api-key': key },
   }),
 };

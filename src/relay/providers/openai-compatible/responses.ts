@@ -15,7 +15,7 @@ import type {
   StreamTransformer,
   Usage,
 } from '../types.ts';
-import { num, usageOf } from '../types.ts';
+import { num, str, usageOf } from '../types.ts';
 
 type Obj = Record<string, any>;
 
@@ -32,11 +32,11 @@ function userParts(content: unknown): string | Obj[] {
   const parts: Obj[] = [];
   for (const p of Array.isArray(content) ? (content as any[]) : []) {
     if (p?.type === 'input_text' || p?.type === 'output_text' || p?.type === 'text')
-      parts.push({ type: 'text', text: String(p.text ?? '') });
+      parts.push({ type: 'text', text: str(p.text ?? '') });
     else if (p?.type === 'input_image' && (p.image_url || p.url))
       parts.push({
         type: 'image_url',
-        image_url: { url: String(p.image_url ?? p.url), ...(p.detail ? { detail: p.detail } : {}) },
+        image_url: { url: str(p.image_url ?? p.url), ...(p.detail ? { detail: p.detail } : {}) },
       });
   }
   return parts.length === 1 && parts[0].type === 'text' ? parts[0].text : parts;
@@ -64,17 +64,20 @@ export function responsesToChat(b: Obj): Obj {
       else messages.push({ role: 'user', content: userParts(it.content) });
     } else if (type === 'function_call') {
       const call = {
-        id: String(it.call_id ?? it.id ?? ''),
+        id: str(it.call_id ?? it.id ?? ''),
         type: 'function',
-        function: { name: String(it.name ?? ''), arguments: String(it.arguments ?? '') },
+        function: { name: str(it.name ?? ''), arguments: str(it.arguments ?? '') },
       };
       // consecutive calls (and a call right after the assistant's text) form one assistant turn
       const last = messages.at(-1);
-      if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call];
-      else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+      // in place: a copy per call would make a body of many calls cost its square
+      if (last?.role === 'assistant') {
+        last.tool_calls ??= [];
+        last.tool_calls.push(call);
+      } else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
     } else if (type === 'function_call_output') {
       const output = typeof it.output === 'string' ? it.output : partsText(it.output);
-      messages.push({ role: 'tool', tool_call_id: String(it.call_id ?? ''), content: output });
+      messages.push({ role: 'tool', tool_call_id: str(it.call_id ?? ''), content: output });
     }
     // reasoning items and built-in tool calls carry nothing another provider can use
   }
@@ -198,10 +201,10 @@ export function chatToResponse(chat: any, model: string): Obj {
   for (const c of Array.isArray(m.tool_calls) ? m.tool_calls : [])
     output.push({
       type: 'function_call',
-      id: `fc_${String(c?.id ?? output.length)}`,
-      call_id: String(c?.id ?? ''),
-      name: String(c?.function?.name ?? ''),
-      arguments: String(c?.function?.arguments ?? ''),
+      id: `fc_${str(c?.id ?? output.length)}`,
+      call_id: str(c?.id ?? ''),
+      name: str(c?.function?.name ?? ''),
+      arguments: str(c?.function?.arguments ?? ''),
       status: 'completed',
     });
   const created = typeof chat?.created === 'number' ? chat.created : Math.floor(Date.now() / 1000);
@@ -333,7 +336,7 @@ export class ChatToResponsesStream implements ChatStreamConverter {
       return [
         this.ev('error', {
           code: 'upstream_error',
-          message: String(c.error.message ?? 'upstream error'),
+          message: str(c.error.message ?? 'upstream error'),
           param: null,
         }),
       ];
@@ -374,12 +377,12 @@ export class ChatToResponsesStream implements ChatStreamConverter {
         if (!o) {
           if (this.open && this.open.kind !== 'function_call') this.close(out, this.open);
           const index = this.items.length;
-          const callId = String(t?.id ?? `call_${index}`);
+          const callId = str(t?.id ?? `call_${index}`);
           const item = {
             type: 'function_call',
             id: `fc_${callId}`,
             call_id: callId,
-            name: String(t?.function?.name ?? ''),
+            name: str(t?.function?.name ?? ''),
             arguments: '',
             status: 'in_progress',
           };
@@ -433,7 +436,7 @@ function producedOf(r: any): string {
   let out = '';
   for (const it of Array.isArray(r?.output) ? r.output : []) {
     if (it?.type === 'message') out += partsText(it.content);
-    else if (it?.type === 'function_call') out += String(it.arguments ?? '');
+    else if (it?.type === 'function_call') out += str(it.arguments ?? '');
     else if (it?.type === 'reasoning') out += partsText(it.summary);
   }
   return out;
@@ -457,9 +460,24 @@ export class ResponsesPassthrough implements StreamTransformer {
   usage: Usage | undefined;
   private readonly texts: string[] = [];
   private taken = 0;
+  /** the response as `response.created` announced it, and the items finished since (for a cut) */
+  private response: Obj | null = null;
+  private readonly done: Obj[] = [];
+  private seq = 0;
 
   onEvent(e: SseEvent): SseOut[] {
     const name = e.event;
+    if (name === 'response.created' || name === 'response.output_item.done') {
+      try {
+        const json = JSON.parse(e.data);
+        if (json?.type === 'response.created' && json.response && typeof json.response === 'object')
+          this.response = json.response;
+        else if (json?.item && typeof json.item === 'object') this.done.push(json.item);
+        if (typeof json?.sequence_number === 'number') this.seq = json.sequence_number + 1;
+      } catch {
+        // not JSON: passed on
+      }
+    }
     if (!name || DELTAS.has(name) || FINAL.has(name)) {
       try {
         const json = JSON.parse(e.data);
@@ -474,6 +492,18 @@ export class ResponsesPassthrough implements StreamTransformer {
 
   end(): SseOut[] {
     return [];
+  }
+
+  /** Cut for quota: `response.incomplete` for the response under way, with the items it finished. */
+  cut(): SseOut[] {
+    const response = {
+      ...(this.response ?? { id: respId(''), object: 'response', model: '' }),
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_output_tokens' },
+      output: this.done,
+    };
+    const type = 'response.incomplete';
+    return [{ event: type, data: JSON.stringify({ type, sequence_number: this.seq, response }) }];
   }
 
   producedText(): string {
