@@ -7,8 +7,10 @@
  * Runs on SQLite (billing below the relay is the same code on every engine).
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
 import { listen, logRows, seedChannel, seedToken, setPricing, settled } from './support/relay-fixtures.ts';
 import { AUDIO, KEYS, startWireUpstream, type WireUpstream } from './support/wire-upstream.ts';
@@ -40,6 +42,8 @@ describe('relay endpoints and upstream kinds (issue 17)', () => {
         'jina-reranker-v2',
         'omni-moderation-latest',
         'text-embedding-3-small',
+        'whisper-1',
+        'gpt-4o-transcribe',
       ],
     });
     ids.azure = await seedChannel(t, {
@@ -47,12 +51,13 @@ describe('relay endpoints and upstream kinds (issue 17)', () => {
       type: 3,
       key: KEYS.azure,
       base_url: `${up.url}/`,
-      models: ['gpt-4.1-azure', 'text-embedding-azure', 'dall-e-azure', 'tts-azure'],
+      models: ['gpt-4.1-azure', 'text-embedding-azure', 'dall-e-azure', 'tts-azure', 'whisper-azure'],
       model_mapping: {
         'gpt-4.1-azure': 'gpt-4.1',
         'text-embedding-azure': 'text-embedding-3-small',
         'dall-e-azure': 'dall-e-3',
         'tts-azure': 'tts-1',
+        'whisper-azure': 'whisper',
       },
       settings: { api_version: '2025-01-01-preview' },
     });
@@ -91,6 +96,9 @@ describe('relay endpoints and upstream kinds (issue 17)', () => {
         'deepseek-x': 1,
         'gemini-2.5-flash': 1,
         'claude-x': 1,
+        'whisper-1': 1,
+        'whisper-azure': 1,
+        'gpt-4o-transcribe': 1.25,
       },
       CompletionRatio: { 'gpt-image-1': 4, 'gpt-4.1-azure': 4 },
     });
@@ -183,6 +191,96 @@ describe('relay endpoints and upstream kinds (issue 17)', () => {
     assert.equal(log.model_name, 'omni-moderation-latest', "OpenAI's default model when none is named");
     assert.equal(log.quota, 0);
     assert.ok(log.prompt_tokens > 0, 'estimated: moderations report no usage');
+  });
+
+  describe('transcriptions and translations: multipart uploads, read to disk, billed by audio seconds', () => {
+    const audio = Buffer.alloc(48_000, 3);
+    /** the temporary upload folders left, once the calls under way have cleaned up (removal follows the answer) */
+    const uploads = async () => {
+      for (let i = 0; i < 50; i++) {
+        const left = readdirSync(tmpdir()).filter((n) => n.startsWith('tollgate-upload-'));
+        if (left.length === 0) return left;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return readdirSync(tmpdir()).filter((n) => n.startsWith('tollgate-upload-'));
+    };
+
+    it('the file and fields reach the upstream whole; verbose_json duration is billed', async () => {
+      const seen = up.requests.length;
+      const r = await openai.audio.transcriptions.create({
+        file: await toFile(audio, 'speech.mp3', { type: 'audio/mpeg' }),
+        model: 'whisper-1',
+        response_format: 'verbose_json',
+        language: 'en',
+      });
+      assert.equal(r.text, 'The quick brown fox jumps over the lazy dog.');
+      const got = sent(seen)[0];
+      assert.equal(got.path, '/v1/audio/transcriptions');
+      assert.equal(got.body.model, 'whisper-1');
+      assert.equal(got.body.language, 'en');
+      assert.ok(got.body.file.bytes.equals(audio), 'the file byte for byte');
+      assert.equal(got.body.file.name, 'speech.mp3');
+      const log = await lastLog();
+      assert.deepEqual(
+        [log.other.billed_by, log.other.seconds, log.other.usage_source],
+        ['audio_seconds', 9, 'upstream'],
+      );
+      assert.equal(log.prompt_tokens, 9 * 50);
+      assert.equal(log.quota, 450);
+      assert.deepEqual(await uploads(), [], 'the temporary file is gone');
+    });
+
+    it('text answers pass through; without a duration the size estimates it; token usage is billed as tokens', async () => {
+      const text = await openai.audio.transcriptions.create({
+        file: await toFile(audio, 'a.mp3'),
+        model: 'whisper-1',
+        response_format: 'text',
+      });
+      assert.equal(String(text).trim(), 'The quick brown fox jumps over the lazy dog.');
+      let log = await lastLog();
+      assert.deepEqual(
+        [log.other.seconds, log.other.usage_source],
+        [3, 'estimated'],
+        '48,000 bytes at 128 kbit/s',
+      );
+      await openai.audio.transcriptions.create({
+        file: await toFile(audio, 'a.mp3'),
+        model: 'gpt-4o-transcribe',
+      });
+      log = await lastLog();
+      assert.deepEqual([log.prompt_tokens, log.completion_tokens, log.other.billed_by], [14, 45, 'tokens']);
+      assert.equal(log.quota, Math.round((14 + 45) * 1.25));
+    });
+
+    it('translations through Azure; an upload too large is 413, one without a file 400, nothing left behind', async () => {
+      const seen = up.requests.length;
+      const r = await openai.audio.translations.create({
+        file: await toFile(audio, 'a.mp3'),
+        model: 'whisper-azure',
+      });
+      assert.equal(r.text, 'The quick brown fox jumps over the lazy dog.');
+      assert.equal(sent(seen)[0].path, '/openai/deployments/whisper/audio/translations');
+      const form = new FormData();
+      form.append('model', 'whisper-1');
+      form.append('file', new Blob([Buffer.alloc(26 * 1024 * 1024, 1)]), 'big.mp3');
+      const big = await fetch(`${base}/audio/transcriptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+        body: form,
+      });
+      assert.equal(big.status, 413);
+      assert.match((await big.json()).error.message, /^file: larger than 25 MB/);
+      const empty = new FormData();
+      empty.append('model', 'whisper-1');
+      const none = await fetch(`${base}/audio/transcriptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+        body: empty,
+      });
+      assert.equal(none.status, 400);
+      assert.match((await none.json()).error.message, /^file: required/);
+      assert.deepEqual(await uploads(), []);
+    });
   });
 
   describe('Azure OpenAI: deployment URL, api-version, api-key', () => {

@@ -26,6 +26,17 @@ export interface TokenCounts {
   units?: number;
 }
 
+/**
+ * Audio seconds as prompt tokens: 50 a second, so that model ratio 1 ($2 per 1M tokens) prices a minute of
+ * audio at $0.006, whisper-1's list price; operators scale it with the model's ratio.
+ */
+export const AUDIO_TOKENS_PER_SECOND = 50;
+
+/** Seconds of audio in a file of `bytes`, when the upstream does not say: 128 kbit/s, a common MP3 rate. */
+export function estimateAudioSeconds(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / 16_000));
+}
+
 /** How many times a price-billed call pays its price: per image for generations (`n`), else once. */
 export function priceUnits(endpoint: string, body: Record<string, unknown>): number {
   if (endpoint !== 'images') return 1;

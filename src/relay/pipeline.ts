@@ -4,12 +4,19 @@ import type { LogWriter } from '../modules/logs/log-types.ts';
 import { LogType } from '../modules/logs/log-types.ts';
 import type { OptionsService } from '../modules/options/options.service.ts';
 import { CHANNEL_STATUS } from '../shared/enums.ts';
-import { computeQuota, isPriceBilled, priceUnits, resolvePricing } from './billing.ts';
+import {
+  AUDIO_TOKENS_PER_SECOND,
+  computeQuota,
+  estimateAudioSeconds,
+  isPriceBilled,
+  priceUnits,
+  resolvePricing,
+} from './billing.ts';
 import { ChannelHealth } from './channel-health.ts';
 import { dispatch } from './dispatch.ts';
 import { PricingCache } from './pricing-tables.ts';
 import { adapterFor, CODECS, speaksNatively } from './providers/index.ts';
-import { type Endpoint, GENERATIVE, STREAMING } from './providers/types.ts';
+import { type Endpoint, GENERATIVE, isAudioUpload, STREAMING } from './providers/types.ts';
 import type { QuotaRepo, Reservation } from './quota.repo.ts';
 import type { Candidate, ChannelSource, Dispatched, RelayContext } from './relay-context.ts';
 import { type RelayAuth, RelayError, type TokenAuth } from './token-auth.ts';
@@ -151,7 +158,9 @@ export class RelayPipeline {
     }
     const countAs = codec ? 'chat' : call.endpoint;
     const stream = chat.stream === true && STREAMING.has(call.endpoint);
-    const promptEstimate = await countPrompt(this.deps.counter, countAs, chat, model, true);
+    const promptEstimate = isAudioUpload(call.endpoint)
+      ? estimateAudioSeconds(Number(call.body.file?.size ?? 0)) * AUDIO_TOKENS_PER_SECOND
+      : await countPrompt(this.deps.counter, countAs, chat, model, true);
     const completionReserve = completionToReserve(
       countAs,
       chat,

@@ -9,14 +9,14 @@ import { readLimited, type UpstreamClient } from './upstream.ts';
 
 /**
  * The cheapest call that shows a channel serves `model` (by its kind, CONTRACT §7), or null when the
- * model generates images or audio (then the upstream's model list stands in: nothing is generated).
+ * model generates images or audio or transcribes (then the upstream's model list stands in).
  */
 function cheapestCall(model: string): { endpoint: Endpoint; body: Record<string, unknown> } | null {
   const kind = endpointTypesOf(model)[0];
   if (kind === 2) return { endpoint: 'embeddings', body: { input: 'hi' } };
   if (kind === 9) return { endpoint: 'rerank', body: { query: 'hi', documents: ['hi'], top_n: 1 } };
   if (kind === 10) return { endpoint: 'moderations', body: { input: 'hi' } };
-  if (kind === 7 || kind === 8 || kind === undefined) return null;
+  if (kind === 7 || kind === 8 || kind === 11 || kind === undefined) return null;
   return { endpoint: 'chat', body: { messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 } };
 }
 

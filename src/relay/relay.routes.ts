@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { boundedJsonParser } from './json-body.ts';
 import { countBodies, relayBodies } from './relay.schema.ts';
 import { RelayError } from './token-auth.ts';
+import { MAX_AUDIO_BYTES, readUpload } from './upload.ts';
 
 /** Relay requests carry whole conversations (and images as data URLs): 16 MiB instead of 1 MiB. */
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -37,6 +38,34 @@ export async function relayRoutes(app: FastifyInstance, ctx: RelayRoutesDeps): P
   app.post('/v1/audio/speech', body('speech'), (req, reply) => relay.handle('speech', req, reply));
   app.post('/v1/rerank', body('rerank'), (req, reply) => relay.handle('rerank', req, reply));
   app.post('/v1/moderations', body('moderations'), (req, reply) => relay.handle('moderations', req, reply));
+  // audio uploads (multipart): read by the handler, to disk, after the key was checked (relay/upload.ts)
+  app.addContentTypeParser('multipart/form-data', (_req, _payload, done) => done(null));
+  const audio =
+    (endpoint: 'transcriptions' | 'translations') => async (req: FastifyRequest, reply: FastifyReply) => {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > MAX_AUDIO_BYTES + 1024 * 1024)
+        throw new RelayError(
+          413,
+          `file: larger than ${MAX_AUDIO_BYTES / 1024 / 1024} MB`,
+          'request_too_large',
+        );
+      if (!String(req.headers['content-type'] ?? '').startsWith('multipart/form-data'))
+        throw new RelayError(
+          400,
+          'body: must be multipart/form-data with a "file" field',
+          'invalid_request_error',
+        );
+      const upload = await readUpload(req.raw);
+      try {
+        req.body = { ...upload.fields, file: upload.file };
+        return await relay.handle(endpoint, req, reply);
+      } finally {
+        await upload.dispose();
+      }
+    };
+  const upload = { ...opts, config: { schemas: { body: relayBodies.transcriptions } } };
+  app.post('/v1/audio/transcriptions', upload, audio('transcriptions'));
+  app.post('/v1/audio/translations', upload, audio('translations'));
   // Anthropic Messages (Claude Code) and OpenAI Responses (Codex): CONTRACT §7
   app.post('/v1/messages', body('messages'), (req, reply) => relay.handle('messages', req, reply));
   app.post(

@@ -31,6 +31,17 @@ const geminiContent = z.looseObject({
   parts: z.array(z.looseObject({})),
 });
 
+const audioUpload = z.looseObject({
+  model: common.model,
+  file: z.custom<{ size: number }>(
+    (v) => !!v && typeof v === 'object' && typeof (v as { size?: unknown }).size === 'number',
+    {
+      message: 'required (multipart field "file")',
+    },
+  ),
+  response_format: z.enum(['json', 'text', 'srt', 'verbose_json', 'vtt', 'diarized_json']).optional(),
+});
+
 /** The request bodies of the relay routes (also what the OpenAPI document shows). */
 export const relayBodies: Record<Endpoint, z.ZodType<Record<string, any>>> = {
   chat: z.looseObject({ ...common, messages: z.array(message).min(1) }),
@@ -81,6 +92,9 @@ export const relayBodies: Record<Endpoint, z.ZodType<Record<string, any>>> = {
     model: common.model.default('omni-moderation-latest'),
     input: z.union([z.string(), z.array(z.unknown()).min(1)]),
   }),
+  // audio uploads: the multipart fields, the file read to disk by the route (relay/upload.ts)
+  transcriptions: audioUpload,
+  translations: audioUpload,
   // Gemini generateContent (`model` and `stream` are set from the URL by the route)
   gemini: z.looseObject({
     model: common.model,

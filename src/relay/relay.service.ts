@@ -10,11 +10,11 @@ import { CLIENT_LEFT, UpstreamFailure } from './dispatch.ts';
 import { CallJournal, type JournalTiming, type RecoveryResult } from './journal.ts';
 import { RelayPipeline } from './pipeline.ts';
 import { CODECS } from './providers/index.ts';
-import type { Endpoint } from './providers/types.ts';
+import { type Endpoint, isAudioUpload } from './providers/types.ts';
 import { QuotaRepo } from './quota.repo.ts';
 import { parseCountBody, parseRelayBody } from './relay.schema.ts';
 import type { ChannelSource } from './relay-context.ts';
-import { respondBinary, respondJson, respondStream } from './respond.ts';
+import { respondAudioText, respondBinary, respondJson, respondStream } from './respond.ts';
 import { Settlement } from './settle.ts';
 import { StreamBudget } from './stream-budget.ts';
 import { type RelayAuth, RelayError, TokenAuth, type TokenSource, type UserSource } from './token-auth.ts';
@@ -230,7 +230,9 @@ export class RelayService {
         ? await respondStream(rc, d, reply, abort.signal, budget)
         : endpoint === 'speech'
           ? await respondBinary(rc, d, reply, abort.signal)
-          : await respondJson(rc, d, reply, abort.signal);
+          : isAudioUpload(endpoint)
+            ? await respondAudioText(rc, d, reply, abort.signal)
+            : await respondJson(rc, d, reply, abort.signal);
       this.settlement.succeed(rc, outcome);
       return reply;
     } catch (err) {

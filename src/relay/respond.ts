@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
+import { AUDIO_TOKENS_PER_SECOND, estimateAudioSeconds } from './billing.ts';
 import { CLIENT_LEFT, UpstreamFailure } from './dispatch.ts';
-import { usageOf } from './providers/types.ts';
+import { type Usage, usageOf } from './providers/types.ts';
 import type { Dispatched, RelayContext } from './relay-context.ts';
 import type { Outcome } from './settle.ts';
 import { SseParser, sseFrame } from './stream.ts';
@@ -80,6 +81,60 @@ export async function respondBinary(
     frt,
     extra: { billed_by: 'characters', characters, ...extra },
   };
+}
+
+/**
+ * Transcriptions and translations: the answer (JSON, or text/SRT/VTT as asked) goes to the client as the
+ * upstream sent it. Billed by audio seconds (`usage.seconds`, or verbose_json's `duration`), by tokens when
+ * the model reports them (gpt-4o-transcribe), else by the file's size at 128 kbit/s (said in `other`).
+ */
+export async function respondAudioText(
+  rc: RelayContext,
+  d: Dispatched,
+  reply: FastifyReply,
+  clientLeft: AbortSignal,
+): Promise<Outcome> {
+  const frt = Date.now() - rc.startedAt;
+  let text: string;
+  try {
+    text = await d.res.body.text();
+  } catch (err) {
+    if (clientLeft.aborted) throw new UpstreamFailure(499, CLIENT_LEFT, d.attempts, d.channel);
+    throw new UpstreamFailure(
+      502,
+      `the upstream answer broke off (${(err as Error).message})`,
+      d.attempts,
+      d.channel,
+    );
+  }
+  const type = d.res.headers['content-type'];
+  let json: any = null;
+  if (typeof type === 'string' && type.includes('json')) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new UpstreamFailure(502, 'the upstream answer is not valid JSON', d.attempts, d.channel);
+    }
+  }
+  const u = json?.usage;
+  let usage: Usage;
+  let extra: Record<string, unknown>;
+  let usageSource = 'upstream';
+  if (u?.type === 'tokens' && typeof u.input_tokens === 'number') {
+    usage = usageOf(u.input_tokens, typeof u.output_tokens === 'number' ? u.output_tokens : 0);
+    extra = { billed_by: 'tokens' };
+  } else {
+    const reported = u?.type === 'duration' ? u.seconds : json?.duration;
+    const seconds =
+      typeof reported === 'number' && reported > 0
+        ? Math.ceil(reported)
+        : estimateAudioSeconds(Number(rc.body.file?.size ?? 0));
+    if (!(typeof reported === 'number' && reported > 0)) usageSource = 'estimated';
+    usage = usageOf(seconds * AUDIO_TOKENS_PER_SECOND, 0);
+    extra = { billed_by: 'audio_seconds', seconds };
+  }
+  reply.type(typeof type === 'string' ? type : 'text/plain; charset=utf-8').send(text);
+  return { channel: d.channel, attempts: d.attempts, usage, usageSource, text: () => '', frt, extra };
 }
 
 /** Waits for the client to take the data, or to leave, or for the call to be cancelled (`abort`). */

@@ -15,6 +15,8 @@ export const SUPPORTED_ENDPOINT = {
   '8': { method: 'POST', path: '/v1/audio/speech' },
   '9': { method: 'POST', path: '/v1/rerank' },
   '10': { method: 'POST', path: '/v1/moderations' },
+  '11': { method: 'POST', path: '/v1/audio/transcriptions' },
+  '12': { method: 'POST', path: '/v1/audio/translations' },
 } as const;
 
 /**
@@ -29,6 +31,6 @@ export function endpointTypesOf(model: string): number[] {
   if (/moderation/.test(m)) return [10];
   if (/^(tts-|gpt-4o-mini-tts)|-tts\b/.test(m)) return [8];
   if (/dall-e|gpt-image|^imagen|flux|stable-diffusion|sdxl/.test(m)) return [7];
-  if (/whisper|transcribe/.test(m)) return [];
+  if (/whisper|transcribe/.test(m)) return [11, 12];
   return [1, 4, 5, 6];
 }

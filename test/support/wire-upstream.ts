@@ -196,6 +196,34 @@ function checkGemini(b: any): boolean {
 
 /** The OpenAI-format endpoints (also Azure's, under its deployment path). */
 function openAiEndpoint(res: ServerResponse, path: string, body: any): void {
+  if (path === '/v1/audio/transcriptions' || path === '/v1/audio/translations') {
+    check(body?.multipart && !body.broken, 'the body must be multipart/form-data');
+    check(typeof body.model === 'string' && body.model, 'model: required');
+    check(body.file && body.file.size > 0, 'file: required');
+    const format = body.response_format ?? 'json';
+    const text = 'The quick brown fox jumps over the lazy dog.';
+    if (format === 'text') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      return void res.end(`${text}\n`);
+    }
+    const answer =
+      format === 'verbose_json'
+        ? { task: 'transcribe', language: 'english', duration: 8.47, text, segments: [] }
+        : body.model.startsWith('gpt-4o')
+          ? {
+              text,
+              usage: {
+                type: 'tokens',
+                input_tokens: 14,
+                input_token_details: { text_tokens: 0, audio_tokens: 14 },
+                output_tokens: 45,
+                total_tokens: 59,
+              },
+            }
+          : { text };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return void res.end(JSON.stringify(answer));
+  }
   if (path === '/v1/chat/completions') {
     const tool = checkChat(body);
     return send(res, tool ? 'openai-chat-tool' : 'openai-chat-text', body.stream === true);
@@ -275,12 +303,29 @@ export async function startWireUpstream(): Promise<WireUpstream> {
   const server = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (c) => parts.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const [path, query = ''] = (req.url ?? '').split('?');
       let body: any = null;
-      try {
-        body = JSON.parse(Buffer.concat(parts).toString('utf8'));
-      } catch {}
+      const type = String(req.headers['content-type'] ?? '');
+      if (type.startsWith('multipart/form-data')) {
+        // an upload, read as the real API reads it: fields and the file, by the boundary the client set
+        try {
+          const form = await new Response(Buffer.concat(parts), {
+            headers: { 'content-type': type },
+          }).formData();
+          body = { multipart: true };
+          for (const [k, v] of form.entries())
+            body[k] =
+              typeof v === 'string'
+                ? v
+                : { name: v.name, size: v.size, bytes: Buffer.from(await v.arrayBuffer()) };
+        } catch {
+          body = { multipart: true, broken: true };
+        }
+      } else
+        try {
+          body = JSON.parse(Buffer.concat(parts).toString('utf8'));
+        } catch {}
       const rec: WireRequest = { path, query, headers: req.headers, body };
       requests.push(rec);
       const kind = path === '/v1/messages' ? 'anthropic' : path.includes(':') ? 'gemini' : 'openai';

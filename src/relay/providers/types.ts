@@ -4,6 +4,7 @@
  * inbound format the channel does not speak is converted to chat and back (`convert.ts`). Providers
  * import neither the database nor Fastify; the pipeline does the I/O.
  */
+import { FormData } from 'undici';
 
 /**
  * What a client called: OpenAI chat, completions, embeddings, Responses; Anthropic Messages; Gemini
@@ -19,7 +20,9 @@ export type Endpoint =
   | 'images'
   | 'speech'
   | 'rerank'
-  | 'moderations';
+  | 'moderations'
+  | 'transcriptions'
+  | 'translations';
 
 /** The endpoints whose answers may stream (the others ignore a `stream` field). */
 export const STREAMING: ReadonlySet<Endpoint> = new Set([
@@ -62,8 +65,36 @@ export type SseOut = string | SseEvent;
 export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** JSON text, or a multipart form (audio uploads: the file streams from disk) */
+  body: string | FormData;
 }
+
+/** An uploaded file as the relay hands it to adapters (a file-backed Blob: read, never held whole). */
+export interface UploadedFile {
+  blob: Blob;
+  filename: string;
+  type: string;
+  size: number;
+}
+
+/**
+ * The multipart form of an audio call: the client's fields with the channel's model, and the file. The
+ * content type (with its boundary) is the HTTP client's to set.
+ */
+export function audioForm(body: Record<string, unknown>, model: string): FormData {
+  // undici's own FormData: the undici client streams it (Node's global one is another class to it)
+  const form = new FormData();
+  for (const [k, v] of Object.entries(body)) {
+    if (k === 'file' || k === 'model' || k === 'stream') continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') form.append(k, String(v));
+  }
+  form.append('model', model);
+  const f = body.file as UploadedFile;
+  form.append('file', f.blob, f.filename);
+  return form;
+}
+
+export const isAudioUpload = (e: Endpoint): boolean => e === 'transcriptions' || e === 'translations';
 
 export interface BuildInput {
   endpoint: Endpoint;

@@ -50,7 +50,7 @@ describe('anthropic adapter', () => {
     assert.equal(req.url, 'http://up.example/v1/messages');
     assert.equal(req.headers['x-api-key'], 'secret');
     assert.equal(req.headers['anthropic-version'], '2023-06-01');
-    assert.deepEqual(JSON.parse(req.body), {
+    assert.deepEqual(JSON.parse(req.body as string), {
       model: 'claude-3-5-sonnet-20241022',
       system: 'Be brief.',
       messages: [

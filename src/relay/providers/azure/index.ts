@@ -11,7 +11,7 @@ import {
   requestBody,
   transformResponse,
 } from '../openai-compatible/transforms.ts';
-import type { Endpoint, ProviderAdapter } from '../types.ts';
+import { audioForm, type Endpoint, isAudioUpload, type ProviderAdapter } from '../types.ts';
 
 export const DEFAULT_API_VERSION = '2024-10-21';
 
@@ -21,6 +21,8 @@ const PATHS: Partial<Record<Endpoint, string>> = {
   embeddings: 'embeddings',
   images: 'images/generations',
   speech: 'audio/speech',
+  transcriptions: 'audio/transcriptions',
+  translations: 'audio/translations',
 };
 
 export function deploymentUrl(baseUrl: string, model: string, path: string, apiVersion?: string): string {
@@ -34,8 +36,12 @@ export const azure: ProviderAdapter = {
   supports: (endpoint) => PATHS[endpoint] !== undefined,
   buildRequest: (i) => ({
     url: deploymentUrl(i.baseUrl, i.model, PATHS[i.endpoint] ?? PATHS.chat!, i.apiVersion),
-    headers: { 'api-key': i.key, 'content-type': 'application/json' },
-    body: requestBody(i.endpoint, i.body, i.model, i.stream),
+    headers: isAudioUpload(i.endpoint)
+      ? ({ 'api-key': i.key } as Record<string, string>)
+      : { 'api-key': i.key, 'content-type': 'application/json' },
+    body: isAudioUpload(i.endpoint)
+      ? audioForm(i.body, i.model)
+      : requestBody(i.endpoint, i.body, i.model, i.stream),
   }),
   transformResponse: (endpoint, text) => transformResponse(endpoint, text),
   createStreamTransformer: (opts) => new OpenAiStream(opts),

@@ -15,6 +15,8 @@ export const PATHS: Partial<Record<Endpoint, string>> = {
   speech: '/v1/audio/speech',
   rerank: '/v1/rerank',
   moderations: '/v1/moderations',
+  transcriptions: '/v1/audio/transcriptions',
+  translations: '/v1/audio/translations',
 };
 
 export function authHeaders(key: string): Record<string, string> {

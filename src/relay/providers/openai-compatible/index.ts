@@ -1,6 +1,6 @@
 import type { ChannelKind } from '../../../shared/channel-types.ts';
 import type { ProviderAdapter } from '../types.ts';
-import { joinUrl } from '../types.ts';
+import { audioForm, isAudioUpload, joinUrl } from '../types.ts';
 import { authHeaders, DEFAULT_BASE_URL, PATHS } from './api.ts';
 import { ResponsesPassthrough, responsesResponse } from './responses.ts';
 import { errorMessage, OpenAiStream, requestBody, transformResponse } from './transforms.ts';
@@ -21,9 +21,10 @@ export function openAiFamily(
       PATHS[endpoint] !== undefined && (endpoint !== 'responses' || kind.responses === true),
     buildRequest: (i) => ({
       url: joinUrl(i.baseUrl || base, PATHS[i.endpoint] ?? PATHS.chat!),
-      headers: authHeaders(i.key),
-      body:
-        i.endpoint === 'responses'
+      headers: isAudioUpload(i.endpoint) ? { authorization: `Bearer ${i.key}` } : authHeaders(i.key),
+      body: isAudioUpload(i.endpoint)
+        ? audioForm(i.body, i.model)
+        : i.endpoint === 'responses'
           ? JSON.stringify(i.body.model === i.model ? i.body : { ...i.body, model: i.model })
           : requestBody(i.endpoint, i.body, i.model, i.stream),
     }),

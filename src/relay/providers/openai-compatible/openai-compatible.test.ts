@@ -39,7 +39,7 @@ describe('openai-compatible adapter', () => {
     });
     assert.equal(req.url, 'http://up.example/v1/chat/completions');
     assert.equal(req.headers.authorization, 'Bearer secret');
-    assert.deepEqual(JSON.parse(req.body), {
+    assert.deepEqual(JSON.parse(req.body as string), {
       model: 'gpt-4o-mini',
       messages: [],
       stream: true,
@@ -54,7 +54,7 @@ describe('openai-compatible adapter', () => {
       key: 'k',
     });
     assert.equal(emb.url, 'https://api.openai.com/v1/embeddings');
-    assert.equal(JSON.parse(emb.body).stream_options, undefined);
+    assert.equal(JSON.parse(emb.body as string).stream_options, undefined);
   });
 
   it('passes a non-stream body through and reads its usage', () => {
