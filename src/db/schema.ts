@@ -227,6 +227,8 @@ export interface LogDatabase {
   log_batches: { id: string; created_at: number };
   /** import progress (migration logs-005): the last source log id copied */
   imports: { name: string; last_id: number; updated_at: number };
+  /** every model name with a log (migration logs-006): `%` model filters expand against it */
+  log_models: { model_name: string; log_count: number };
   logs: LogsTable;
   quota_data: QuotaDataTable;
   quota_data_model: QuotaDataModelTable;

@@ -1,6 +1,6 @@
 import type { NewLog } from '../../db/schema.ts';
 import { LogType } from '../../modules/logs/log-types.ts';
-import { LOG_COLUMNS } from '../../modules/logs/log-writer.ts';
+import { LOG_COLUMNS, noteModels } from '../../modules/logs/log-writer.ts';
 import { rebuildRollup } from '../../modules/usage-data/rebuild.ts';
 import type { NewApiImporter } from './importer.ts';
 import { int, readBatch, str } from './source.ts';
@@ -104,6 +104,7 @@ export async function importLogs(run: NewApiImporter): Promise<void> {
       await ldb.db.transaction().execute(async (trx) => {
         for (let i = 0; i < out.length; i += 500)
           await ldb.dialect.insertRows(trx, 'logs', LOG_COLUMNS, out.slice(i, i + 500));
+        if (out.length > 0) await noteModels(trx, ldb.dialect, out);
         await ldb.dialect.upsertReplace(
           trx,
           'imports',

@@ -249,6 +249,8 @@ export class BatchLogWriter implements LogWriter {
         if (this.opts.dialect) await this.opts.dialect.insertRows(trx, 'logs', LOG_COLUMNS, chunk);
         else await trx.insertInto('logs').values(chunk).execute();
       }
+      // the batch's model names, for `%` model filters (LogsRepo): a handful of rows per batch
+      if (this.opts.dialect && kept.length > 0) await noteModels(trx, this.opts.dialect, kept);
       if (this.opts.inTransaction) {
         const counted = batch.filter((p) => p.rollup).map((p) => p.row);
         if (counted.length > 0) await this.opts.inTransaction(trx, counted);
@@ -261,4 +263,29 @@ export class BatchLogWriter implements LogWriter {
         .where('created_at', '<', now - 86_400)
         .execute();
   }
+}
+
+/**
+ * Adds the model names of `rows` to `log_models` (one atomic upsert, any number of writers), so that a
+ * `%` model filter finds every name that has a log. Every path that inserts logs calls it in the same
+ * transaction: the log writer and the importer.
+ */
+export async function noteModels(
+  db: Kysely<any>,
+  dialect: SqlDialect,
+  rows: ReadonlyArray<{ model_name?: string | null }>,
+): Promise<void> {
+  const counts = new Map<string, number>();
+  for (const r of rows) {
+    const name = r.model_name ?? '';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  const list = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  await dialect.upsertAdd(
+    db,
+    'log_models',
+    list.map(([model_name, log_count]) => ({ model_name, log_count })),
+    ['model_name'],
+    ['log_count'],
+  );
 }

@@ -13,6 +13,8 @@ export interface LogFilter {
   tokenName?: string;
   /** exact, or with `%` wildcards (every other LIKE character is literal) */
   modelName?: string;
+  /** a `%` model name resolved to the names it matches (LogsRepo.resolve): an indexed IN (…) */
+  modelNames?: string[];
   group?: string;
   requestId?: string;
   channelId?: number;
@@ -35,6 +37,8 @@ export const TOTAL_CAP = 10_000;
 export const SEARCH_WINDOW = 50_000;
 export const SEARCH_LIMIT = 100;
 export const TOKEN_LOG_LIMIT = 1000;
+/** A `%` model filter matching more names than this keeps the plain LIKE (an IN list stays small). */
+export const MAX_EXPANDED = 500;
 
 type Q = SelectQueryBuilder<LogDatabase, 'logs', object>;
 
@@ -60,7 +64,9 @@ export class LogsRepo {
     if (f.start !== undefined) q = q.where('created_at', '>=', f.start);
     if (f.end !== undefined) q = q.where('created_at', '<=', f.end);
     if (f.tokenName) q = q.where('token_name', '=', f.tokenName);
-    if (f.modelName) {
+    if (f.modelNames) {
+      q = f.modelNames.length > 0 ? q.where('model_name', 'in', f.modelNames) : q.where(sql<boolean>`1 = 0`);
+    } else if (f.modelName) {
       if (f.modelName.includes('%')) {
         const pattern = f.modelName.split('%').map(escapeLike).join('%');
         q = q.where(sql<boolean>`${sql.ref('model_name')} LIKE ${pattern} ESCAPE '!'`);
@@ -73,9 +79,36 @@ export class LogsRepo {
     return q;
   }
 
+  /**
+   * A `%` model filter as the names it matches (issue 20): `log_models` holds every name that has a log
+   * (a few hundred), so the pattern is matched there, with the engine's own LIKE (same results as on the
+   * rows), and the rows are read through logs_model_idx with `IN (…)`. A pattern of only `%` matches every
+   * row (no filter); one matching more than MAX_EXPANDED names keeps the plain LIKE.
+   */
+  async resolve(f: LogFilter): Promise<LogFilter> {
+    const m = f.modelName;
+    if (!m || !m.includes('%') || f.modelNames) return f;
+    if (/^%+$/.test(m)) return { ...f, modelName: undefined };
+    const pattern = m.split('%').map(escapeLike).join('%');
+    const names = await this.db
+      .selectFrom('log_models')
+      .select('model_name')
+      .where(sql<boolean>`${sql.ref('model_name')} LIKE ${pattern} ESCAPE '!'`)
+      .limit(MAX_EXPANDED + 1)
+      .execute();
+    if (names.length > MAX_EXPANDED) return f;
+    return { ...f, modelNames: names.map((n) => n.model_name) };
+  }
+
   /** One page, newest first; OFFSET for `p`, or keyset after `cursor` (constant cost at any depth). */
-  page(f: LogFilter, limit: number, offset: number, cursor?: Cursor, ascending = false): Promise<LogRow[]> {
-    let q = this.filtered(f);
+  async page(
+    f: LogFilter,
+    limit: number,
+    offset: number,
+    cursor?: Cursor,
+    ascending = false,
+  ): Promise<LogRow[]> {
+    let q = this.filtered(await this.resolve(f));
     if (cursor && !ascending) q = afterCursor(q, cursor);
     else if (offset > 0) q = q.offset(offset);
     const dir = ascending ? 'asc' : 'desc';
@@ -84,7 +117,7 @@ export class LogsRepo {
 
   /** Exact up to TOTAL_CAP (reads at most that many index entries), else TOTAL_CAP. */
   async cappedCount(f: LogFilter): Promise<{ total: number; capped: boolean }> {
-    const inner = this.filtered(f)
+    const inner = this.filtered(await this.resolve(f))
       .select(sql<number>`1`.as('one'))
       .limit(TOTAL_CAP + 1);
     const row = await this.db
@@ -97,7 +130,7 @@ export class LogsRepo {
 
   /** Sum of quota, request count and tokens of consume logs matching `f` (range included). */
   async consumeSums(f: LogFilter): Promise<{ quota: number; count: number; tokens: number }> {
-    const row = await this.filtered({ ...f, type: LogType.Consume })
+    const row = await this.filtered(await this.resolve({ ...f, type: LogType.Consume }))
       .select((eb) => [
         eb.fn.coalesce(eb.fn.sum<number>('quota'), sql<number>`0`).as('quota'),
         eb.fn.countAll<number>().as('count'),
@@ -149,7 +182,8 @@ export class LogsRepo {
   }
 
   /** Every row matching `f`, newest first, read in keyset pages: for CSV export (bounded memory). */
-  async *stream(f: LogFilter, pageSize = 1000): AsyncGenerator<LogRow[]> {
+  async *stream(filter: LogFilter, pageSize = 1000): AsyncGenerator<LogRow[]> {
+    const f = await this.resolve(filter);
     let cursor: Cursor | undefined;
     for (;;) {
       const rows = await this.page(f, pageSize, 0, cursor);

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DbHandle } from '../../db/connect.ts';
 import { escapeLike } from '../../db/dialects/types.ts';
 import type { LogDatabase, MainDatabase, NewLog, RedemptionsTable } from '../../db/schema.ts';
+import { noteModels } from '../logs/log-writer.ts';
 import { REDEMPTION_STATUS } from './redemptions.schema.ts';
 
 export type RedemptionRow = Selectable<RedemptionsTable>;
@@ -139,11 +140,11 @@ export class RedemptionsRepo {
         .set((eb) => ({ quota: eb('quota', '+', Number(code.quota)) }))
         .where('id', '=', userId)
         .execute();
-      if (log)
-        await (trx as unknown as Kysely<LogDatabase>)
-          .insertInto('logs')
-          .values(log(Number(code.quota), code.id))
-          .execute();
+      if (log) {
+        const row = log(Number(code.quota), code.id);
+        await (trx as unknown as Kysely<LogDatabase>).insertInto('logs').values(row).execute();
+        await noteModels(trx, this.h.dialect, [row]);
+      }
       return {
         ok: true,
         code: { ...code, status: REDEMPTION_STATUS.Used, redeemed_time: now, used_user_id: userId },
