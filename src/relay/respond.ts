@@ -10,6 +10,17 @@ import { SseParser, sseFrame } from './stream.ts';
 import type { StreamBudget } from './stream-budget.ts';
 import { streamEnding } from './stream-end.ts';
 
+/** The whole (small) upstream answer as text; a break is an UpstreamFailure (499 when the client left). */
+async function readAnswer(d: Dispatched, clientLeft: AbortSignal): Promise<string> {
+  try {
+    return await d.res.body.text();
+  } catch (err) {
+    if (clientLeft.aborted) throw new UpstreamFailure(499, CLIENT_LEFT, d.attempts, d.channel);
+    const why = `the upstream answer broke off (${(err as Error).message})`;
+    throw new UpstreamFailure(502, why, d.attempts, d.channel);
+  }
+}
+
 /**
  * Non-stream: read the whole (small) upstream answer, map it, send it. Returns the call's outcome for
  * the settlement; an answer that cannot be read is an UpstreamFailure (499 when the client left).
@@ -21,14 +32,7 @@ export async function respondJson(
   clientLeft: AbortSignal,
 ): Promise<Outcome> {
   const frt = Date.now() - rc.startedAt;
-  let text: string;
-  try {
-    text = await d.res.body.text();
-  } catch (err) {
-    if (clientLeft.aborted) throw new UpstreamFailure(499, CLIENT_LEFT, d.attempts, d.channel);
-    const why = `the upstream answer broke off (${(err as Error).message})`;
-    throw new UpstreamFailure(502, why, d.attempts, d.channel);
-  }
+  const text = await readAnswer(d, clientLeft);
   let out: ReturnType<typeof d.adapter.transformResponse>;
   try {
     out = d.adapter.transformResponse(rc.endpoint, text, rc.model);
@@ -95,18 +99,7 @@ export async function respondAudioText(
   clientLeft: AbortSignal,
 ): Promise<Outcome> {
   const frt = Date.now() - rc.startedAt;
-  let text: string;
-  try {
-    text = await d.res.body.text();
-  } catch (err) {
-    if (clientLeft.aborted) throw new UpstreamFailure(499, CLIENT_LEFT, d.attempts, d.channel);
-    throw new UpstreamFailure(
-      502,
-      `the upstream answer broke off (${(err as Error).message})`,
-      d.attempts,
-      d.channel,
-    );
-  }
+  const text = await readAnswer(d, clientLeft);
   const type = d.res.headers['content-type'];
   let json: any = null;
   if (typeof type === 'string' && type.includes('json')) {

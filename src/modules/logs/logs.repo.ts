@@ -87,7 +87,7 @@ export class LogsRepo {
    */
   async resolve(f: LogFilter): Promise<LogFilter> {
     const m = f.modelName;
-    if (!m || !m.includes('%') || f.modelNames) return f;
+    if (!m?.includes('%') || f.modelNames) return f;
     if (/^%+$/.test(m)) return { ...f, modelName: undefined };
     const pattern = m.split('%').map(escapeLike).join('%');
     const names = await this.db

@@ -4,6 +4,8 @@
  * reasons, reasoning ("thinking") and usage with cache reads are kept.
  * Mapping reference: https://docs.anthropic.com/en/api/openai-sdk
  */
+
+import { jsonErrorMessage } from '../text-log.ts';
 import type { ResponseOutput, Usage } from '../types.ts';
 import { num, str, usageOf } from '../types.ts';
 import { DEFAULT_MAX_TOKENS, finishReason } from './api.ts';
@@ -171,12 +173,5 @@ export function chatResponse(text: string, model: string): ResponseOutput {
   };
 }
 
-export function errorMessage(status: number, text: string): string {
-  try {
-    const m = JSON.parse(text)?.error?.message;
-    if (typeof m === 'string' && m) return m.slice(0, 500);
-  } catch {
-    // not JSON
-  }
-  return `upstream answered ${status}`;
-}
+/** The human message inside an upstream error body (no secrets: the body is the upstream's). */
+export const errorMessage = jsonErrorMessage;

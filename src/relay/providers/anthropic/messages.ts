@@ -5,6 +5,8 @@
  *   stream back as a Message and its events.
  * References: https://docs.anthropic.com/en/api/messages, https://docs.anthropic.com/en/api/messages-streaming
  */
+
+import { TextLog } from '../text-log.ts';
 import type {
   ChatStreamConverter,
   InboundCodec,
@@ -364,8 +366,7 @@ export class MessagesPassthrough implements StreamTransformer {
   private started = false;
   /** the content block started and not yet stopped, if any */
   private openBlock: number | null = null;
-  private readonly texts: string[] = [];
-  private taken = 0;
+  private readonly log = new TextLog();
 
   onEvent(e: SseEvent): SseOut[] {
     // only the events that carry usage or text are parsed
@@ -387,7 +388,7 @@ export class MessagesPassthrough implements StreamTransformer {
         } else if (json?.type === 'content_block_delta') {
           const d = json.delta;
           const t = d?.text ?? d?.thinking ?? d?.partial_json;
-          if (typeof t === 'string') this.texts.push(t);
+          if (typeof t === 'string') this.log.push(t);
         }
       } catch {
         // not JSON: passed on as it came
@@ -429,12 +430,10 @@ export class MessagesPassthrough implements StreamTransformer {
   }
 
   producedText(): string {
-    return this.texts.join('');
+    return this.log.all();
   }
 
   takeText(): string {
-    const out = this.texts.slice(this.taken).join('');
-    this.taken = this.texts.length;
-    return out;
+    return this.log.take();
   }
 }

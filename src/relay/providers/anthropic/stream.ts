@@ -4,6 +4,8 @@
  * (and, from newer APIs, updated input tokens) from `message_delta`.
  * Event reference: https://docs.anthropic.com/en/api/messages-streaming
  */
+
+import { ChatChunks, TextLog } from '../text-log.ts';
 import type { SseEvent, SseOut, StreamOptions, StreamTransformer, Usage } from '../types.ts';
 import { str } from '../types.ts';
 import { finishReason } from './api.ts';
@@ -11,26 +13,16 @@ import { readUsage } from './chat.ts';
 
 export class AnthropicStream implements StreamTransformer {
   usage: Usage | undefined;
-  private id = 'chatcmpl-anthropic';
-  private readonly created = Math.floor(Date.now() / 1000);
+  private readonly out: ChatChunks;
   /** the usage object of message_start, updated by message_delta */
   private raw: Record<string, unknown> = {};
-  private readonly texts: string[] = [];
-  private taken = 0;
+  private readonly log = new TextLog();
   private done = false;
   /** content block index → tool call index (OpenAI numbers tool calls from 0) */
   private readonly tools = new Map<number, number>();
 
-  constructor(private readonly opts: StreamOptions) {}
-
-  private chunk(delta: Record<string, unknown>, finish: string | null): string {
-    return JSON.stringify({
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.opts.model,
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    });
+  constructor(private readonly opts: StreamOptions) {
+    this.out = new ChatChunks(opts.model, 'chatcmpl-anthropic');
   }
 
   onEvent(ev: SseEvent): SseOut[] {
@@ -42,34 +34,36 @@ export class AnthropicStream implements StreamTransformer {
     }
     switch (json?.type) {
       case 'message_start': {
-        if (typeof json.message?.id === 'string') this.id = json.message.id;
+        if (typeof json.message?.id === 'string') this.out.id = json.message.id;
         this.raw = { ...(json.message?.usage ?? {}) };
-        return [this.chunk({ role: 'assistant', content: '' }, null)];
+        return [this.out.delta({ role: 'assistant', content: '' }, null)];
       }
       case 'content_block_start': {
         const b = json.content_block;
         if (b?.type !== 'tool_use') return [];
         const i = this.tools.size;
         this.tools.set(json.index, i);
-        this.texts.push(str(b.name ?? ''));
+        this.log.push(str(b.name ?? ''));
         const call = { index: i, id: b.id, type: 'function', function: { name: b.name, arguments: '' } };
-        return [this.chunk({ tool_calls: [call] }, null)];
+        return [this.out.delta({ tool_calls: [call] }, null)];
       }
       case 'content_block_delta': {
         const d = json.delta;
         if (d?.type === 'text_delta' && typeof d.text === 'string') {
-          this.texts.push(d.text);
-          return [this.chunk({ content: d.text }, null)];
+          this.log.push(d.text);
+          return [this.out.delta({ content: d.text }, null)];
         }
         if (d?.type === 'thinking_delta' && typeof d.thinking === 'string') {
-          this.texts.push(d.thinking);
-          return [this.chunk({ reasoning_content: d.thinking }, null)];
+          this.log.push(d.thinking);
+          return [this.out.delta({ reasoning_content: d.thinking }, null)];
         }
         if (d?.type === 'input_json_delta' && typeof d.partial_json === 'string') {
           const i = this.tools.get(json.index);
           if (i === undefined) return [];
-          this.texts.push(d.partial_json);
-          return [this.chunk({ tool_calls: [{ index: i, function: { arguments: d.partial_json } }] }, null)];
+          this.log.push(d.partial_json);
+          return [
+            this.out.delta({ tool_calls: [{ index: i, function: { arguments: d.partial_json } }] }, null),
+          ];
         }
         return [];
       }
@@ -77,17 +71,13 @@ export class AnthropicStream implements StreamTransformer {
         const u = json.usage ?? {};
         for (const k of Object.keys(u)) if (typeof u[k] === 'number') this.raw[k] = u[k];
         if (typeof u.output_tokens === 'number') this.usage = readUsage(this.raw);
-        return [this.chunk({}, finishReason(json.delta?.stop_reason) ?? 'stop')];
+        return [this.out.delta({}, finishReason(json.delta?.stop_reason) ?? 'stop')];
       }
       case 'message_stop':
         return this.finish();
       case 'error':
         this.done = true;
-        return [
-          JSON.stringify({
-            error: { message: json.error?.message ?? 'upstream error', type: 'upstream_error' },
-          }),
-        ];
+        return [ChatChunks.error(str(json.error?.message, 'upstream error'))];
       default:
         return []; // ping, content_block_stop
     }
@@ -98,16 +88,7 @@ export class AnthropicStream implements StreamTransformer {
     this.done = true;
     const out: SseOut[] = [];
     if (this.usage && this.opts.clientWantsUsage) {
-      out.push(
-        JSON.stringify({
-          id: this.id,
-          object: 'chat.completion.chunk',
-          created: this.created,
-          model: this.opts.model,
-          choices: [],
-          usage: this.usage,
-        }),
-      );
+      out.push(this.out.usage(this.usage));
     }
     out.push('[DONE]');
     return out;
@@ -118,12 +99,10 @@ export class AnthropicStream implements StreamTransformer {
   }
 
   takeText(): string {
-    const out = this.texts.slice(this.taken).join('');
-    this.taken = this.texts.length;
-    return out;
+    return this.log.take();
   }
 
   producedText(): string {
-    return this.texts.join('');
+    return this.log.all();
   }
 }

@@ -4,6 +4,8 @@
  * finish reasons, thoughts (as `reasoning_content`) and usage (cached and thinking tokens) are kept.
  * Reference: https://ai.google.dev/api/generate-content
  */
+
+import { ChatChunks, jsonErrorMessage, TextLog } from '../text-log.ts';
 import type { ResponseOutput, SseEvent, SseOut, StreamOptions, StreamTransformer, Usage } from '../types.ts';
 import { str, toolCallId } from '../types.ts';
 import { finishReason, readUsage } from './api.ts';
@@ -214,24 +216,14 @@ export function chatResponse(text: string, model: string): ResponseOutput {
 /** Gemini's SSE chunks (each a partial answer; usage cumulative) → OpenAI chat chunks. */
 export class GeminiStream implements StreamTransformer {
   usage: Usage | undefined;
-  private readonly created = Math.floor(Date.now() / 1000);
-  private id = `chatcmpl-${Date.now()}`;
+  private readonly out: ChatChunks;
   private started = false;
   private calls = 0;
   private done = false;
-  private readonly texts: string[] = [];
-  private taken = 0;
+  private readonly log = new TextLog();
 
-  constructor(private readonly opts: StreamOptions) {}
-
-  private chunk(delta: Obj, finish: string | null): string {
-    return JSON.stringify({
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.opts.model,
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    });
+  constructor(private readonly opts: StreamOptions) {
+    this.out = new ChatChunks(opts.model, `chatcmpl-${Date.now()}`);
   }
 
   onEvent(ev: SseEvent): SseOut[] {
@@ -243,35 +235,31 @@ export class GeminiStream implements StreamTransformer {
     }
     if (json?.error) {
       this.done = true;
-      return [
-        JSON.stringify({
-          error: { message: str(json.error.message ?? 'upstream error'), type: 'upstream_error' },
-        }),
-      ];
+      return [ChatChunks.error(str(json.error.message, 'upstream error'))];
     }
-    if (typeof json?.responseId === 'string') this.id = `chatcmpl-${json.responseId}`;
+    if (typeof json?.responseId === 'string') this.out.id = `chatcmpl-${json.responseId}`;
     this.usage = readUsage(json?.usageMetadata) ?? this.usage;
     const out: SseOut[] = [];
     if (!this.started) {
       this.started = true;
-      out.push(this.chunk({ role: 'assistant', content: '' }, null));
+      out.push(this.out.delta({ role: 'assistant', content: '' }, null));
     }
     const cand = json?.candidates?.[0];
     const p = readParts(cand);
     if (p.reasoning) {
-      this.texts.push(p.reasoning);
-      out.push(this.chunk({ reasoning_content: p.reasoning }, null));
+      this.log.push(p.reasoning);
+      out.push(this.out.delta({ reasoning_content: p.reasoning }, null));
     }
     if (p.text) {
-      this.texts.push(p.text);
-      out.push(this.chunk({ content: p.text }, null));
+      this.log.push(p.text);
+      out.push(this.out.delta({ content: p.text }, null));
     }
     if (p.calls.length) {
       const calls = p.calls.map((c) => toolCall(c, this.calls++, true));
-      for (const c of calls) this.texts.push(c.function.name + c.function.arguments);
-      out.push(this.chunk({ tool_calls: calls }, null));
+      for (const c of calls) this.log.push(c.function.name + c.function.arguments);
+      out.push(this.out.delta({ tool_calls: calls }, null));
     }
-    if (cand?.finishReason) out.push(this.chunk({}, finishReason(cand.finishReason, this.calls > 0)));
+    if (cand?.finishReason) out.push(this.out.delta({}, finishReason(cand.finishReason, this.calls > 0)));
     return out;
   }
 
@@ -279,38 +267,19 @@ export class GeminiStream implements StreamTransformer {
     if (this.done) return [];
     this.done = true;
     const out: SseOut[] = [];
-    if (this.usage && this.opts.clientWantsUsage)
-      out.push(
-        JSON.stringify({
-          id: this.id,
-          object: 'chat.completion.chunk',
-          created: this.created,
-          model: this.opts.model,
-          choices: [],
-          usage: this.usage,
-        }),
-      );
+    if (this.usage && this.opts.clientWantsUsage) out.push(this.out.usage(this.usage));
     out.push('[DONE]');
     return out;
   }
 
   takeText(): string {
-    const out = this.texts.slice(this.taken).join('');
-    this.taken = this.texts.length;
-    return out;
+    return this.log.take();
   }
 
   producedText(): string {
-    return this.texts.join('');
+    return this.log.all();
   }
 }
 
-export function errorMessage(status: number, text: string): string {
-  try {
-    const m = JSON.parse(text)?.error?.message;
-    if (typeof m === 'string' && m) return m.slice(0, 500);
-  } catch {
-    // not JSON
-  }
-  return `upstream answered ${status}`;
-}
+/** The human message inside an upstream error body (no secrets: the body is the upstream's). */
+export const errorMessage = jsonErrorMessage;

@@ -5,6 +5,8 @@
  * - to any other channel through OpenAI chat (`geminiCodec`).
  * Reference: https://ai.google.dev/api/generate-content
  */
+
+import { TextLog } from '../text-log.ts';
 import type {
   ChatStreamConverter,
   InboundCodec,
@@ -269,15 +271,14 @@ export function geminiResponse(text: string): ResponseOutput {
 /** Gemini chunks pass through as they came; usage (cumulative) and text read from each. */
 export class GeminiPassthrough implements StreamTransformer {
   usage: Usage | undefined;
-  private readonly texts: string[] = [];
-  private taken = 0;
+  private readonly log = new TextLog();
 
   onEvent(e: SseEvent): SseOut[] {
     try {
       const json = JSON.parse(e.data);
       this.usage = readUsage(json?.usageMetadata) ?? this.usage;
       const t = producedOf(json);
-      if (t) this.texts.push(t);
+      if (t) this.log.push(t);
     } catch {
       // not JSON: passed on
     }
@@ -289,12 +290,10 @@ export class GeminiPassthrough implements StreamTransformer {
   }
 
   producedText(): string {
-    return this.texts.join('');
+    return this.log.all();
   }
 
   takeText(): string {
-    const out = this.texts.slice(this.taken).join('');
-    this.taken = this.texts.length;
-    return out;
+    return this.log.take();
   }
 }

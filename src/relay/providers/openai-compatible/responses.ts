@@ -6,6 +6,8 @@
  * References: https://platform.openai.com/docs/api-reference/responses,
  * https://platform.openai.com/docs/api-reference/responses-streaming
  */
+
+import { TextLog } from '../text-log.ts';
 import type {
   ChatStreamConverter,
   InboundCodec,
@@ -458,8 +460,7 @@ const FINAL = new Set(['response.completed', 'response.incomplete', 'response.fa
 /** Responses events pass through as they came; usage from the final event, text from the deltas. */
 export class ResponsesPassthrough implements StreamTransformer {
   usage: Usage | undefined;
-  private readonly texts: string[] = [];
-  private taken = 0;
+  private readonly log = new TextLog();
   /** the response as `response.created` announced it, and the items finished since (for a cut) */
   private response: Obj | null = null;
   private readonly done: Obj[] = [];
@@ -481,7 +482,7 @@ export class ResponsesPassthrough implements StreamTransformer {
     if (!name || DELTAS.has(name) || FINAL.has(name)) {
       try {
         const json = JSON.parse(e.data);
-        if (DELTAS.has(json?.type) && typeof json.delta === 'string') this.texts.push(json.delta);
+        if (DELTAS.has(json?.type) && typeof json.delta === 'string') this.log.push(json.delta);
         else if (FINAL.has(json?.type)) this.usage = readResponsesUsage(json.response?.usage) ?? this.usage;
       } catch {
         // not JSON: passed on
@@ -507,12 +508,10 @@ export class ResponsesPassthrough implements StreamTransformer {
   }
 
   producedText(): string {
-    return this.texts.join('');
+    return this.log.all();
   }
 
   takeText(): string {
-    const out = this.texts.slice(this.taken).join('');
-    this.taken = this.texts.length;
-    return out;
+    return this.log.take();
   }
 }

@@ -3,6 +3,8 @@
  * and, for streams, `stream_options.include_usage` so the final chunk carries usage.
  * Streaming usage: https://platform.openai.com/docs/api-reference/chat/create#chat-create-stream_options
  */
+
+import { jsonErrorMessage } from '../text-log.ts';
 import type {
   Endpoint,
   ResponseOutput,
@@ -151,14 +153,5 @@ function textOf(events: readonly string[], from: number): string {
   return out;
 }
 
-/** `{"error": {"message"}}` of an OpenAI-style error body, else a generic line. */
-export function errorMessage(status: number, text: string): string {
-  try {
-    const json = JSON.parse(text);
-    const m = json?.error?.message ?? json?.message ?? json?.error;
-    if (typeof m === 'string' && m) return m.slice(0, 500);
-  } catch {
-    // not JSON
-  }
-  return `upstream answered ${status}`;
-}
+/** The human message inside an upstream error body (no secrets: the body is the upstream's). */
+export const errorMessage = jsonErrorMessage;
