@@ -27,6 +27,7 @@ import { ChannelsRepo } from './modules/channels/channels.repo.ts';
 import { channelsRoutes } from './modules/channels/channels.routes.ts';
 import { ChannelsService } from './modules/channels/channels.service.ts';
 import { createLogWriter } from './modules/logs/create-log-writer.ts';
+import { LogTail } from './modules/logs/log-tail.ts';
 import { LogType } from './modules/logs/log-types.ts';
 import type { BatchLogWriter } from './modules/logs/log-writer.ts';
 import { LogsRepo } from './modules/logs/logs.repo.ts';
@@ -154,7 +155,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
             }),
         })
       : null;
+  const logTail = new LogTail();
   const logWriter = createLogWriter({
+    tail: logTail,
     logs: dbs.logs,
     options,
     log: app.log,
@@ -255,6 +258,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     }),
     channels,
     logs,
+    logTail,
     retention,
     autoEnable,
     sync,
@@ -333,6 +337,12 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   app.addHook('onRequest', ctx.auth.hook());
   retention.start();
   autoEnable.start();
+  // a user changed (logout, disabling, deletion): their live tails re-check their access
+  events.on('user', (id) => {
+    if (id !== 0 && logTail.size > 0) void logTail.recheck(id);
+  });
+  // before the server stops taking connections: open tails would keep it waiting
+  app.addHook('preClose', async () => logTail.closeAll());
   app.addHook('onClose', async () => {
     await retention.stop();
     await autoEnable.stop();

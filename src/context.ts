@@ -10,6 +10,7 @@ import type { Metrics } from './metrics.ts';
 import type { CatalogService } from './modules/catalog/catalog.service.ts';
 import type { AutoEnableJob } from './modules/channels/auto-enable.ts';
 import type { ChannelsService } from './modules/channels/channels.service.ts';
+import type { LogTail } from './modules/logs/log-tail.ts';
 import type { LogWriter } from './modules/logs/log-types.ts';
 import type { LogsService } from './modules/logs/logs.service.ts';
 import type { RetentionJob } from './modules/logs/retention.ts';
@@ -42,6 +43,8 @@ export interface AppContext {
   /** channel administration, and the relay's channel source (keys decrypted) */
   channels: ChannelsService;
   logs: LogsService;
+  /** the live log tail (modules/logs/log-tail.ts), fed by the log writer */
+  logTail: LogTail;
   /** RetentionDays: background deletion of old logs */
   retention: RetentionJob;
   /** AutomaticEnableChannelEnabled: periodic test of automatically disabled channels */

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { DbHandle } from '../../db/connect.ts';
-import type { LogDatabase } from '../../db/schema.ts';
+import type { LogDatabase, NewLog } from '../../db/schema.ts';
 import type { OptionsService } from '../options/options.service.ts';
 import { addToRollup } from '../usage-data/rollup.ts';
 import { LogType } from './log-types.ts';
@@ -18,6 +18,8 @@ export function createLogWriter(d: {
   log: FastifyBaseLogger;
   spoolPath?: string;
   onBatch?: (rows: number, seconds: number) => void;
+  /** the live tail (log-tail.ts), fed with each committed batch */
+  tail?: { publish(rows: readonly NewLog[]): void };
 }): BatchLogWriter {
   return new BatchLogWriter({
     db: d.logs.db,
@@ -28,6 +30,7 @@ export function createLogWriter(d: {
     onError: (err, attempt) => d.log.error({ err, attempt }, 'log batch failed; retrying'),
     spoolPath: d.spoolPath,
     onBatch: d.onBatch,
+    onCommitted: d.tail ? (rows) => d.tail!.publish(rows) : undefined,
     onSpool: (event, rows, path) =>
       d.log.warn(
         { rows, path },

@@ -37,6 +37,8 @@ export interface BatchLogWriterOptions {
   onSpool?: (event: 'spooled' | 'replayed', rows: number, path: string) => void;
   /** told after each batch committed: rows stored, seconds the transaction took (metrics) */
   onBatch?: (rows: number, seconds: number) => void;
+  /** given the rows of each batch once committed (the live tail): must not throw, must not block */
+  onCommitted?: (rows: readonly NewLog[]) => void;
 }
 
 /** Every column a log row is written with (toRow fills them all). */
@@ -257,6 +259,7 @@ export class BatchLogWriter implements LogWriter {
       }
     });
     this.opts.onBatch?.(kept.length, (performance.now() - t0) / 1000);
+    if (kept.length > 0) this.opts.onCommitted?.(kept);
     if (++this.batches % 1000 === 0)
       await this.opts.db
         .deleteFrom('log_batches')

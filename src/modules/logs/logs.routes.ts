@@ -39,7 +39,7 @@ const cursorOf = (c: string | undefined): Cursor | undefined => {
 };
 
 /** What these routes use of the app (named: no route reaches into what it does not list). */
-export type LogsRoutesDeps = Pick<AppContext, 'logs' | 'rateLimits' | 'tokens'>;
+export type LogsRoutesDeps = Pick<AppContext, 'logs' | 'rateLimits' | 'tokens' | 'logTail'>;
 
 /** CONTRACT §3.2: the eight log endpoints, plus CSV export. */
 export async function logsRoutes(app: FastifyInstance, ctx: LogsRoutesDeps): Promise<void> {
@@ -76,6 +76,57 @@ export async function logsRoutes(app: FastifyInstance, ctx: LogsRoutesDeps): Pro
     const f = await filterOf(q, request.user!.id);
     return ok(await logs.list(f, { ...pageOf(q), cursor: cursorOf(q.cursor) }, 'user'));
   });
+
+  /**
+   * The live tail (issue 21): server-sent events of new rows matching the list filters, from the rows this
+   * instance's log writer commits (one `log` event per row, in the list's shape for the view; `skipped` when
+   * a slow reader lost its oldest rows). Ends when the client leaves or the session ends.
+   */
+  function tailOf(request: FastifyRequest, reply: FastifyReply, view: View, f: LogFilter) {
+    const who = request.user!.id;
+    const version = request.session?.get('id') === who ? (request.session.get('v') ?? 0) : null;
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const viewer = ctx.logTail.open({
+      view: view === 'user' ? 'user' : 'admin',
+      filter: {
+        userId: f.userId,
+        type: f.type,
+        tokenName: f.tokenName,
+        modelName: f.modelName,
+        group: f.group,
+        channelId: f.channelId,
+      },
+      userId: who,
+      stillValid: () => logs.accessStands(who, version),
+      sink: { write: (c) => raw.write(c), onDrain: (l) => raw.on('drain', l), end: () => raw.end() },
+    });
+    raw.on('close', () => viewer.close());
+  }
+
+  app.get(
+    '/api/log/stream',
+    { config: { ...admin, schemas: { query: adminStatQuery } } },
+    async (request, reply) => {
+      const q = parse(adminStatQuery, request.query, 'query');
+      tailOf(request, reply, 'admin', await filterOf(q));
+    },
+  );
+
+  app.get(
+    '/api/log/self/stream',
+    { config: { ...user, schemas: { query: selfStatQuery } } },
+    async (request, reply) => {
+      const q = parse(selfStatQuery, request.query, 'query');
+      tailOf(request, reply, 'user', await filterOf(q, request.user!.id));
+    },
+  );
 
   app.get('/api/log/stat', { config: { ...admin, schemas: { query: adminStatQuery } } }, async (request) => {
     const q = parse(adminStatQuery, request.query, 'query');

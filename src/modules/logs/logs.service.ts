@@ -33,7 +33,7 @@ export type View = 'admin' | 'user';
 /** What the logs and usage modules ask of the users module. */
 export interface UserDirectory {
   idByUsername(username: string): Promise<number | undefined>;
-  findAuthById(id: number): Promise<unknown>;
+  findAuthById(id: number): Promise<{ status: number; session_version: number } | undefined>;
 }
 
 const CSV_COLUMNS = [
@@ -70,6 +70,15 @@ export class LogsService {
   /** The id of a username for a filter (deleted users included); an unknown name matches nobody (-1). */
   async userIdFor(username: string): Promise<number> {
     return (await this.users.idByUsername(username)) ?? -1;
+  }
+
+  /**
+   * Whether a viewer's access still stands: the user exists and is enabled, and (for a session) its
+   * session was not ended since (`version`: the session's session_version; null for an access token).
+   */
+  async accessStands(userId: number, version: number | null): Promise<boolean> {
+    const u = await this.users.findAuthById(userId);
+    return !!u && u.status === 1 && (version === null || u.session_version === version);
   }
 
   /** Whether a user still exists (the logs of a deleted user's key are not shown by key). */

@@ -221,8 +221,10 @@ export class UsersService {
   }
 
   /** Ends every session of the user (logout ends them all, as CONTRACT §10 asks). */
-  endSessions(userId: number): Promise<void> {
-    return this.repo.update(userId, {}, { endSessions: true });
+  async endSessions(userId: number): Promise<void> {
+    await this.repo.update(userId, {}, { endSessions: true });
+    // what holds a session open (the live log tail) re-checks it
+    this.events.emit('user', userId);
   }
 
   /** An update that may rename: a name taken meanwhile (the unique index) is a 409, not a 500. */

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { NewLog } from '../../db/schema.ts';
+import { LogTail, TAIL_QUEUE } from './log-tail.ts';
+
+const row = (over: Partial<NewLog>): NewLog =>
+  ({
+    user_id: 1,
+    username: 'u',
+    type: 2,
+    content: 'API call succeeded',
+    model_name: 'gpt-4o',
+    token_name: 't',
+    group: 'default',
+    channel_id: 3,
+    other: '{"admin_info":{"attempts":[]},"model_ratio":1}',
+    is_stream: 0,
+    created_at: 1,
+    ...over,
+  }) as NewLog;
+
+/** A sink that takes `room` writes, then reports a full buffer until drained (then takes everything). */
+function sink(room = Number.POSITIVE_INFINITY) {
+  const got: string[] = [];
+  let drain = () => {};
+  let ended = false;
+  return {
+    got,
+    drain: () => {
+      room = Number.POSITIVE_INFINITY;
+      drain();
+    },
+    get ended() {
+      return ended;
+    },
+    s: {
+      write(c: string) {
+        got.push(c);
+        return got.length < room;
+      },
+      onDrain(l: () => void) {
+        drain = l;
+      },
+      end() {
+        ended = true;
+      },
+    },
+  };
+}
+
+const logs = (got: string[]) =>
+  got.filter((c) => c.startsWith('event: log')).map((c) => JSON.parse(c.split('data: ')[1]));
+
+describe('live log tail', () => {
+  it('filters rows as the list does; user views lose the channel and admin_info', () => {
+    const tail = new LogTail();
+    const admin = sink();
+    const mine = sink();
+    tail.open({
+      view: 'admin',
+      filter: { modelName: 'GPT%' },
+      userId: 9,
+      stillValid: async () => true,
+      sink: admin.s,
+    });
+    tail.open({ view: 'user', filter: { userId: 2 }, userId: 2, stillValid: async () => true, sink: mine.s });
+    tail.publish([
+      row({ model_name: 'gpt-4o' }),
+      row({ model_name: 'claude' }),
+      row({ user_id: 2, model_name: 'x' }),
+    ]);
+    assert.deepEqual(
+      logs(admin.got).map((r) => r.model_name),
+      ['gpt-4o'],
+    );
+    const [own] = logs(mine.got);
+    assert.equal(own.user_id, 2);
+    assert.ok(!('channel_id' in own) && !('channel' in own));
+    assert.equal(JSON.parse(own.other).admin_info, undefined);
+    assert.equal(own.is_stream, false);
+  });
+
+  it('a reader that does not keep up loses its oldest rows, told how many, and holds no more than the queue', () => {
+    const tail = new LogTail();
+    const slow = sink(2); // the retry line and one row fit
+    tail.open({ view: 'admin', filter: {}, userId: 1, stillValid: async () => true, sink: slow.s });
+    const rows = Array.from({ length: TAIL_QUEUE + 50 }, (_, i) => row({ request_id: `r${i}` }));
+    tail.publish(rows);
+    assert.equal(slow.got.length, 2, 'nothing written while the buffer is full');
+    slow.drain();
+    const skipped = slow.got.find((c) => c.startsWith('event: skipped'))!;
+    assert.deepEqual(JSON.parse(skipped.split('data: ')[1]), { skipped: 49 });
+    const ids = logs(slow.got).map((r) => r.request_id);
+    assert.equal(ids[0], 'r0');
+    assert.equal(ids[1], 'r50', 'the oldest queued rows went');
+    assert.equal(ids.at(-1), `r${TAIL_QUEUE + 49}`);
+  });
+
+  it('a user change closes the viewers whose access no longer stands, and only those', async () => {
+    const tail = new LogTail();
+    const a = sink();
+    const b = sink();
+    let valid = true;
+    tail.open({ view: 'user', filter: {}, userId: 5, stillValid: async () => valid, sink: a.s });
+    tail.open({ view: 'user', filter: {}, userId: 6, stillValid: async () => false, sink: b.s });
+    await tail.recheck(5);
+    assert.equal(a.ended, false);
+    valid = false;
+    await tail.recheck(5);
+    assert.equal(a.ended, true);
+    assert.equal(b.ended, false, 'another user is not touched');
+    assert.equal(tail.size, 1);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * The live log tail (issue 21): rows the log writer has committed on this instance, handed to every open
+ * viewer whose filters they match, as server-sent events. One publisher per instance (the writer's commit
+ * hook), no query per viewer; each row is serialised once per view (admin, user) whatever the number of
+ * viewers. A viewer that does not keep up loses its oldest queued rows, told as a `skipped` event; it never
+ * holds rows for others or grows without bound.
+ */
+import type { NewLog } from '../../db/schema.ts';
+import { stripAdminInfo } from './log-view.ts';
+
+/** The list filters a tail applies (CONTRACT §3.2), on rows as they are written. */
+export interface TailFilter {
+  userId?: number;
+  type?: number;
+  tokenName?: string;
+  /** exact, or with `%` wildcards; matched ignoring ASCII case */
+  modelName?: string;
+  group?: string;
+  channelId?: number;
+}
+
+export type TailView = 'admin' | 'user';
+
+/** Events queued for a viewer that is not reading, at most; the oldest go first. */
+export const TAIL_QUEUE = 500;
+const HEARTBEAT_MS = 15_000;
+
+function matcher(f: TailFilter): (row: NewLog) => boolean {
+  let model: ((name: string) => boolean) | null = null;
+  if (f.modelName?.includes('%')) {
+    const re = new RegExp(
+      `^${f.modelName
+        .split('%')
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+      'is',
+    );
+    model = (name) => re.test(name);
+  } else if (f.modelName) {
+    const want = f.modelName;
+    model = (name) => name === want;
+  }
+  return (r) =>
+    (f.userId === undefined || r.user_id === f.userId) &&
+    (!f.type || r.type === f.type) &&
+    (!f.tokenName || r.token_name === f.tokenName) &&
+    (!model || model(r.model_name ?? '')) &&
+    (!f.group || r.group === f.group) &&
+    (f.channelId === undefined || r.channel_id === f.channelId);
+}
+
+/** One row as the list shows it to that view (user views: no channel, no admin_info). */
+function viewOf(row: NewLog, view: TailView): object {
+  const is_stream = Boolean(row.is_stream);
+  if (view === 'user') {
+    const { channel_id: _c, other, ...rest } = row;
+    return { ...rest, is_stream, other: stripAdminInfo(String(other ?? '')) };
+  }
+  return { ...row, is_stream, channel: row.channel_id };
+}
+
+/** Where a viewer's events go: the response's `write` (false when its buffer is full), and its drain. */
+export interface TailSink {
+  write(chunk: string): boolean;
+  onDrain(listener: () => void): void;
+  end(): void;
+}
+
+class Viewer {
+  private readonly queue: string[] = [];
+  private blocked = false;
+  private skipped = 0;
+  private readonly beat: NodeJS.Timeout;
+  closed = false;
+
+  constructor(
+    readonly view: TailView,
+    readonly match: (row: NewLog) => boolean,
+    /** whom the viewer is (closed when that user's sessions end) */
+    readonly userId: number,
+    /** whether the viewer's session still stands (re-checked when its user changes) */
+    readonly stillValid: () => Promise<boolean>,
+    private readonly sink: TailSink,
+    private readonly onClose: (v: Viewer) => void,
+  ) {
+    sink.onDrain(() => this.drain());
+    this.beat = setInterval(() => this.send(': ping\n\n'), HEARTBEAT_MS);
+    this.beat.unref?.();
+    this.send('retry: 3000\n\n');
+  }
+
+  send(event: string): void {
+    if (this.closed) return;
+    if (this.blocked) {
+      this.queue.push(event);
+      if (this.queue.length > TAIL_QUEUE) {
+        this.queue.shift();
+        this.skipped += 1;
+      }
+      return;
+    }
+    if (!this.sink.write(event)) this.blocked = true;
+  }
+
+  private drain(): void {
+    this.blocked = false;
+    if (this.skipped > 0) {
+      const n = this.skipped;
+      this.skipped = 0;
+      if (!this.sink.write(`event: skipped\ndata: ${JSON.stringify({ skipped: n })}\n\n`))
+        this.blocked = true;
+    }
+    while (!this.blocked && this.queue.length > 0)
+      if (!this.sink.write(this.queue.shift()!)) this.blocked = true;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.beat);
+    this.sink.end();
+    this.onClose(this);
+  }
+}
+
+export class LogTail {
+  private readonly viewers = new Set<Viewer>();
+
+  get size(): number {
+    return this.viewers.size;
+  }
+
+  /** Opens a viewer; it ends with `close()` (the client left, the session ended, shutdown). */
+  open(o: {
+    view: TailView;
+    filter: TailFilter;
+    userId: number;
+    stillValid: () => Promise<boolean>;
+    sink: TailSink;
+  }): { close(): void } {
+    const v = new Viewer(o.view, matcher(o.filter), o.userId, o.stillValid, o.sink, (x) =>
+      this.viewers.delete(x),
+    );
+    this.viewers.add(v);
+    return v;
+  }
+
+  /** Committed rows (the log writer's hook): each serialised at most once per view. */
+  publish(rows: readonly NewLog[]): void {
+    if (this.viewers.size === 0) return;
+    for (const row of rows) {
+      let admin: string | undefined;
+      let user: string | undefined;
+      for (const v of this.viewers) {
+        if (!v.match(row)) continue;
+        if (v.view === 'admin') admin ??= `event: log\ndata: ${JSON.stringify(viewOf(row, 'admin'))}\n\n`;
+        else user ??= `event: log\ndata: ${JSON.stringify(viewOf(row, 'user'))}\n\n`;
+        v.send(v.view === 'admin' ? admin! : user!);
+      }
+    }
+  }
+
+  /** A user changed (logout, disabling, deletion): their viewers whose session no longer stands are closed. */
+  async recheck(userId: number): Promise<void> {
+    for (const v of [...this.viewers])
+      if (v.userId === userId && !(await v.stillValid().catch(() => false))) v.close();
+  }
+
+  closeAll(): void {
+    for (const v of [...this.viewers]) v.close();
+  }
+}

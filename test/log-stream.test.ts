@@ -1,0 +1,167 @@
+/**
+ * Issue 21, the live tail over HTTP: `GET /api/log/stream` (admin) and `/api/log/self/stream` (user) send
+ * the rows this instance's log writer commits, filtered like the lists, in each view's shape; a relayed
+ * call reaches an open tail; logging out ends a session's tail. SQLite (the tail reads no database).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { LogType, type LogTypeValue } from '../src/modules/logs/log-types.ts';
+import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
+import { client, listen, seedChannel, seedToken, setPricing } from './support/relay-fixtures.ts';
+
+/** An open event stream: the events read so far, and a wait for one that matches. */
+async function openStream(url: string, headers: Record<string, string>) {
+  const res = await fetch(url, { headers });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const events: Array<{ event: string; data: any }> = [];
+  let rest = '';
+  let done = false;
+  const pump = (async () => {
+    for (;;) {
+      const r = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (r.done) {
+        done = true;
+        return;
+      }
+      rest += decoder.decode(r.value, { stream: true });
+      let at = rest.indexOf('\n\n');
+      while (at >= 0) {
+        const block = rest.slice(0, at);
+        rest = rest.slice(at + 2);
+        const event = /^event: (.+)$/m.exec(block)?.[1];
+        const data = /^data: (.+)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) });
+        at = rest.indexOf('\n\n');
+      }
+    }
+  })();
+  return {
+    events,
+    get ended() {
+      return done;
+    },
+    async waitFor(pred: (e: { event: string; data: any }) => boolean, ms = 5000) {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        const hit = events.find(pred);
+        if (hit) return hit;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no matching event within ${ms} ms; got ${JSON.stringify(events)}`);
+    },
+    async waitEnd(ms = 5000) {
+      await Promise.race([pump, new Promise((r) => setTimeout(r, ms))]);
+      return done;
+    },
+    close: () => reader.cancel().catch(() => {}),
+  };
+}
+
+describe('live log tail over HTTP (sqlite)', () => {
+  let t: TestApp;
+  let up: FakeUpstream;
+  let root: Actor;
+  let alice: Actor;
+  let origin: string;
+  let base: string;
+
+  before(async () => {
+    t = await startTestApp({ name: 'sqlite' });
+    up = await startFakeUpstream();
+    root = await setupRoot(t);
+    alice = await createActor(t, root, 'alice', { quota: 1_000_000 });
+    await seedChannel(t, { base_url: up.url, models: ['gpt-4o-mini'] });
+    await setPricing(t, { ModelRatio: { 'gpt-4o-mini': 0.075 } });
+    base = await listen(t);
+    origin = base.replace(/\/v1$/, '');
+  });
+  after(async () => {
+    await t?.close();
+    await up?.close();
+  });
+
+  it('admin: rows matching the filters as they are committed; a relayed call arrives', async () => {
+    const s = await openStream(`${origin}/api/log/stream?model_name=gpt%25&type=2`, root.headers);
+    const write = (model: string, type: LogTypeValue = LogType.Consume) =>
+      t.ctx.logWriter.write({
+        type,
+        user_id: alice.id,
+        username: 'alice',
+        content: 'x',
+        model_name: model,
+        quota: 1,
+      });
+    write('claude-x');
+    write('gpt-4o', LogType.Error);
+    write('gpt-4o');
+    await s.waitFor((e) => e.event === 'log' && e.data.model_name === 'gpt-4o');
+    const key = (await seedToken(t, { user_id: alice.id })).key;
+    const r = await client(base, key).chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.ok(r.choices[0].message.content);
+    const relayed = await s.waitFor((e) => e.event === 'log' && e.data.model_name === 'gpt-4o-mini');
+    assert.equal(relayed.data.username, 'alice');
+    assert.equal(relayed.data.type, LogType.Consume);
+    assert.ok(relayed.data.quota > 0);
+    assert.ok(JSON.parse(relayed.data.other).admin_info, 'admins see the attempts');
+    assert.deepEqual(
+      s.events.filter((e) => e.event === 'log').map((e) => e.data.model_name),
+      ['gpt-4o', 'gpt-4o-mini'],
+      'nothing outside the filter',
+    );
+    await s.close();
+  });
+
+  it('self: only the caller’s rows, without channel or admin_info; users cannot open the admin tail', async () => {
+    const denied = await fetch(`${origin}/api/log/stream`, { headers: alice.headers });
+    assert.equal(denied.status, 403);
+    const s = await openStream(`${origin}/api/log/self/stream?channel=999`, alice.headers);
+    t.ctx.logWriter.write({
+      type: 2,
+      user_id: root.id,
+      username: 'root',
+      content: 'not yours',
+      model_name: 'm',
+      quota: 1,
+    });
+    t.ctx.logWriter.write({
+      type: 2,
+      user_id: alice.id,
+      username: 'alice',
+      content: 'yours',
+      model_name: 'm',
+      quota: 1,
+      channel_id: 4,
+      other: { admin_info: { attempts: [] }, model_ratio: 1 },
+    });
+    const mine = await s.waitFor((e) => e.event === 'log');
+    assert.equal(mine.data.content, 'yours');
+    assert.ok(!('channel_id' in mine.data) && !('channel' in mine.data));
+    assert.equal(JSON.parse(mine.data.other).admin_info, undefined);
+    await t.ctx.logWriter.flush();
+    assert.equal(s.events.filter((e) => e.event === 'log').length, 1);
+    await s.close();
+  });
+
+  it('logging out ends the tails of that session', async () => {
+    const login = await fetch(`${origin}/api/user/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
+    });
+    assert.equal(login.status, 200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const headers = { cookie, 'New-Api-User': String(alice.id) };
+    const s = await openStream(`${origin}/api/log/self/stream`, headers);
+    assert.equal(s.ended, false);
+    const out = await fetch(`${origin}/api/user/logout`, { headers });
+    assert.equal(out.status, 200);
+    assert.equal(await s.waitEnd(), true, 'the stream ended');
+  });
+});
