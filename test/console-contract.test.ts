@@ -20,9 +20,9 @@ function calls(text: string): Array<[string, string]> {
     const m =
       /api\.(get|post|put|del)</.exec(line) ??
       /requestRaw<[^>]*>\('(GET|POST|PUT|DELETE)'/.exec(line) ??
-      /(download)\(/.exec(line);
+      /(download|openStream)\(/.exec(line);
     if (!m) continue;
-    const method = METHOD[m[1]] ?? (m[1] === 'download' ? 'GET' : m[1]);
+    const method = METHOD[m[1]] ?? (m[1] === 'download' || m[1] === 'openStream' ? 'GET' : m[1]);
     for (const p of line.matchAll(/['`](\/api\/[^'`]*)['`]/g))
       out.push([method, p[1].replace(/\$\{[^}]+\}/g, '1').split('?')[0]]);
   }

@@ -231,6 +231,27 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     assert.match((await progress.textContent()) ?? '', /[1-9]\d* deleted/);
   });
 
+  test('admin logs: the live tail shows a relayed call as it happens', async () => {
+    assert.ok(key, 'the token step made a key');
+    await page.goto(`${server.url}/admin/logs`);
+    await page.getByTestId('log-table').waitFor();
+    await page.getByRole('switch').first().click();
+    await page.getByText('Live: new rows appear on top').waitFor();
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: MODELS[1], messages: [{ role: 'user', content: 'live' }] }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    await page
+      .getByTestId('log-table')
+      .locator('td')
+      .getByText(MODELS[1], { exact: true })
+      .first()
+      .waitFor({ timeout: 5000 });
+    await page.getByRole('switch').first().click();
+  });
+
   test('users: the admin list shows root', async () => {
     await page.goto(`${server.url}/admin/users`);
     await page.locator('td').getByText(ROOT_USER, { exact: true }).waitFor();

@@ -99,3 +99,40 @@ export async function download(path: string, q: Query, filename: string): Promis
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
+
+/**
+ * Reads an authenticated server-sent event stream (fetch, so the New-Api-User header goes along, which
+ * EventSource cannot send) and calls `onEvent` per event until `signal` aborts or the server ends it.
+ */
+export async function openStream(
+  path: string,
+  q: Query,
+  signal: AbortSignal,
+  onEvent: (event: string, data: unknown) => void,
+): Promise<void> {
+  const res = await fetch(path + queryString(q), {
+    headers: { ...authHeaders(), Accept: 'text/event-stream' },
+    credentials: 'same-origin',
+    signal,
+  });
+  if (!res.ok || !res.body) throw new ApiError(`${res.status} ${res.statusText}`, res.status);
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let rest = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      rest += decoder.decode(value, { stream: true });
+      for (let at = rest.indexOf('\n\n'); at >= 0; at = rest.indexOf('\n\n')) {
+        const block = rest.slice(0, at);
+        rest = rest.slice(at + 2);
+        const event = /^event: (.+)$/m.exec(block)?.[1];
+        const data = /^data: (.+)$/m.exec(block)?.[1];
+        if (event && data) onEvent(event, JSON.parse(data));
+      }
+    }
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  }
+}

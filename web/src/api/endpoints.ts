@@ -3,7 +3,7 @@
  * call these, never `api.get('/api/…')` with a path of their own (the browser test checks each path
  * exists on the server, so a renamed route fails there, not in an operator's browser).
  */
-import { api, download, type Query, requestRaw } from './client.ts';
+import { api, download, openStream, type Query, requestRaw } from './client.ts';
 import type {
   Channel,
   LogRow,
@@ -61,6 +61,9 @@ export const logs = {
   /** the first row before `end` (newest first, or oldest with `asc`) */
   edge: (end: number, order: 'asc' | 'desc') =>
     api.get<Page<LogRow>>('/api/log/', { p: 1, page_size: 1, end_timestamp: end, order }),
+  /** the live tail: rows as they are written, filtered like the list, until `signal` aborts */
+  tail: (admin: boolean, q: Query, signal: AbortSignal, onEvent: (event: string, data: unknown) => void) =>
+    openStream(scope(admin, '/api/log/stream', '/api/log/self/stream'), q, signal, onEvent),
   /** deletes the logs older than `before` (seconds); how many went */
   deleteBefore: (before: number) => api.del<number>('/api/log/', { target_timestamp: before }),
 };

@@ -65,6 +65,9 @@ export const ja: Record<string, string> = {
   Expires: '有効期限',
   'Expires (empty = never)': '有効期限（空欄は無期限）',
   'Export CSV': 'CSV をエクスポート',
+  Live: 'ライブ',
+  'Live: new rows appear on top': 'ライブ：新しい行が上に表示されます',
+  '{n} rows skipped': '{n} 行をスキップしました',
   'First-run setup': '初期設定',
   'For scripts calling the management API: send it as Authorization: Bearer <token> with New-Api-User: <your id>. Generating a new one replaces the old.':
     '管理 API を呼ぶスクリプト用：Authorization: Bearer <token> と New-Api-User: <あなたの ID> を送ってください。新しく生成すると古いものは無効になります。',

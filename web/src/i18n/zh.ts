@@ -62,6 +62,9 @@ export const zh: Record<string, string> = {
   Expires: '过期时间',
   'Expires (empty = never)': '过期时间（留空永不过期）',
   'Export CSV': '导出 CSV',
+  Live: '实时',
+  'Live: new rows appear on top': '实时：新记录显示在最上方',
+  '{n} rows skipped': '已跳过 {n} 条',
   'First-run setup': '首次设置',
   'For scripts calling the management API: send it as Authorization: Bearer <token> with New-Api-User: <your id>. Generating a new one replaces the old.':
     '供脚本调用管理 API：以 Authorization: Bearer <token> 发送，并带上 New-Api-User: <你的 ID>。生成新令牌会替换旧令牌。',

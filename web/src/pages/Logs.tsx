@@ -1,4 +1,4 @@
-import { Button, Typography } from '@douyinfe/semi-ui';
+import { Button, Switch, Typography } from '@douyinfe/semi-ui';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { logs } from '../api/endpoints.ts';
 import type { LogRow, LogStat, Page } from '../api/types.ts';
@@ -46,6 +46,32 @@ export default function Logs({ admin }: { admin: boolean }) {
     load();
   }, [load]);
 
+  // Live: rows as they are written (the server's tail, filtered like the list), newest on top
+  const [live, setLive] = useState(false);
+  const [skipped, setSkipped] = useState(0);
+  const serial = useRef(0);
+  useEffect(() => {
+    if (!live) return;
+    const abort = new AbortController();
+    setSkipped(0);
+    logs
+      .tail(admin, filterQuery(filter), abort.signal, (event, row) => {
+        if (event === 'skipped') setSkipped((n) => n + Number((row as { skipped?: number }).skipped ?? 0));
+        if (event !== 'log') return;
+        // tail rows carry no id yet: a key of their own, below every stored id
+        const item = { ...(row as LogRow), id: -++serial.current };
+        setData((d) => ({ ...d, items: [item, ...d.items].slice(0, Math.max(page.size, 100)) }));
+      })
+      .then(
+        () => setLive(false),
+        (e) => {
+          Toast.error(errorText(e));
+          setLive(false);
+        },
+      );
+    return () => abort.abort();
+  }, [live, admin, filter, page.size]);
+
   const exportCsv = () =>
     logs
       .exportCsv(admin, filterQuery(filter), `logs-${new Date().toISOString().slice(0, 10)}.csv`)
@@ -68,7 +94,18 @@ export default function Logs({ admin }: { admin: boolean }) {
           {t('Quota used')}: {formatQuota(stat?.quota ?? 0, status?.quota_per_unit)} · RPM {stat?.rpm ?? 0} ·
           TPM {stat?.tpm ?? 0} · {t('{n} rows', { n: data.total })}
         </Typography.Text>
-        <Button onClick={exportCsv}>{t('Export CSV')}</Button>
+        <span style={{ display: 'inline-flex', gap: 12, alignItems: 'center' }}>
+          <Switch
+            checked={live}
+            onChange={(on) => (on ? setLive(true) : (setLive(false), load()))}
+            data-testid="log-live"
+          />
+          <Typography.Text>{live ? t('Live: new rows appear on top') : t('Live')}</Typography.Text>
+          {live && skipped > 0 && (
+            <Typography.Text type="warning">{t('{n} rows skipped', { n: skipped })}</Typography.Text>
+          )}
+          <Button onClick={exportCsv}>{t('Export CSV')}</Button>
+        </span>
       </div>
       {admin && <DeleteLogs onDone={load} />}
       <LogTable
