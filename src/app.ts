@@ -17,6 +17,7 @@ import {
   rateLimit,
   redisRateLimitStore,
 } from './http/rate-limit.ts';
+import { LogTailSync } from './log-tail-sync.ts';
 import { Metrics } from './metrics.ts';
 import { CatalogRepo } from './modules/catalog/catalog.repo.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
@@ -156,8 +157,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
         })
       : null;
   const logTail = new LogTail();
+  const tailSync = new LogTailSync({ tail: logTail, redis: deps.redis ?? null, log: app.log });
   const logWriter = createLogWriter({
-    tail: logTail,
+    tail: tailSync,
     logs: dbs.logs,
     options,
     log: app.log,
@@ -342,7 +344,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     if (id !== 0 && logTail.size > 0) void logTail.recheck(id);
   });
   // before the server stops taking connections: open tails would keep it waiting
-  app.addHook('preClose', async () => logTail.closeAll());
+  app.addHook('preClose', async () => {
+    logTail.closeAll();
+    await tailSync.stop();
+  });
   app.addHook('onClose', async () => {
     await retention.stop();
     await autoEnable.stop();

@@ -5,8 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createClient } from 'redis';
+import { buildApp } from '../src/app.ts';
+import { openDatabases } from '../src/db/connect.ts';
 import { LogType, type LogTypeValue } from '../src/modules/logs/log-types.ts';
-import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
+import {
+  type Actor,
+  asTestApp,
+  createActor,
+  setupRoot,
+  startTestApp,
+  type TestApp,
+  testConfig,
+} from './support/app.ts';
+import { engines, openTestDatabases } from './support/engines.ts';
 import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
 import { client, listen, seedChannel, seedToken, setPricing } from './support/relay-fixtures.ts';
 
@@ -163,5 +175,72 @@ describe('live log tail over HTTP (sqlite)', () => {
     const out = await fetch(`${origin}/api/user/logout`, { headers });
     assert.equal(out.status, 200);
     assert.equal(await s.waitEnd(), true, 'the stream ended');
+  });
+});
+
+const redisUrl = process.env.TEST_REDIS_URL;
+describe('live log tail across instances through Redis', {
+  skip: redisUrl ? false : 'TEST_REDIS_URL is not set',
+}, () => {
+  it('a viewer on one instance sees the rows another instance commits; nothing is published while nobody watches', async () => {
+    const engine = engines().find((e) => e.name === 'postgres') ?? engines()[0];
+    const shared = await openTestDatabases(engine);
+    const second = openDatabases({ sqlDsn: shared.db.dsn, sqlitePath: shared.db.sqlitePath, logSqlDsn: '' });
+    const [ra, rb, spy] = [
+      createClient({ url: redisUrl }),
+      createClient({ url: redisUrl }),
+      createClient({ url: redisUrl }),
+    ];
+    await Promise.all([ra.connect(), rb.connect(), spy.connect()]);
+    const config = testConfig();
+    const A = await buildApp({ config, dbs: shared.dbs, redis: ra as any });
+    const B = await buildApp({ config, dbs: second, redis: rb as any });
+    // a pattern subscriber sees every publish and is not counted by PUBSUB NUMSUB (no instance's viewer)
+    const published: string[] = [];
+    await spy.pSubscribe('tollgate:log-tail*', (m) => published.push(m));
+    try {
+      const ta = asTestApp(A.app, A.ctx, engine, async () => {});
+      const root = await setupRoot(ta);
+      const write = (content: string) =>
+        A.ctx.logWriter.write({
+          type: 2,
+          user_id: root.id,
+          username: 'root',
+          content,
+          model_name: 'm',
+          quota: 1,
+        });
+      write('unwatched');
+      await A.ctx.logWriter.flush();
+      await new Promise((r) => setTimeout(r, 1200));
+      write('unwatched 2');
+      await A.ctx.logWriter.flush();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(published, [], 'nothing published while no instance had a viewer');
+      await B.app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (B.app.server.address() as { port: number }).port;
+      const s = await openStream(`http://127.0.0.1:${port}/api/log/stream`, root.headers);
+      // B subscribes on its first viewer; A learns of it within a second
+      let i = 0;
+      const hit = s.waitFor((e) => e.event === 'log' && String(e.data.content).startsWith('from A'), 8000);
+      const timer = setInterval(() => {
+        write(`from A ${i++}`);
+        void A.ctx.logWriter.flush();
+      }, 200);
+      try {
+        const e = await hit;
+        assert.equal(e.data.username, 'root');
+        assert.ok(published.length > 0, 'the spy sees publishes once a viewer watches (the check above is not vacuous)');
+      } finally {
+        clearInterval(timer);
+      }
+      await s.close();
+    } finally {
+      await A.app.close();
+      await B.app.close();
+      await second.close();
+      await shared.close();
+      await Promise.all([ra.quit(), rb.quit(), spy.quit()]);
+    }
   });
 });

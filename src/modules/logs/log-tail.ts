@@ -125,9 +125,20 @@ class Viewer {
 
 export class LogTail {
   private readonly viewers = new Set<Viewer>();
+  private readonly watchers: Array<(n: number) => void> = [];
 
   get size(): number {
     return this.viewers.size;
+  }
+
+  /** Told the number of viewers whenever it goes from 0 to 1 or back (LogTailSync follows other instances then). */
+  onViewers(listener: (n: number) => void): void {
+    this.watchers.push(listener);
+  }
+
+  private changed(before: number): void {
+    const now = this.viewers.size;
+    if ((before === 0) !== (now === 0)) for (const w of this.watchers) w(now);
   }
 
   /** Opens a viewer; it ends with `close()` (the client left, the session ended, shutdown). */
@@ -138,10 +149,14 @@ export class LogTail {
     stillValid: () => Promise<boolean>;
     sink: TailSink;
   }): { close(): void } {
-    const v = new Viewer(o.view, matcher(o.filter), o.userId, o.stillValid, o.sink, (x) =>
-      this.viewers.delete(x),
-    );
+    const v = new Viewer(o.view, matcher(o.filter), o.userId, o.stillValid, o.sink, (x) => {
+      const before = this.viewers.size;
+      this.viewers.delete(x);
+      this.changed(before);
+    });
+    const before = this.viewers.size;
     this.viewers.add(v);
+    this.changed(before);
     return v;
   }
 
