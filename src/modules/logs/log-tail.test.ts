@@ -48,8 +48,12 @@ function sink(room = Number.POSITIVE_INFINITY) {
   };
 }
 
+/** The events written, one per SSE block (a write may carry several). */
+const blocks = (got: string[]) => got.flatMap((c) => c.split('\n\n').filter(Boolean));
 const logs = (got: string[]) =>
-  got.filter((c) => c.startsWith('event: log')).map((c) => JSON.parse(c.split('data: ')[1]));
+  blocks(got)
+    .filter((c) => c.startsWith('event: log'))
+    .map((c) => JSON.parse(c.split('data: ')[1]));
 
 describe('live log tail', () => {
   it('filters rows as the list does; user views lose the channel and admin_info', () => {
@@ -82,18 +86,21 @@ describe('live log tail', () => {
 
   it('a reader that does not keep up loses its oldest rows, told how many, and holds no more than the queue', () => {
     const tail = new LogTail();
-    const slow = sink(2); // the retry line and one row fit
+    const slow = sink(2); // the retry line and one write fit, then the buffer is full
     tail.open({ view: 'admin', filter: {}, userId: 1, stillValid: async () => true, sink: slow.s });
-    const rows = Array.from({ length: TAIL_QUEUE + 50 }, (_, i) => row({ request_id: `r${i}` }));
-    tail.publish(rows);
+    tail.publish([row({ request_id: 'first' })]);
+    // batches while blocked: queued, the oldest dropped past the bound
+    for (let b = 0; b < 11; b++)
+      tail.publish(Array.from({ length: 50 }, (_, i) => row({ request_id: `r${b * 50 + i}` })));
     assert.equal(slow.got.length, 2, 'nothing written while the buffer is full');
     slow.drain();
-    const skipped = slow.got.find((c) => c.startsWith('event: skipped'))!;
-    assert.deepEqual(JSON.parse(skipped.split('data: ')[1]), { skipped: 49 });
+    const skipped = blocks(slow.got).find((c) => c.startsWith('event: skipped'))!;
+    assert.deepEqual(JSON.parse(skipped.split('data: ')[1]), { skipped: 550 - TAIL_QUEUE });
     const ids = logs(slow.got).map((r) => r.request_id);
-    assert.equal(ids[0], 'r0');
-    assert.equal(ids[1], 'r50', 'the oldest queued rows went');
-    assert.equal(ids.at(-1), `r${TAIL_QUEUE + 49}`);
+    assert.equal(ids[0], 'first');
+    assert.equal(ids[1], `r${550 - TAIL_QUEUE}`, 'the oldest queued rows went');
+    assert.equal(ids.at(-1), 'r549');
+    assert.equal(ids.length, 1 + TAIL_QUEUE);
   });
 
   it('a user change closes the viewers whose access no longer stands, and only those', async () => {

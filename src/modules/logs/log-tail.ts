@@ -90,16 +90,22 @@ class Viewer {
   }
 
   send(event: string): void {
-    if (this.closed) return;
+    this.sendAll([event]);
+  }
+
+  /** A batch's events in one write (one syscall for a batch, not one per row), or queued while blocked. */
+  sendAll(events: readonly string[]): void {
+    if (this.closed || events.length === 0) return;
     if (this.blocked) {
-      this.queue.push(event);
+      for (const e of events) this.queue.push(e);
       if (this.queue.length > TAIL_QUEUE) {
-        this.queue.shift();
-        this.skipped += 1;
+        const over = this.queue.length - TAIL_QUEUE;
+        this.queue.splice(0, over);
+        this.skipped += over;
       }
       return;
     }
-    if (!this.sink.write(event)) this.blocked = true;
+    if (!this.sink.write(events.length === 1 ? events[0] : events.join(''))) this.blocked = true;
   }
 
   private drain(): void {
@@ -160,18 +166,29 @@ export class LogTail {
     return v;
   }
 
-  /** Committed rows (the log writer's hook): each serialised at most once per view. */
+  /**
+   * Committed rows (the log writer's hook): each row serialised at most once per view, and each viewer's
+   * matching rows written in one piece.
+   */
   publish(rows: readonly NewLog[]): void {
     if (this.viewers.size === 0) return;
-    for (const row of rows) {
-      let admin: string | undefined;
-      let user: string | undefined;
-      for (const v of this.viewers) {
-        if (!v.match(row)) continue;
-        if (v.view === 'admin') admin ??= `event: log\ndata: ${JSON.stringify(viewOf(row, 'admin'))}\n\n`;
-        else user ??= `event: log\ndata: ${JSON.stringify(viewOf(row, 'user'))}\n\n`;
-        v.send(v.view === 'admin' ? admin! : user!);
+    const serialised: Record<TailView, Array<string | undefined>> = {
+      admin: new Array(rows.length),
+      user: new Array(rows.length),
+    };
+    for (const v of this.viewers) {
+      const out: string[] = [];
+      const cache = serialised[v.view];
+      for (let i = 0; i < rows.length; i++) {
+        if (!v.match(rows[i])) continue;
+        let event = cache[i];
+        if (event === undefined) {
+          event = `event: log\ndata: ${JSON.stringify(viewOf(rows[i], v.view))}\n\n`;
+          cache[i] = event;
+        }
+        out.push(event);
       }
+      v.sendAll(out);
     }
   }
 
