@@ -5,15 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sseFrame } from '../stream.ts';
-import {
-  ChatToMessagesStream,
-  MessagesPassthrough,
-  messagesRequestBody,
-  messagesToChat,
-} from './anthropic/messages.ts';
+import { ChatToMessagesStream, messagesToChat } from './anthropic/messages.ts';
+import { MessagesPassthrough, messagesRequestBody } from './anthropic/messages-passthrough.ts';
 import { chatToGeminiRequest } from './gemini/chat.ts';
 import { adapterFor } from './index.ts';
-import { ResponsesPassthrough, responsesToChat } from './openai-compatible/responses.ts';
+import { responsesToChat } from './openai-compatible/responses.ts';
+import { ResponsesPassthrough } from './openai-compatible/responses-passthrough.ts';
 import type { SseOut } from './types.ts';
 
 const events = (out: SseOut[]) =>

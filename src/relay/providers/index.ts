@@ -6,7 +6,7 @@ import { viaChat } from './convert.ts';
 import { geminiCodec } from './gemini/inbound.ts';
 import { gemini } from './gemini/index.ts';
 import { openAiCompatible, openAiFamily } from './openai-compatible/index.ts';
-import { responsesCodec } from './openai-compatible/responses.ts';
+import { responsesCodec } from './openai-compatible/responses-stream.ts';
 import type { Endpoint, InboundCodec, ProviderAdapter } from './types.ts';
 
 const families = new Map<number, ProviderAdapter>();

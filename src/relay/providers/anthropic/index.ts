@@ -2,7 +2,7 @@ import type { ProviderAdapter } from '../types.ts';
 import { joinUrl } from '../types.ts';
 import { authHeaders, DEFAULT_BASE_URL, MESSAGES_PATH } from './api.ts';
 import { chatRequestBody, chatResponse, errorMessage } from './chat.ts';
-import { MessagesPassthrough, messagesRequestBody, messagesResponse } from './messages.ts';
+import { MessagesPassthrough, messagesRequestBody, messagesResponse } from './messages-passthrough.ts';
 import { AnthropicStream } from './stream.ts';
 
 /** Channel type 14: Anthropic Messages upstream; OpenAI chat converted, Messages passed through. */

@@ -2,7 +2,7 @@ import type { ChannelKind } from '../../../shared/channel-types.ts';
 import type { ProviderAdapter } from '../types.ts';
 import { audioForm, isAudioUpload, joinUrl } from '../types.ts';
 import { authHeaders, DEFAULT_BASE_URL, PATHS } from './api.ts';
-import { ResponsesPassthrough, responsesResponse } from './responses.ts';
+import { ResponsesPassthrough, responsesResponse } from './responses-passthrough.ts';
 import { errorMessage, OpenAiStream, requestBody, transformResponse } from './transforms.ts';
 
 /**
