@@ -230,7 +230,10 @@ describe('live log tail across instances through Redis', {
       try {
         const e = await hit;
         assert.equal(e.data.username, 'root');
-        assert.ok(published.length > 0, 'the spy sees publishes once a viewer watches (the check above is not vacuous)');
+        assert.ok(
+          published.length > 0,
+          'the spy sees publishes once a viewer watches (the check above is not vacuous)',
+        );
       } finally {
         clearInterval(timer);
       }

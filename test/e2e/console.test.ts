@@ -215,6 +215,39 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await screenshots(page, 'logs');
   });
 
+  test('logs: the detail drawer lays out the row’s other; a click on a model filters by it', async () => {
+    assert.ok(relayed, 'the relay step made calls to show');
+    await page.goto(`${server.url}/console/logs`);
+    await page.getByTestId('log-details').first().click();
+    const drawer = page.getByTestId('log-drawer-body');
+    await drawer.waitFor();
+    // the row as the API gives it to this user (newest first, as the table)
+    const row = await page.evaluate(async () => {
+      const uid = localStorage.getItem('tollgate.uid') ?? '';
+      const res = await fetch('/api/log/self?page_size=1', { headers: { 'New-Api-User': uid } });
+      return (await res.json()).data.items[0];
+    });
+    const other = JSON.parse(row.other);
+    assert.ok(Object.keys(other).length > 5, 'a consume row carries its billing detail');
+    for (const [k, v] of Object.entries(other)) {
+      const shown = await drawer.locator(`[data-key="${k}"]`).first().textContent();
+      const want = v === null || v === '' ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      assert.equal(shown, want, `other.${k}`);
+    }
+    assert.equal(await drawer.locator('[data-key="admin_info"]').count(), 0, 'users see no attempts');
+    await screenshots(page, 'log-drawer');
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'hidden' });
+    const table = page.getByTestId('log-table');
+    await table.locator('td').getByText(MODELS[1], { exact: true }).first().click();
+    await page
+      .getByRole('textbox', { name: 'Model (% wildcard)' })
+      .and(page.locator(`[value="${MODELS[1]}"]`))
+      .waitFor();
+    await table.locator('td').getByText(MODELS[0], { exact: true }).first().waitFor({ state: 'detached' });
+    assert.ok((await table.locator('td').getByText(MODELS[1], { exact: true }).count()) > 0);
+  });
+
   test('admin logs: delete before now, with the progress shown', async () => {
     assert.ok(
       await has('DELETE', '/api/log/?target_timestamp=1'),

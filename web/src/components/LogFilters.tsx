@@ -1,16 +1,19 @@
 import { Button, DatePicker, Input, Select } from '@douyinfe/semi-ui';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useI18n } from '../i18n/index.tsx';
 import { LOG_TYPES, type LogFilter } from './log-filter.ts';
 
 interface Props {
   admin: boolean;
+  /** the filter applied now (a click in the table changes it too) */
+  value: LogFilter;
   onApply(f: LogFilter): void;
 }
 
-export function LogFilters({ admin, onApply }: Props) {
+export function LogFilters({ admin, value, onApply }: Props) {
   const { t } = useI18n();
-  const [f, setF] = useState<LogFilter>({});
+  const [f, setF] = useState<LogFilter>(value);
+  useEffect(() => setF(value), [value]);
   const text = (key: keyof LogFilter, label: string) => (
     <Input
       placeholder={t(label)}

@@ -84,6 +84,7 @@ export default function Logs({ admin }: { admin: boolean }) {
       </Typography.Title>
       <LogFilters
         admin={admin}
+        value={filter}
         onApply={(f) => {
           setFilter(f);
           setPage((pg) => ({ ...pg, p: 1 }));
@@ -97,7 +98,10 @@ export default function Logs({ admin }: { admin: boolean }) {
         <span style={{ display: 'inline-flex', gap: 12, alignItems: 'center' }}>
           <Switch
             checked={live}
-            onChange={(on) => (on ? setLive(true) : (setLive(false), load()))}
+            onChange={(on) => {
+              setLive(on);
+              if (!on) load();
+            }}
             data-testid="log-live"
           />
           <Typography.Text>{live ? t('Live: new rows appear on top') : t('Live')}</Typography.Text>
@@ -116,6 +120,10 @@ export default function Logs({ admin }: { admin: boolean }) {
         page={page.p}
         pageSize={page.size}
         onPage={(p, size) => setPage({ p, size })}
+        onFilter={(patch) => {
+          setFilter((f) => ({ ...f, ...patch }));
+          setPage((pg) => ({ ...pg, p: 1 }));
+        }}
       />
     </div>
   );
