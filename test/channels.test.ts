@@ -196,6 +196,60 @@ for (const engine of engines()) {
       assert.equal((await call('GET', '/api/channel/test/999999')).status, 404);
     });
 
+    test('batch enable/disable and delete: one request each, serving rows following, bad ids named', async () => {
+      const ids: number[] = [];
+      for (const name of ['b1', 'b2', 'b3']) {
+        const r = await call('POST', '/api/channel/', {
+          name,
+          key: 'k-0123456789',
+          base_url: up.url,
+          models: 'batch-model',
+        });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        ids.push(r.body.data.id);
+      }
+      const off = await call('PUT', '/api/channel/batch/status', { ids: [ids[0], ids[1]], status: 2 });
+      assert.equal(off.status, 200);
+      assert.equal(off.body.data, 2);
+      for (const id of ids.slice(0, 2))
+        assert.deepEqual(
+          (await abilities(id)).map((a) => a.enabled),
+          [0],
+        );
+      assert.deepEqual(
+        (await abilities(ids[2])).map((a) => a.enabled),
+        [1],
+      );
+      assert.deepEqual(
+        (await t.ctx.channels.routeCandidates('default', 'batch-model')).map((c) => c.id),
+        [ids[2]],
+        'routing skips the disabled ones',
+      );
+      const on = await call('PUT', '/api/channel/batch/status', { ids: [ids[0]], status: 1 });
+      assert.equal(on.body.data, 1);
+      const gone = await call('POST', '/api/channel/batch', { ids: [ids[1], ids[2], 999_999] });
+      assert.equal(gone.status, 200);
+      assert.equal(gone.body.data, 2);
+      assert.deepEqual(await abilities(ids[1]), []);
+      const left = await call('GET', '/api/channel/?keyword=b&page_size=50');
+      assert.deepEqual(
+        left.body.data.items
+          .filter((c: { name: string }) => /^b\d$/.test(c.name))
+          .map((c: { id: number }) => c.id),
+        [ids[0]],
+      );
+      for (const [url, body, field] of [
+        ['/api/channel/batch', { ids: [] }, 'ids'],
+        ['/api/channel/batch', { ids: ['x'] }, 'ids.0'],
+        ['/api/channel/batch/status', { ids: [ids[0]], status: 3 }, 'status'],
+      ] as const) {
+        const r = await call(url.endsWith('status') ? 'PUT' : 'POST', url, body);
+        assert.equal(r.status, 400, url);
+        assert.match(r.body.message, new RegExp(`^${field.replace('.', '\\.')}`));
+      }
+      assert.equal((await call('POST', '/api/channel/batch', { ids: [ids[0]] }, user)).status, 403);
+    });
+
     test('channels are admin only', async () => {
       assert.equal((await call('GET', '/api/channel/', undefined, user)).status, 403);
       assert.equal((await call('POST', '/api/channel/', { name: 'x' }, user)).status, 403);

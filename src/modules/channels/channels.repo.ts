@@ -203,6 +203,28 @@ export class ChannelsRepo {
     });
   }
 
+  /** Several channels and their serving rows in one transaction; how many existed. */
+  async deleteMany(ids: readonly number[]): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('abilities').where('channel_id', 'in', ids).execute();
+      const res = await trx.deleteFrom('channels').where('id', 'in', ids).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    });
+  }
+
+  /** Several channels' status (an admin's batch action), serving rows following, in one transaction. */
+  async setStatusMany(ids: readonly number[], status: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('channels').set({ status }).where('id', 'in', ids).executeTakeFirst();
+      await trx
+        .updateTable('abilities')
+        .set({ enabled: status === 1 ? 1 : 0 })
+        .where('channel_id', 'in', ids)
+        .execute();
+      return Number(res.numUpdatedRows);
+    });
+  }
+
   /**
    * Status alone (auto-disable, test re-enable): the abilities follow in the same transaction. `from`:
    * only when the channel has that status now (an automatic change never overrides an admin's).

@@ -5,6 +5,8 @@ import { AppError } from '../../http/errors.ts';
 import { idParams, pageOf, parse } from '../../http/params.ts';
 import { inferVendor } from '../catalog/vendor-infer.ts';
 import {
+  batchDeleteBody,
+  batchStatusBody,
   createChannelBody,
   fetchModelsBody,
   listChannelsQuery,
@@ -114,6 +116,24 @@ export async function channelsRoutes(app: FastifyInstance, ctx: ChannelsRoutesDe
 
   app.put('/api/channel/', { config: { ...admin, schemas: { body: updateChannelBody } } }, async (request) =>
     ok(await channels.update(parse(updateChannelBody, request.body, 'body'))),
+  );
+
+  // batch actions (issue 21): one request, one transaction, whatever the number of channels
+  app.post(
+    '/api/channel/batch',
+    { config: { ...admin, schemas: { body: batchDeleteBody } } },
+    async (request) => {
+      const { ids } = parse(batchDeleteBody, request.body, 'body');
+      return ok(await channels.deleteMany(ids));
+    },
+  );
+  app.put(
+    '/api/channel/batch/status',
+    { config: { ...admin, schemas: { body: batchStatusBody } } },
+    async (request) => {
+      const { ids, status } = parse(batchStatusBody, request.body, 'body');
+      return ok(await channels.setStatusMany(ids, status));
+    },
   );
 
   app.delete('/api/channel/:id', { config: { ...admin, schemas: { params: idParams } } }, async (request) => {

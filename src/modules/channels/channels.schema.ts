@@ -69,6 +69,11 @@ export const createChannelBody = z.object({
   remark: fields.remark.default(''),
   settings: fields.settings.default(''),
 });
+/** Batch actions: at most 500 ids a request (New API's `POST /api/channel/batch` body is `{ids}`). */
+const batchIds = z.array(z.number().int().positive()).min(1).max(500);
+export const batchDeleteBody = z.object({ ids: batchIds });
+export const batchStatusBody = z.object({ ids: batchIds, status: z.union([z.literal(1), z.literal(2)]) });
+
 export type CreateChannelInput = z.output<typeof createChannelBody>;
 
 /** PUT: fields present replace, absent keep; an empty `key` keeps the stored key. */

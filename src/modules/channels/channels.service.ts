@@ -133,6 +133,20 @@ export class ChannelsService implements ChannelSource {
     return rest;
   }
 
+  /** Batch delete (one request, one transaction); how many channels went. */
+  async deleteMany(ids: readonly number[]): Promise<number> {
+    const n = await this.d.repo.deleteMany([...new Set(ids)]);
+    this.d.events.emit('channel', 0);
+    return n;
+  }
+
+  /** Batch enable (1) or disable (2); how many channels changed. */
+  async setStatusMany(ids: readonly number[], status: number): Promise<number> {
+    const n = await this.d.repo.setStatusMany([...new Set(ids)], status);
+    this.d.events.emit('channel', 0);
+    return n;
+  }
+
   async delete(id: number): Promise<void> {
     if (!(await this.d.repo.delete(id))) throw notFound('channel not found');
     this.d.events.emit('channel', id);
