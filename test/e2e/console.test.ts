@@ -123,6 +123,42 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await screenshots(page, 'channels');
   });
 
+  test('channels: select two, disable them in one batch, enable them again; search by name', async () => {
+    // a second channel, made through the API as the signed-in root
+    await page.evaluate(async (url) => {
+      const uid = localStorage.getItem('tollgate.uid') ?? '';
+      await fetch('/api/channel/', {
+        method: 'POST',
+        headers: { 'New-Api-User': uid, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          name: 'second upstream',
+          key: 'sk-second-secret',
+          base_url: url,
+          models: 'other-model',
+        }),
+      });
+    }, upstream.url);
+    await page.goto(`${server.url}/admin/channels`);
+    const table = page.locator('.semi-table-tbody');
+    await table.getByText('second upstream', { exact: true }).waitFor();
+    const rows = table.locator('tr');
+    assert.equal(await rows.count(), 2);
+    for (let i = 0; i < 2; i++) await rows.nth(i).locator('input[type=checkbox]').check({ force: true });
+    const bar = page.getByTestId('channel-batch');
+    await bar.getByText('2 selected').waitFor();
+    await bar.getByRole('button', { name: 'Disable' }).click();
+    await table.getByText('Disabled', { exact: true }).nth(1).waitFor();
+    assert.equal(await table.getByText('Enabled', { exact: true }).count(), 0);
+    for (let i = 0; i < 2; i++) await rows.nth(i).locator('input[type=checkbox]').check({ force: true });
+    await bar.getByRole('button', { name: 'Enable' }).click();
+    await table.getByText('Enabled', { exact: true }).nth(1).waitFor();
+    const search = page.getByRole('textbox', { name: 'Search name, key id or model' });
+    await search.fill('second');
+    await search.press('Enter');
+    await table.getByText('fake upstream', { exact: true }).waitFor({ state: 'detached' });
+    assert.equal(await rows.count(), 1);
+  });
+
   test('tokens: create one; the full key is shown once', async () => {
     assert.ok(await has('GET', '/api/token/'), 'GET /api/token/ is missing');
     await page.goto(`${server.url}/console/tokens`);

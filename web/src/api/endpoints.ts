@@ -81,8 +81,21 @@ export const tokens = {
   key: (id: number) => api.post<string>(`/api/token/${id}/key`),
 };
 
+/** The channel list's filters (the API's: CONTRACT §6). */
+export interface ChannelQuery {
+  keyword?: string;
+  status?: number;
+  type?: number;
+}
+
 export const channels = {
-  list: (p: number, size: number) => api.get<Page<Channel>>('/api/channel/', { p, page_size: size }),
+  list: (p: number, size: number, q: ChannelQuery = {}) =>
+    api.get<Page<Channel>>('/api/channel/', { p, page_size: size, ...q }),
+  /** one request for all: how many changed */
+  setStatusMany: (ids: number[], status: 1 | 2) =>
+    api.put<number>('/api/channel/batch/status', { ids, status }),
+  /** one request for all: how many went */
+  removeMany: (ids: number[]) => api.post<number>('/api/channel/batch', { ids }),
   create: (v: object) => api.post<Channel>('/api/channel/', v),
   update: (v: object) => api.put<Channel>('/api/channel/', v),
   setStatus: (id: number, status: number) => api.put<Channel>('/api/channel/', { id, status }),
@@ -117,7 +130,7 @@ export const options = {
 
 /** The paged lists (usePagedList's loaders). */
 export const lists = {
-  channels: channels.list,
+  channels: (p: number, size: number, q?: ChannelQuery) => channels.list(p, size, q),
   tokens: tokens.list,
   users: users.list,
   redemptions: redemptions.search,

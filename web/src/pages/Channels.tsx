@@ -1,19 +1,53 @@
-import { Button, Table, Tag, Typography } from '@douyinfe/semi-ui';
+import { Button, Input, Select, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
-import { channels, lists } from '../api/endpoints.ts';
+import { type ChannelQuery, channels, lists } from '../api/endpoints.ts';
 import type { Channel } from '../api/types.ts';
 import { CHANNEL_TYPES, ChannelForm, type ChannelInput } from '../components/ChannelForm.tsx';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { errorText } from '../lib/format.ts';
+import { errorText, formatQuota, formatTime } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
 import { usePagedList } from '../lib/usePagedList.ts';
+import { useSession } from '../state/session.tsx';
 
 export default function Channels() {
   const { t } = useI18n();
   const scroll = useTableScroll();
-  const { page, setPage, data, reload: load, act } = usePagedList(lists.channels, []);
+  const { status } = useSession();
+  const [query, setQuery] = useState<ChannelQuery>({});
+  const [keyword, setKeyword] = useState('');
+  const {
+    page,
+    setPage,
+    data,
+    reload: load,
+    act,
+  } = usePagedList((p, size) => lists.channels(p, size, query), [query]);
+  const [selected, setSelected] = useState<number[]>([]);
+  const [progress, setProgress] = useState<string | null>(null);
+  const batch = (fn: () => Promise<number>, done: string) =>
+    act(async () => {
+      const n = await fn();
+      setSelected([]);
+      Toast.success(t(done, { n }));
+    });
+  /** the channel test, one request per selected channel (each is a real upstream call), progress shown */
+  const testSelected = async () => {
+    let ok = 0;
+    for (let i = 0; i < selected.length; i++) {
+      setProgress(t('Testing {i} of {n}', { i: i + 1, n: selected.length }));
+      await channels.test(selected[i]).then(
+        () => {
+          ok += 1;
+        },
+        () => {},
+      );
+    }
+    setProgress(null);
+    Toast.success(t('{ok} of {n} channels work', { ok, n: selected.length }));
+    load();
+  };
   const [editing, setEditing] = useState<Channel | null | 'new'>(null);
   const save = (c: ChannelInput) =>
     act(async () => {
@@ -44,10 +78,31 @@ export default function Channels() {
     { title: t('Priority'), dataIndex: 'priority' },
     { title: t('Weight'), dataIndex: 'weight' },
     {
+      title: t('Response time'),
+      dataIndex: 'response_time',
+      render: (ms: number | undefined, c: Channel) =>
+        c.test_time ? (
+          <span title={formatTime(c.test_time)}>
+            <Tag color={!ms ? 'grey' : ms < 1000 ? 'green' : ms < 3000 ? 'orange' : 'red'}>
+              {ms ? `${(ms / 1000).toFixed(2)} s` : '-'}
+            </Tag>
+          </span>
+        ) : (
+          <Typography.Text type="tertiary">{t('Not tested')}</Typography.Text>
+        ),
+    },
+    {
+      title: t('Used'),
+      dataIndex: 'used_quota',
+      render: (q: number | undefined) => formatQuota(q ?? 0, status?.quota_per_unit),
+    },
+    {
       title: t('Status'),
       dataIndex: 'status',
       render: (s: number) => (
-        <Tag color={s === 1 ? 'green' : 'grey'}>{s === 1 ? t('Enabled') : t('Disabled')}</Tag>
+        <Tag color={s === 1 ? 'green' : s === 3 ? 'red' : 'grey'}>
+          {s === 1 ? t('Enabled') : s === 3 ? t('Disabled automatically') : t('Disabled')}
+        </Tag>
       ),
     },
     {
@@ -78,8 +133,62 @@ export default function Channels() {
           {t('New channel')}
         </Button>
       </div>
+      <div className="tg-filters">
+        <Input
+          placeholder={t('Search name, key id or model')}
+          value={keyword}
+          onChange={setKeyword}
+          onEnterPress={() => setQuery({ ...query, keyword: keyword.trim() || undefined })}
+          showClear
+          onClear={() => setQuery({ ...query, keyword: undefined })}
+          aria-label={t('Search name, key id or model')}
+          style={{ width: 240 }}
+        />
+        <Select
+          placeholder={t('Status')}
+          value={query.status}
+          showClear
+          onChange={(v) => setQuery({ ...query, status: v as number | undefined })}
+          optionList={[
+            { value: 1, label: t('Enabled') },
+            { value: 2, label: t('Disabled') },
+            { value: 3, label: t('Disabled automatically') },
+          ]}
+          style={{ width: 180 }}
+        />
+        <Select
+          placeholder={t('Type')}
+          value={query.type}
+          showClear
+          onChange={(v) => setQuery({ ...query, type: v as number | undefined })}
+          optionList={CHANNEL_TYPES}
+          style={{ width: 180 }}
+        />
+      </div>
+      {selected.length > 0 && (
+        <div className="tg-filters" data-testid="channel-batch">
+          <Typography.Text>{t('{n} selected', { n: selected.length })}</Typography.Text>
+          <Button onClick={() => batch(() => channels.setStatusMany(selected, 1), '{n} channels enabled')}>
+            {t('Enable')}
+          </Button>
+          <Button onClick={() => batch(() => channels.setStatusMany(selected, 2), '{n} channels disabled')}>
+            {t('Disable')}
+          </Button>
+          <Button onClick={testSelected} disabled={progress !== null}>
+            {progress ?? t('Test')}
+          </Button>
+          <ConfirmDelete
+            title={t('Delete {n} channels?', { n: selected.length })}
+            onConfirm={() => batch(() => channels.removeMany(selected), '{n} channels deleted')}
+          />
+        </div>
+      )}
       <Table
         rowKey="id"
+        rowSelection={{
+          selectedRowKeys: selected,
+          onChange: (keys) => setSelected((keys ?? []).map(Number)),
+        }}
         size="small"
         columns={columns}
         dataSource={data.items}
