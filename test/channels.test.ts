@@ -250,6 +250,40 @@ for (const engine of engines()) {
       assert.equal((await call('POST', '/api/channel/batch', { ids: [ids[0]] }, user)).status, 403);
     });
 
+    test('copy: same settings and key, named "(copy)", disabled, fresh counters; the key never shown', async () => {
+      const made = await call('POST', '/api/channel/', {
+        name: 'orig',
+        key: 'sk-orig-0123456789',
+        base_url: up.url,
+        models: 'copy-model',
+        model_mapping: '{"copy-model":"up-model"}',
+        priority: 3,
+      });
+      const id = made.body.data.id;
+      const copy = await call('POST', `/api/channel/copy/${id}`);
+      assert.equal(copy.status, 200, JSON.stringify(copy.body));
+      const c = copy.body.data;
+      assert.notEqual(c.id, id);
+      assert.deepEqual(
+        [c.name, c.status, c.priority, c.models, c.model_mapping],
+        ['orig (copy)', 2, 3, 'copy-model', '{"copy-model":"up-model"}'],
+      );
+      assert.equal(JSON.stringify(copy.body).includes('sk-orig'), false, 'no key in the answer');
+      const rows = await t.ctx.dbs.main.db
+        .selectFrom('channels')
+        .select(['id', 'key'])
+        .where('id', 'in', [id, c.id])
+        .execute();
+      assert.equal(rows.length, 2);
+      assert.equal(rows[0].key, rows[1].key, 'the key copied as stored (encrypted)');
+      assert.deepEqual(
+        (await abilities(c.id)).map((a) => a.enabled),
+        [0],
+        'serving rows written, disabled',
+      );
+      assert.equal((await call('POST', '/api/channel/copy/999999')).status, 404);
+    });
+
     test('channels are admin only', async () => {
       assert.equal((await call('GET', '/api/channel/', undefined, user)).status, 403);
       assert.equal((await call('POST', '/api/channel/', { name: 'x' }, user)).status, 403);

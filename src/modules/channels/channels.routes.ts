@@ -118,6 +118,15 @@ export async function channelsRoutes(app: FastifyInstance, ctx: ChannelsRoutesDe
     ok(await channels.update(parse(updateChannelBody, request.body, 'body'))),
   );
 
+  app.post(
+    '/api/channel/copy/:id',
+    { config: { ...admin, schemas: { params: idParams } } },
+    async (request) => {
+      const { id } = parse(idParams, request.params, 'params');
+      return ok(await channels.copy(id));
+    },
+  );
+
   // batch actions (issue 21): one request, one transaction, whatever the number of channels
   app.post(
     '/api/channel/batch',

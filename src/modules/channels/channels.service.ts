@@ -133,6 +133,29 @@ export class ChannelsService implements ChannelSource {
     return rest;
   }
 
+  /**
+   * A copy of a channel (New API's `POST /api/channel/copy/:id`): the same settings and key (copied
+   * encrypted, never seen), named "… (copy)", disabled until the admin enables it, fresh counters.
+   */
+  async copy(id: number): Promise<PublicChannel> {
+    const src = await this.d.repo.findWithKey(id);
+    if (!src) throw notFound('channel not found');
+    const { id: _id, ...rest } = src;
+    const row = {
+      ...rest,
+      name: `${src.name} (copy)`.slice(0, 128),
+      status: CHANNEL_STATUS.ManuallyDisabled,
+      used_quota: 0,
+      response_time: 0,
+      test_time: 0,
+      created_time: this.now(),
+    };
+    const copyId = await this.d.repo.insert(row);
+    this.d.events.emit('channel', copyId);
+    const { key: _secret, ...shown } = row;
+    return { id: copyId, ...shown };
+  }
+
   /** Batch delete (one request, one transaction); how many channels went. */
   async deleteMany(ids: readonly number[]): Promise<number> {
     const n = await this.d.repo.deleteMany([...new Set(ids)]);

@@ -91,6 +91,8 @@ export interface ChannelQuery {
 export const channels = {
   list: (p: number, size: number, q: ChannelQuery = {}) =>
     api.get<Page<Channel>>('/api/channel/', { p, page_size: size, ...q }),
+  /** a disabled copy, key included (server-side) */
+  copy: (id: number) => api.post<Channel>(`/api/channel/copy/${id}`),
   /** one request for all: how many changed */
   setStatusMany: (ids: number[], status: 1 | 2) =>
     api.put<number>('/api/channel/batch/status', { ids, status }),

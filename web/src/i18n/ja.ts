@@ -65,6 +65,7 @@ export const ja: Record<string, string> = {
   Expires: '有効期限',
   'Expires (empty = never)': '有効期限（空欄は無期限）',
   'Export CSV': 'CSV をエクスポート',
+  'Copied (disabled until enabled)': 'コピーしました（有効にするまで無効）',
   'Testing {i} of {n}': 'テスト中 {i}/{n}',
   '{ok} of {n} channels work': '{n} 件中 {ok} 件のチャネルが動作',
   'Response time': '応答時間',

@@ -62,6 +62,7 @@ export const zh: Record<string, string> = {
   Expires: '过期时间',
   'Expires (empty = never)': '过期时间（留空永不过期）',
   'Export CSV': '导出 CSV',
+  'Copied (disabled until enabled)': '已复制（启用前保持禁用）',
   'Testing {i} of {n}': '正在测试 {i}/{n}',
   '{ok} of {n} channels work': '{n} 个渠道中 {ok} 个可用',
   'Response time': '响应时间',

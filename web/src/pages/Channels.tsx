@@ -116,6 +116,12 @@ export default function Channels() {
           <Button size="small" onClick={() => setEditing(c)}>
             {t('Edit')}
           </Button>
+          <Button
+            size="small"
+            onClick={() => act(() => channels.copy(id), t('Copied (disabled until enabled)'))}
+          >
+            {t('Copy')}
+          </Button>
           <Button size="small" onClick={() => act(() => channels.setStatus(id, c.status === 1 ? 2 : 1))}>
             {c.status === 1 ? t('Disable') : t('Enable')}
           </Button>
