@@ -195,7 +195,7 @@ function checkGemini(b: any): boolean {
 }
 
 /** The OpenAI-format endpoints (also Azure's, under its deployment path). */
-function openAiEndpoint(res: ServerResponse, path: string, body: any): void {
+function openAiEndpoint(res: ServerResponse, path: string, body: any) {
   if (path === '/v1/audio/transcriptions' || path === '/v1/audio/translations') {
     check(body?.multipart && !body.broken, 'the body must be multipart/form-data');
     check(typeof body.model === 'string' && body.model, 'model: required');
