@@ -284,6 +284,20 @@ describe('web console (browser)', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     assert.ok((await table.locator('td').getByText(MODELS[1], { exact: true }).count()) > 0);
   });
 
+  test('playground: a streamed reply with one of my tokens, and the log row it produced', async () => {
+    assert.ok(relayed, 'the relay step priced the models and made a token');
+    await page.goto(`${server.url}/console/playground`);
+    await page.getByText(MODELS[0], { exact: true }).first().waitFor();
+    await page.getByRole('textbox', { name: 'Ask something' }).fill('Say hello');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const reply = page.getByTestId('playground-reply');
+    await reply.getByText('Hello from the fake upstream').waitFor();
+    const log = page.getByTestId('playground-log');
+    await log.waitFor();
+    assert.match((await log.textContent()) ?? '', new RegExp(MODELS[0]));
+    await screenshots(page, 'playground');
+  });
+
   test('admin logs: delete before now, with the progress shown', async () => {
     assert.ok(
       await has('DELETE', '/api/log/?target_timestamp=1'),

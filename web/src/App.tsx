@@ -20,6 +20,7 @@ const Users = lazy(() => import('./pages/Users.tsx'));
 const Channels = lazy(() => import('./pages/Channels.tsx'));
 const Redemptions = lazy(() => import('./pages/Redemptions.tsx'));
 const Settings = lazy(() => import('./pages/Settings.tsx'));
+const Playground = lazy(() => import('./pages/Playground.tsx'));
 
 function Guard({ role, children }: { role: number; children: ReactNode }) {
   const { user } = useSession();
@@ -50,6 +51,7 @@ export function App() {
           <Route path="/console/logs" element={user(<Logs admin={false} />)} />
           <Route path="/console/tokens" element={user(<Tokens />)} />
           <Route path="/console/profile" element={user(<Profile />)} />
+          <Route path="/console/playground" element={user(<Playground />)} />
           <Route path="/admin/dashboard" element={admin(<Dashboard admin />)} />
           <Route path="/admin/logs" element={admin(<Logs admin />)} />
           <Route path="/admin/users" element={admin(<Users />)} />

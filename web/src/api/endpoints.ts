@@ -130,6 +130,47 @@ export const options = {
   update: (key: string, value: string) => api.put<unknown>('/api/option/', { key, value }),
 };
 
+/** The playground: the caller's models, and a streamed chat call made as any client makes it (`/v1`). */
+export const playground = {
+  models: () => api.get<string[]>('/api/user/models'),
+  /** streams the reply's text to `onText`; resolves when the reply is complete */
+  chat: async (
+    key: string,
+    model: string,
+    prompt: string,
+    signal: AbortSignal,
+    onText: (t: string) => void,
+  ) => {
+    const res = await fetch('/v1/chat/completions', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: prompt }] }),
+      signal,
+    });
+    if (!res.ok || !res.body) {
+      const body = await res.json().catch(() => null);
+      throw new Error(body?.error?.message ?? `${res.status} ${res.statusText}`);
+    }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let rest = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      rest += decoder.decode(value, { stream: true });
+      for (let at = rest.indexOf('\n\n'); at >= 0; at = rest.indexOf('\n\n')) {
+        const data = /^data: (.+)$/m.exec(rest.slice(0, at))?.[1];
+        rest = rest.slice(at + 2);
+        if (!data || data === '[DONE]') continue;
+        const chunk = JSON.parse(data);
+        if (chunk.error) throw new Error(chunk.error.message ?? 'the stream broke off');
+        const text = chunk.choices?.[0]?.delta?.content;
+        if (typeof text === 'string') onText(text);
+      }
+    }
+  },
+};
+
 /** The paged lists (usePagedList's loaders). */
 export const lists = {
   channels: (p: number, size: number, q?: ChannelQuery) => channels.list(p, size, q),

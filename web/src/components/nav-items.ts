@@ -15,6 +15,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/console', label: 'Dashboard', role: ROLE.User, section: 'user' },
   { to: '/console/logs', label: 'Logs', role: ROLE.User, section: 'user' },
   { to: '/console/tokens', label: 'Tokens', role: ROLE.User, section: 'user' },
+  { to: '/console/playground', label: 'Playground', role: ROLE.User, section: 'user' },
   { to: '/console/profile', label: 'Profile', role: ROLE.User, section: 'user' },
   { to: '/admin/dashboard', label: 'All usage', role: ROLE.Admin, section: 'admin' },
   { to: '/admin/logs', label: 'All logs', role: ROLE.Admin, section: 'admin' },
