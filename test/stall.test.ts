@@ -82,10 +82,10 @@ describe('no request holds the event loop (sqlite)', () => {
     assert.ok(held < 200, `event loop held ${held.toFixed(0)} ms`);
   });
 
-  it('tens of thousands of tool calls in a Gemini or Responses body convert in linear time (was 56 s for 80k)', async () => {
+  it('tens of thousands of tool calls in a Gemini or Responses body convert in linear time (a copy per call: 56 s for 80k, 3.5 s for 20k)', async () => {
     const origin = base.replace(/\/v1$/, '');
-    const parts = Array.from({ length: 30_000 }, (_, i) => ({
-      functionCall: { name: `f${i % 7}`, args: {} },
+    const parts = Array.from({ length: 10_000 }, (_, i) => ({
+      functionCall: { name: 'f', args: {} },
     }));
     const gemini = JSON.stringify({
       contents: [
@@ -93,7 +93,7 @@ describe('no request holds the event loop (sqlite)', () => {
         { role: 'model', parts },
       ],
     });
-    const items = Array.from({ length: 60_000 }, (_, i) => ({
+    const items = Array.from({ length: 20_000 }, (_, i) => ({
       type: 'function_call',
       call_id: `c${i}`,
       name: 'f',
