@@ -92,13 +92,15 @@ export class LogsService {
     return rows.map((r) => adminLogView(r, names));
   }
 
-  async list(f: LogFilter, p: PageArgs, view: View) {
+  async list(filter: LogFilter, p: PageArgs, view: View) {
     // OFFSET reads and drops every row before the page: past the counted rows it is cursor-only
     if (!p.cursor && p.offset >= TOTAL_CAP)
       throw badRequest(
         `p is too deep: numbered pages reach the first ${TOTAL_CAP} rows; go further with cursor (next_cursor)`,
         'p',
       );
+    // a `%` model filter becomes its names once, for the page and the count alike
+    const f = await this.repo.resolve(filter);
     const [rows, count] = await Promise.all([
       this.repo.page(f, p.pageSize, p.offset, p.cursor, p.ascending),
       this.repo.cappedCount(f),
@@ -122,8 +124,10 @@ export class LogsService {
    * are ones it keeps (user, model without wildcard, channel, group) and the rollup is on, the partial hours at
    * both ends from the logs; otherwise the logs alone. rpm/tpm: consume logs of the last 60 s.
    */
-  async stat(f: LogFilter): Promise<{ quota: number; rpm: number; tpm: number }> {
+  async stat(filter: LogFilter): Promise<{ quota: number; rpm: number; tpm: number }> {
     const now = this.now();
+    // resolved once for the (up to four) sums below
+    const f = await this.repo.resolve(filter);
     const start = f.start ?? 0;
     const end = f.end ?? now;
     const [quota, recent] = await Promise.all([
