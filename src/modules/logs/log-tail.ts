@@ -6,7 +6,7 @@
  * holds rows for others or grows without bound.
  */
 import type { NewLog } from '../../db/schema.ts';
-import { stripAdminInfo } from './log-view.ts';
+import { adminLogView, userLogView } from './log-view.ts';
 
 /** The list filters a tail applies (CONTRACT §3.2), on rows as they are written. */
 export interface TailFilter {
@@ -49,14 +49,17 @@ function matcher(f: TailFilter): (row: NewLog) => boolean {
     (f.channelId === undefined || r.channel_id === f.channelId);
 }
 
-/** One row as the list shows it to that view (user views: no channel, no admin_info). */
+const NO_NAMES: ReadonlyMap<number, string> = new Map();
+
+/** One row as the list shows it to that view (the lists' own views; the tail has no channel names). */
 function viewOf(row: NewLog, view: TailView): object {
-  const is_stream = Boolean(row.is_stream);
-  if (view === 'user') {
-    const { channel_id: _c, other, ...rest } = row;
-    return { ...rest, is_stream, other: stripAdminInfo(String(other ?? '')) };
-  }
-  return { ...row, is_stream, channel: row.channel_id };
+  const stored = {
+    ...row,
+    channel_id: row.channel_id ?? 0,
+    is_stream: Number(row.is_stream ?? 0),
+    other: String(row.other ?? ''),
+  };
+  return view === 'user' ? userLogView(stored) : adminLogView(stored, NO_NAMES);
 }
 
 /** Where a viewer's events go: the response's `write` (false when its buffer is full), and its drain. */
