@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { readEvents } from '../src/shared/sse.ts';
 
 const role = process.argv.find((a) => a.startsWith('--role='))?.slice(7);
 const arg = (name: string, fallback: number) => {
@@ -88,24 +89,14 @@ if (role === 'upstream') {
     const ac = new AbortController();
     aborts.push(ac);
     const res = await fetch(`${origin}/api/log/stream`, { headers: admin, signal: ac.signal });
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
     void (async () => {
-      let rest = '';
       try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          rest += decoder.decode(value, { stream: true });
-          for (let at = rest.indexOf('\n\n'); at >= 0; at = rest.indexOf('\n\n')) {
-            const block = rest.slice(0, at);
-            rest = rest.slice(at + 2);
-            if (!block.startsWith('event: log')) continue;
-            rows += 1;
-            const m = /"content":"probe:(\d+)"/.exec(block);
-            if (m) delays.push(Date.now() - Number(m[1]));
-          }
-        }
+        await readEvents(res.body!, ({ event, data }) => {
+          if (event !== 'log') return;
+          rows += 1;
+          const m = /"content":"probe:(\d+)"/.exec(data);
+          if (m) delays.push(Date.now() - Number(m[1]));
+        });
       } catch {
         // aborted at the end
       }

@@ -9,6 +9,7 @@ import { createClient } from 'redis';
 import { buildApp } from '../src/app.ts';
 import { openDatabases } from '../src/db/connect.ts';
 import { LogType, type LogTypeValue } from '../src/modules/logs/log-types.ts';
+import { readEvents } from '../src/shared/sse.ts';
 import {
   type Actor,
   asTestApp,
@@ -24,33 +25,19 @@ import { client, listen, seedChannel, seedToken, setPricing } from './support/re
 
 /** An open event stream: the events read so far, and a wait for one that matches. */
 async function openStream(url: string, headers: Record<string, string>) {
-  const res = await fetch(url, { headers });
+  const ac = new AbortController();
+  const res = await fetch(url, { headers, signal: ac.signal });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
   const events: Array<{ event: string; data: any }> = [];
-  let rest = '';
   let done = false;
-  const pump = (async () => {
-    for (;;) {
-      const r = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (r.done) {
-        done = true;
-        return;
-      }
-      rest += decoder.decode(r.value, { stream: true });
-      let at = rest.indexOf('\n\n');
-      while (at >= 0) {
-        const block = rest.slice(0, at);
-        rest = rest.slice(at + 2);
-        const event = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-        at = rest.indexOf('\n\n');
-      }
-    }
-  })();
+  const pump = readEvents(res.body!, (e) => {
+    if (e.event) events.push({ event: e.event, data: JSON.parse(e.data) });
+  })
+    .catch(() => {})
+    .finally(() => {
+      done = true;
+    });
   return {
     events,
     get ended() {
@@ -69,7 +56,7 @@ async function openStream(url: string, headers: Record<string, string>) {
       await Promise.race([pump, new Promise((r) => setTimeout(r, ms))]);
       return done;
     },
-    close: () => reader.cancel().catch(() => {}),
+    close: () => ac.abort(),
   };
 }
 

@@ -5,6 +5,7 @@
  * import neither the database nor Fastify; the pipeline does the I/O.
  */
 import { FormData } from 'undici';
+import type { SseEvent } from '../../shared/sse.ts';
 
 /**
  * What a client called: OpenAI chat, completions, embeddings, Responses; Anthropic Messages; Gemini
@@ -53,11 +54,7 @@ export interface Usage {
   completion_tokens_details?: { reasoning_tokens: number };
 }
 
-/** One server-sent event: the `event:` name (if any) and the joined `data:` lines. */
-export interface SseEvent {
-  event?: string;
-  data: string;
-}
+export type { SseEvent };
 
 /** What a stream transformer sends the client: a `data:` payload, or an event with its name. */
 export type SseOut = string | SseEvent;

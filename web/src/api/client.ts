@@ -1,4 +1,5 @@
 /** A small typed client for the /api envelope (CONTRACT §1–2): session cookie + New-Api-User header. */
+import { readEvents } from '../../../src/shared/sse.ts';
 import type { Envelope } from '../../../src/shared/wire.ts';
 
 export type { Envelope, Page } from '../../../src/shared/wire.ts';
@@ -116,23 +117,13 @@ export async function openStream(
     signal,
   });
   if (!res.ok || !res.body) throw new ApiError(`${res.status} ${res.statusText}`, res.status);
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let rest = '';
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      rest += decoder.decode(value, { stream: true });
-      for (let at = rest.indexOf('\n\n'); at >= 0; at = rest.indexOf('\n\n')) {
-        const block = rest.slice(0, at);
-        rest = rest.slice(at + 2);
-        const event = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (event && data) onEvent(event, JSON.parse(data));
-      }
-    }
+    await readEvents(res.body, (e) => {
+      if (e.event) onEvent(e.event, JSON.parse(e.data));
+    });
   } catch (err) {
     if (!signal.aborted) throw err;
   }
 }
+
+export { readEvents };

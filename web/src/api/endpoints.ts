@@ -3,7 +3,7 @@
  * call these, never `api.get('/api/…')` with a path of their own (the browser test checks each path
  * exists on the server, so a renamed route fails there, not in an operator's browser).
  */
-import { api, download, openStream, type Query, requestRaw } from './client.ts';
+import { api, download, openStream, type Query, readEvents, requestRaw } from './client.ts';
 import type {
   Channel,
   LogRow,
@@ -151,23 +151,13 @@ export const playground = {
       const body = await res.json().catch(() => null);
       throw new Error(body?.error?.message ?? `${res.status} ${res.statusText}`);
     }
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let rest = '';
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      rest += decoder.decode(value, { stream: true });
-      for (let at = rest.indexOf('\n\n'); at >= 0; at = rest.indexOf('\n\n')) {
-        const data = /^data: (.+)$/m.exec(rest.slice(0, at))?.[1];
-        rest = rest.slice(at + 2);
-        if (!data || data === '[DONE]') continue;
-        const chunk = JSON.parse(data);
-        if (chunk.error) throw new Error(chunk.error.message ?? 'the stream broke off');
-        const text = chunk.choices?.[0]?.delta?.content;
-        if (typeof text === 'string') onText(text);
-      }
-    }
+    await readEvents(res.body, ({ data }) => {
+      if (data === '[DONE]') return;
+      const chunk = JSON.parse(data);
+      if (chunk.error) throw new Error(chunk.error.message ?? 'the stream broke off');
+      const text = chunk.choices?.[0]?.delta?.content;
+      if (typeof text === 'string') onText(text);
+    });
   },
 };
 
