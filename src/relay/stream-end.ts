@@ -36,38 +36,20 @@ const named = (type: string, data: object): SseOut => ({
   data: JSON.stringify({ type, ...data }),
 });
 
+/**
+ * `cut` is asked here only for OpenAI-shaped streams: every transformer of another format ends a cut stream
+ * itself, from its own state (`StreamTransformer.cut`).
+ */
 export function streamEnding(rc: RelayContext, kind: StreamEnding): SseOut[] {
+  if (kind === 'cut') return openAiEnding(rc, kind);
   switch (rc.endpoint) {
     case 'messages':
-      if (kind === 'cut')
-        return [
-          named('message_delta', {
-            delta: { stop_reason: 'max_tokens', stop_sequence: null },
-            usage: { output_tokens: 0 },
-          }),
-          named('message_stop', {}),
-        ];
       return [
         named('error', {
           error: { type: kind === 'shutdown' ? 'overloaded_error' : 'api_error', message: MESSAGE[kind] },
         }),
       ];
     case 'responses':
-      if (kind === 'cut')
-        return [
-          named('response.incomplete', {
-            response: {
-              id: `resp_${rc.requestId}`,
-              object: 'response',
-              created_at: Math.floor(rc.startedAt / 1000),
-              status: 'incomplete',
-              incomplete_details: { reason: 'max_output_tokens' },
-              model: rc.model,
-              output: [],
-              error: null,
-            },
-          }),
-        ];
       return [
         named('error', {
           code: kind === 'shutdown' ? 'shutting_down' : 'upstream_error',
@@ -76,13 +58,6 @@ export function streamEnding(rc: RelayContext, kind: StreamEnding): SseOut[] {
         }),
       ];
     case 'gemini':
-      if (kind === 'cut')
-        return [
-          JSON.stringify({
-            candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'MAX_TOKENS', index: 0 }],
-            modelVersion: rc.model,
-          }),
-        ];
       return [JSON.stringify({ error: { code: 503, message: MESSAGE[kind], status: 'UNAVAILABLE' } })];
     default:
       return openAiEnding(rc, kind);

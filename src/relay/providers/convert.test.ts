@@ -8,6 +8,7 @@ import { sseFrame } from '../stream.ts';
 import { ChatToMessagesStream, messagesToChat } from './anthropic/messages.ts';
 import { MessagesPassthrough, messagesRequestBody } from './anthropic/messages-passthrough.ts';
 import { chatToGeminiRequest } from './gemini/chat.ts';
+import { GeminiPassthrough } from './gemini/inbound.ts';
 import { adapterFor } from './index.ts';
 import { responsesToChat } from './openai-compatible/responses.ts';
 import { ResponsesPassthrough } from './openai-compatible/responses-passthrough.ts';
@@ -109,6 +110,8 @@ describe('stream converters', () => {
     assert.equal(end.response.id, 'resp_9', 'the response under way, not a new one');
     assert.deepEqual(end.response.output, [{ type: 'reasoning', id: 'rs_1' }]);
     assert.equal(end.response.incomplete_details.reason, 'max_output_tokens');
+    const [last] = events(new GeminiPassthrough().cut());
+    assert.equal(last.candidates[0].finishReason, 'MAX_TOKENS');
   });
 
   it('hostile values (objects whose toString throws) are read as empty text, never thrown', () => {

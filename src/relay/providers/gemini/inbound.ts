@@ -289,6 +289,15 @@ export class GeminiPassthrough implements StreamTransformer {
     return [];
   }
 
+  /** Cut for quota: a last chunk with a MAX_TOKENS finish. */
+  cut(): SseOut[] {
+    return [
+      JSON.stringify({
+        candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'MAX_TOKENS', index: 0 }],
+      }),
+    ];
+  }
+
   producedText(): string {
     return this.log.all();
   }
