@@ -215,6 +215,20 @@ export function toolCallId(n: number, name: string): string {
   return `call_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}_${n}_${safe}`;
 }
 
+/**
+ * Tool call arguments (a JSON string in OpenAI's format) as the object Anthropic's `input` and Gemini's
+ * `args` must be: a non-object value is wrapped as `{value}`, text that is not JSON as `{raw}`.
+ */
+export function parseArgs(args: unknown): Record<string, unknown> {
+  if (typeof args !== 'string' || !args.trim()) return {};
+  try {
+    const v = JSON.parse(args);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : { value: v };
+  } catch {
+    return { raw: args };
+  }
+}
+
 /** A number field, or 0. */
 export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 

@@ -7,7 +7,7 @@
 
 import { jsonErrorMessage } from '../text-log.ts';
 import type { ResponseOutput, Usage } from '../types.ts';
-import { num, str, usageOf } from '../types.ts';
+import { num, parseArgs, str, usageOf } from '../types.ts';
 import { DEFAULT_MAX_TOKENS, finishReason } from './api.ts';
 
 type Block = Record<string, unknown>;
@@ -36,17 +36,6 @@ function blocksOf(content: unknown): Block[] {
       out.push({ type: 'image', source: imageSource(str(p.image_url?.url ?? p.image_url ?? '')) });
   }
   return out;
-}
-
-/** Tool call arguments (a JSON string) as the object Anthropic's `input` must be. */
-export function parseArgs(args: unknown): Record<string, unknown> {
-  if (typeof args !== 'string' || !args.trim()) return {};
-  try {
-    const v = JSON.parse(args);
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : { value: v };
-  } catch {
-    return { raw: args };
-  }
 }
 
 /** Anthropic wants user and assistant turns alternating: consecutive turns of one role become one. */

@@ -1,6 +1,6 @@
 import type { ChatStreamConverter, InboundCodec, SseEvent, SseOut, Usage } from '../types.ts';
-import { num, str } from '../types.ts';
-import { parseArgs, textOf } from './chat.ts';
+import { num, parseArgs, str } from '../types.ts';
+import { textOf } from './chat.ts';
 
 type Obj = Record<string, any>;
 

@@ -7,7 +7,7 @@
 
 import { ChatChunks, jsonErrorMessage, TextLog } from '../text-log.ts';
 import type { ResponseOutput, SseEvent, SseOut, StreamOptions, StreamTransformer, Usage } from '../types.ts';
-import { str, toolCallId } from '../types.ts';
+import { parseArgs, str, toolCallId } from '../types.ts';
 import { finishReason, readUsage } from './api.ts';
 
 type Obj = Record<string, any>;
@@ -44,16 +44,6 @@ function partsOf(content: unknown): Obj[] {
     else if (p?.type === 'image_url') parts.push(imagePart(str(p.image_url?.url ?? p.image_url ?? '')));
   }
   return parts;
-}
-
-function parseArgs(args: unknown): Obj {
-  if (typeof args !== 'string' || !args.trim()) return {};
-  try {
-    const v = JSON.parse(args);
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : { value: v };
-  } catch {
-    return { raw: args };
-  }
 }
 
 function push(contents: Obj[], role: string, parts: Obj[]): void {

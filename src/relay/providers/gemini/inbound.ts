@@ -16,7 +16,7 @@ import type {
   StreamTransformer,
   Usage,
 } from '../types.ts';
-import { str, toolCallId } from '../types.ts';
+import { parseArgs, str, toolCallId } from '../types.ts';
 import { geminiFinish, geminiUsage, readUsage } from './api.ts';
 
 type Obj = Record<string, any>;
@@ -137,14 +137,6 @@ export function geminiToChat(b: Obj, model: string, stream: boolean): Obj {
     out.stream_options = { include_usage: true };
   }
   return out;
-}
-
-function parseArgs(args: unknown): unknown {
-  try {
-    return typeof args === 'string' && args ? JSON.parse(args) : {};
-  } catch {
-    return { raw: args };
-  }
 }
 
 /** An OpenAI chat completion → a generateContent answer. */
