@@ -136,6 +136,7 @@ describe('relay endpoints and upstream kinds (issue 17)', () => {
     const log = await lastLog();
     assert.equal(log.quota, Math.round(0.04 * 500_000 * 2));
     assert.deepEqual([log.other.billed_by, log.other.images], ['image', 2]);
+    assert.equal(log.other.converted, false, 'an OpenAI endpoint to an OpenAI channel is not a conversion');
   });
 
   it('images: gpt-image-1 is billed by the token usage it reports', async () => {

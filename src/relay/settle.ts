@@ -7,7 +7,7 @@ import { type CallSettlement, Ledger } from './ledger.ts';
 
 import type { RelayDeps } from './pipeline.ts';
 import { baseAdapter, speaksNatively } from './providers/index.ts';
-import type { Usage } from './providers/types.ts';
+import { type Usage, wireOf } from './providers/types.ts';
 import type { Reservation } from './quota.repo.ts';
 import type { Attempt, Candidate, RelayContext } from './relay-context.ts';
 import { RelayError } from './token-auth.ts';
@@ -50,31 +50,19 @@ function other(rc: RelayContext, frt: number, usageSource: string, attempts: Att
  * `openai-compatible` channel was converted through chat; `messages` to `anthropic` passed through.
  */
 function formats(rc: RelayContext, channel: { type: number; responsesPassthrough?: boolean }): object {
-  const upstream = baseAdapter(channel.type).name;
+  const upstream = baseAdapter(channel.type);
   if (
-    upstream === 'openai-compatible' &&
+    upstream.name === 'openai-compatible' &&
     (rc.endpoint === 'chat' || rc.endpoint === 'completions' || rc.endpoint === 'embeddings')
   )
     return {};
   return {
     request_format: rc.endpoint,
-    upstream_format: upstream,
-    // Azure speaks OpenAI's format at other URLs; a format an adapter does not take is converted via chat
-    converted:
-      !speaksNatively(channel.type, rc.endpoint, channel) ||
-      NATIVE[rc.endpoint] !== (upstream === 'azure' ? 'openai-compatible' : upstream),
+    upstream_format: upstream.name,
+    // converted: the channel does not take the endpoint as it is, or speaks another wire format
+    converted: !speaksNatively(channel.type, rc.endpoint, channel) || wireOf(rc.endpoint) !== upstream.wire,
   };
 }
-
-/** The upstream kind that speaks each inbound format as it is. */
-const NATIVE: Record<string, string> = {
-  chat: 'openai-compatible',
-  completions: 'openai-compatible',
-  embeddings: 'openai-compatible',
-  responses: 'openai-compatible',
-  messages: 'anthropic',
-  gemini: 'gemini',
-};
 
 function channelTypeOf(rc: RelayContext, channelId: number): number {
   return rc.candidates.find((c) => c.id === channelId)?.type ?? 1;

@@ -69,6 +69,7 @@ class ViaChatStream implements StreamTransformer {
 export function viaChat(inbound: InboundCodec, upstream: ProviderAdapter): ProviderAdapter {
   return {
     name: `${inbound.endpoint}>${upstream.name}`,
+    wire: upstream.wire,
     supports: (endpoint) => endpoint === inbound.endpoint,
     buildRequest: (i) =>
       upstream.buildRequest({

@@ -149,8 +149,18 @@ export interface StreamOptions {
   promptEstimate?: number;
 }
 
+/** A wire format: OpenAI's (also Azure's and the compatible families'), Anthropic's, Gemini's. */
+export type Wire = 'openai' | 'anthropic' | 'gemini';
+
+/** The wire format a client speaks on an endpoint. */
+export function wireOf(endpoint: Endpoint): Wire {
+  return endpoint === 'messages' ? 'anthropic' : endpoint === 'gemini' ? 'gemini' : 'openai';
+}
+
 export interface ProviderAdapter {
   readonly name: string;
+  /** the format this adapter's upstream speaks */
+  readonly wire: Wire;
   supports(endpoint: Endpoint): boolean;
   buildRequest(input: BuildInput): UpstreamRequest;
   /** A successful non-stream upstream body (text) → the client's OpenAI-shaped body and usage. */

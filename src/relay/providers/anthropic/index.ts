@@ -8,6 +8,7 @@ import { AnthropicStream } from './stream.ts';
 /** Channel type 14: Anthropic Messages upstream; OpenAI chat converted, Messages passed through. */
 export const anthropic: ProviderAdapter = {
   name: 'anthropic',
+  wire: 'anthropic',
   supports: (endpoint) => endpoint === 'chat' || endpoint === 'messages',
   buildRequest: (i) => ({
     url: joinUrl(i.baseUrl || DEFAULT_BASE_URL, MESSAGES_PATH),

@@ -33,6 +33,7 @@ export function deploymentUrl(baseUrl: string, model: string, path: string, apiV
 
 export const azure: ProviderAdapter = {
   name: 'azure',
+  wire: 'openai',
   supports: (endpoint) => PATHS[endpoint] !== undefined,
   buildRequest: (i) => ({
     url: deploymentUrl(i.baseUrl, i.model, PATHS[i.endpoint] ?? PATHS.chat!, i.apiVersion),

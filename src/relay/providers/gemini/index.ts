@@ -16,6 +16,7 @@ function nativeBody(body: Record<string, unknown>): string {
  */
 export const gemini: ProviderAdapter = {
   name: 'gemini',
+  wire: 'gemini',
   supports: (endpoint) => endpoint === 'chat' || endpoint === 'gemini',
   buildRequest: (i) => ({
     url: generateUrl(i.baseUrl, i.apiVersion, i.model, i.stream),

@@ -17,6 +17,7 @@ export function openAiFamily(
   const base = kind.baseUrl || DEFAULT_BASE_URL;
   return {
     name,
+    wire: 'openai',
     supports: (endpoint) =>
       PATHS[endpoint] !== undefined && (endpoint !== 'responses' || kind.responses === true),
     buildRequest: (i) => ({
