@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NewLog } from '../../db/schema.ts';
-import { LogTail, TAIL_QUEUE } from './log-tail.ts';
+import { LogTail, likeMatcher, TAIL_QUEUE } from './log-tail.ts';
 
 const row = (over: Partial<NewLog>): NewLog =>
   ({
@@ -82,6 +82,29 @@ describe('live log tail', () => {
     assert.ok(!('channel_id' in own) && !('channel' in own));
     assert.equal(JSON.parse(own.other).admin_info, undefined);
     assert.equal(own.is_stream, false);
+  });
+
+  it('% patterns match as LIKE does (ASCII case ignored), in linear time whatever the pattern', () => {
+    const cases: Array<[string, string, boolean]> = [
+      ['gpt%', 'gpt-4o', true],
+      ['GPT%', 'gpt-4o', true],
+      ['%4o', 'gpt-4o', true],
+      ['%4o%', 'gpt-4o-mini', true],
+      ['g%t%4%o', 'gpt-4o', true],
+      ['gpt%x', 'gpt-4o', false],
+      ['a%a', 'a', false],
+      ['a%a', 'aa', true],
+      ['ab%bc', 'abc', false],
+      ['%', '', true],
+      ['x%', 'y', false],
+      ['claude_3%', 'claude_3-opus', true],
+      ['claude_3%', 'claudex3', false],
+    ];
+    for (const [pattern, name, want] of cases)
+      assert.equal(likeMatcher(pattern)(name), want, `${pattern} ~ ${name}`);
+    // a regular expression of .* pieces backtracks on this (each row written would hold the loop)
+    const evil = likeMatcher(`${'%a'.repeat(90)}%b`);
+    for (let i = 0; i < 1000; i++) assert.equal(evil('a'.repeat(191)), false);
   });
 
   it('a reader that does not keep up loses its oldest rows, told how many, and holds no more than the queue', () => {
