@@ -159,6 +159,17 @@ describe('channel health through the relay (sqlite)', () => {
     const system = (await logRows(t, 5)).filter((l) => l.channel_id === broken);
     assert.equal(system.length, 1);
     assert.match(system[0].content, /"broken" cooling down for 30 s after: HTTP 503/);
+    // the channels page sees it: one failure in a row, skipped for about 30 s
+    const listed = await t.call({
+      method: 'GET',
+      url: '/api/channel/?page_size=50',
+      headers: w.root.headers,
+    });
+    const row = listed.body.data.items.find((c: { id: number }) => c.id === broken);
+    assert.equal(row.failures, 1);
+    assert.ok(row.cooling_until > Date.now() + 20_000 && row.cooling_until <= Date.now() + 30_000);
+    const fine = listed.body.data.items.find((c: { name: string }) => c.name === 'fine');
+    assert.deepEqual([fine.failures, fine.cooling_until], [0, 0]);
   });
 
   it('with its only channel cooling down, a model is still tried there rather than answered 503', async () => {
@@ -182,6 +193,13 @@ describe('channel health through the relay (sqlite)', () => {
       assert.equal(await call(tok.key, 'keyed'), 401);
       await settled(t);
       assert.equal(await status(id), 3);
+      const listed = (await t.ctx.channels.get(id)) as { status_reason: string; status_time: number };
+      assert.match(
+        listed.status_reason,
+        /^HTTP 401: .*Incorrect API key provided/,
+        'the reason kept for the page',
+      );
+      assert.ok(listed.status_time > 0);
       assert.equal(await call(tok.key, 'keyed'), 503, 'no enabled channel serves it now');
 
       keyed.setBehavior({});
@@ -189,6 +207,7 @@ describe('channel health through the relay (sqlite)', () => {
       await t.ctx.options.set('AutomaticEnableChannelEnabled', 'true');
       assert.equal(await t.ctx.autoEnable.runOnce(), 1);
       assert.equal(await status(id), 1);
+      assert.equal((await t.ctx.channels.get(id)).status_reason, '', 'cleared when enabled again');
       assert.equal(await call(tok.key, 'keyed'), 200);
       // an admin's own disable (status 2) is never turned into an automatic one, nor re-enabled
       await t.ctx.channels.setStatus(id, 2);

@@ -250,6 +250,78 @@ for (const engine of engines()) {
       assert.equal((await call('POST', '/api/channel/batch', { ids: [ids[0]] }, user)).status, 403);
     });
 
+    test("tags: tag a batch, list by tag, enable/disable/edit every channel with the tag (New API's routes)", async () => {
+      const ids: number[] = [];
+      for (const name of ['t1', 't2', 't3']) {
+        const r = await call('POST', '/api/channel/', {
+          name,
+          key: 'k-0123456789',
+          base_url: up.url,
+          models: 'tag-a',
+        });
+        ids.push(r.body.data.id);
+      }
+      const tagged = await call('POST', '/api/channel/batch/tag', { ids: [ids[0], ids[1]], tag: 'pool-x' });
+      assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+      assert.equal(tagged.body.data, 2);
+      const byTag = await call('GET', '/api/channel/?tag=pool-x&page_size=50');
+      assert.deepEqual(
+        byTag.body.data.items.map((c: { id: number }) => c.id).sort(),
+        [ids[0], ids[1]].sort(),
+      );
+
+      const off = await call('POST', '/api/channel/tag/disabled', { tag: 'pool-x' });
+      assert.equal(off.body.data, 2);
+      assert.deepEqual(
+        (await t.ctx.channels.routeCandidates('default', 'tag-a')).map((c) => c.id),
+        [ids[2]],
+        'routing skips the tag',
+      );
+      assert.equal((await call('POST', '/api/channel/tag/enabled', { tag: 'pool-x' })).body.data, 2);
+
+      // New API's tag editor: comma lists, null or '' for "keep"
+      const edit = await call('PUT', '/api/channel/tag', {
+        tag: 'pool-x',
+        new_tag: 'pool-y',
+        models: 'tag-b, tag-c',
+        groups: 'default,vip',
+        priority: 7,
+        weight: null,
+        model_mapping: null,
+      });
+      assert.equal(edit.status, 200, JSON.stringify(edit.body));
+      assert.equal(edit.body.data, 2);
+      for (const id of [ids[0], ids[1]]) {
+        const c = (await call('GET', `/api/channel/${id}`)).body.data;
+        assert.deepEqual([c.tag, c.models, c.group, c.priority], ['pool-y', 'tag-b,tag-c', 'default,vip', 7]);
+        assert.equal((await abilities(id)).length, 4, 'serving rows rewritten: 2 models × 2 groups');
+      }
+      assert.equal((await call('GET', '/api/channel/tag/models?tag=pool-y')).body.data, 'tag-b,tag-c');
+      assert.equal(
+        (await call('GET', `/api/channel/${ids[2]}`)).body.data.models,
+        'tag-a',
+        'untagged untouched',
+      );
+
+      // untag with null (New API sends it)
+      assert.equal((await call('POST', '/api/channel/batch/tag', { ids: [ids[0]], tag: null })).body.data, 1);
+      assert.equal((await call('GET', `/api/channel/${ids[0]}`)).body.data.tag, '');
+
+      assert.equal((await call('POST', '/api/channel/tag/disabled', { tag: 'nobody' })).status, 404);
+      for (const [method, url, body, field] of [
+        ['POST', '/api/channel/tag/enabled', { tag: '' }, 'tag'],
+        ['PUT', '/api/channel/tag', { tag: 'pool-y', models: ',' }, 'models'],
+        ['PUT', '/api/channel/tag', { tag: 'pool-y', priority: 'high' }, 'priority'],
+        ['POST', '/api/channel/batch/tag', { ids: [], tag: 'x' }, 'ids'],
+      ] as const) {
+        const r = await call(method, url, body);
+        assert.equal(r.status, 400, `${url} ${JSON.stringify(body)}`);
+        assert.match(r.body.message, new RegExp(`^${field}`));
+      }
+      assert.equal((await call('PUT', '/api/channel/tag', { tag: 'pool-y' }, user)).status, 403);
+      await call('POST', '/api/channel/batch', { ids });
+    });
+
     test('copy: same settings and key, named "(copy)", disabled, fresh counters; the key never shown', async () => {
       const made = await call('POST', '/api/channel/', {
         name: 'orig',

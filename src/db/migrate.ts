@@ -14,6 +14,7 @@ import * as main004 from './migrations/main-004-ledger-batches.ts';
 import * as main005 from './migrations/main-005-call-journal.ts';
 import * as main006 from './migrations/main-006-channel-settings.ts';
 import * as main007 from './migrations/main-007-redemptions.ts';
+import * as main008 from './migrations/main-008-channel-status-reason.ts';
 
 type Step = { up(db: Kysely<any>, d: SqlDialect): Promise<void> };
 
@@ -26,6 +27,7 @@ const MAIN: Record<string, Step> = {
   '005-call-journal': main005,
   '006-channel-settings': main006,
   '007-redemptions': main007,
+  '008-channel-status-reason': main008,
 };
 const LOGS: Record<string, Step> = {
   '001-init': logs001,

@@ -70,6 +70,10 @@ export interface ChannelsTable {
   created_time: number;
   /** JSON object of per-channel settings ('' or null: none); see channels/channel-settings.ts */
   settings: string | null;
+  /** why the status last changed when the relay changed it ('' otherwise); New API's other_info.status_reason */
+  status_reason: string;
+  /** when the status last changed (seconds; 0 unknown) */
+  status_time: number;
 }
 
 /** The serving table ("abilities" in New API): one row per (group, model, channel). */

@@ -64,6 +64,16 @@ export class ChannelHealth {
     else this.cooling.set(id, { until, failedAt, level });
   }
 
+  /**
+   * What the channels page shows: failures in a row since the last success (server errors, timeouts,
+   * 429s, as this instance heard of them) and until when routing skips the channel (ms; 0 when it is not).
+   */
+  state(id: number): { failures: number; cooling_until: number } {
+    const c = this.cooling.get(id);
+    if (!c) return { failures: 0, cooling_until: 0 };
+    return { failures: c.level + 1, cooling_until: c.until > this.now() ? c.until : 0 };
+  }
+
   isCooling(id: number): boolean {
     const c = this.cooling.get(id);
     return c !== undefined && c.until > this.now();

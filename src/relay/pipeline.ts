@@ -89,7 +89,7 @@ export class RelayPipeline {
       events: deps.events,
       autoDisable: () => deps.options.bool('AutomaticDisableChannelEnabled'),
       disable: async (c, why) => {
-        await deps.channels.setStatus(c.id, CHANNEL_STATUS.AutoDisabled, CHANNEL_STATUS.Enabled); // never over an admin's own disable
+        await deps.channels.setStatus(c.id, CHANNEL_STATUS.AutoDisabled, CHANNEL_STATUS.Enabled, why); // never over an admin's own disable
         deps.events.emit('channel', c.id);
         deps.onChannelDisabled?.();
         systemLog(c, `disabled automatically after: ${why}`);

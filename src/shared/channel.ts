@@ -38,6 +38,6 @@ export interface Candidate {
 /** The channels module, as the relay uses it. */
 export interface ChannelSource {
   routeCandidates(group: string, model: string): Promise<Candidate[]>;
-  /** `from`: only when the channel has that status now */
-  setStatus(id: number, status: number, from?: number): Promise<unknown>;
+  /** `from`: only when the channel has that status now; `reason`: why (shown on the channels page) */
+  setStatus(id: number, status: number, from?: number, reason?: string): Promise<unknown>;
 }

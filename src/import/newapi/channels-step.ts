@@ -53,6 +53,7 @@ export async function importChannels(run: NewApiImporter): Promise<void> {
     'settings',
     'channel_info',
     'other',
+    'other_info',
   ];
   // a channel is the same channel by type and name (channels have no other natural key); they number in
   // the hundreds, so Tollgate's are read once
@@ -126,6 +127,7 @@ export async function importChannels(run: NewApiImporter): Promise<void> {
         remark: str(c.remark).slice(0, 255),
         created_time: int(c.created_time),
         settings: withApiVersion(str(c.settings), type, str(c.other)),
+        ...statusNote(str(c.other_info)),
       };
       existing.set(ident, src);
       let target = src;
@@ -141,5 +143,18 @@ export async function importChannels(run: NewApiImporter): Promise<void> {
       run.channelIds.set(src, target);
       r.imported += 1;
     }
+  }
+}
+
+/** New API's `other_info.status_reason` / `status_time` (why the relay disabled the channel), when readable. */
+function statusNote(otherInfo: string): { status_reason: string; status_time: number } {
+  try {
+    const o = JSON.parse(otherInfo || '{}') as { status_reason?: unknown; status_time?: unknown };
+    return {
+      status_reason: typeof o?.status_reason === 'string' ? o.status_reason.slice(0, 255) : '',
+      status_time: typeof o?.status_time === 'number' && o.status_time > 0 ? Math.floor(o.status_time) : 0,
+    };
+  } catch {
+    return { status_reason: '', status_time: 0 };
   }
 }

@@ -27,6 +27,8 @@ const PUBLIC_COLUMNS = [
   'remark',
   'created_time',
   'settings',
+  'status_reason',
+  'status_time',
 ] as const;
 
 export interface ChannelListFilter {
@@ -35,6 +37,8 @@ export interface ChannelListFilter {
   group?: string;
   model?: string;
   keyword?: string;
+  /** exactly this tag */
+  tag?: string;
   offset: number;
   limit: number;
 }
@@ -142,6 +146,7 @@ export class ChannelsRepo {
     let q = this.db.selectFrom('channels as c');
     if (f.status !== undefined) q = q.where('c.status', '=', f.status);
     if (f.type !== undefined) q = q.where('c.type', '=', f.type);
+    if (f.tag !== undefined) q = q.where('c.tag', '=', f.tag);
     if (f.group || f.model) {
       q = q.where(({ exists, selectFrom }) => {
         let sub = selectFrom('abilities as a').select('a.channel_id').whereRef('a.channel_id', '=', 'c.id');
@@ -213,9 +218,13 @@ export class ChannelsRepo {
   }
 
   /** Several channels' status (an admin's batch action), serving rows following, in one transaction. */
-  async setStatusMany(ids: readonly number[], status: number): Promise<number> {
+  async setStatusMany(ids: readonly number[], status: number, now: number): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const res = await trx.updateTable('channels').set({ status }).where('id', 'in', ids).executeTakeFirst();
+      const res = await trx
+        .updateTable('channels')
+        .set({ status, status_reason: '', status_time: now })
+        .where('id', 'in', ids)
+        .executeTakeFirst();
       await trx
         .updateTable('abilities')
         .set({ enabled: status === 1 ? 1 : 0 })
@@ -225,13 +234,46 @@ export class ChannelsRepo {
     });
   }
 
+  /** The ids of the channels with this tag (a few hundred at most). */
+  async idsByTag(tag: string): Promise<number[]> {
+    const rows = await this.db.selectFrom('channels').select('id').where('tag', '=', tag).execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** The channels with this tag, keys included (a tag edit rewrites each). */
+  findByTagWithKey(tag: string): Promise<ChannelRow[]> {
+    return this.db.selectFrom('channels').selectAll().where('tag', '=', tag).orderBy('id').execute();
+  }
+
+  /** Several channels' tag; how many exist. */
+  async setTagMany(ids: readonly number[], tag: string): Promise<number> {
+    const res = await this.db.updateTable('channels').set({ tag }).where('id', 'in', ids).executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /** Several rows replaced and their abilities rewritten, in one transaction (a tag edit). */
+  async updateMany(rows: readonly ChannelRow[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const row of rows) {
+        const { id, ...fields } = row;
+        await trx.updateTable('channels').set(fields).where('id', '=', id).execute();
+        await trx.deleteFrom('abilities').where('channel_id', '=', id).execute();
+        await writeAbilities(trx, row);
+      }
+    });
+  }
+
   /**
    * Status alone (auto-disable, test re-enable): the abilities follow in the same transaction. `from`:
    * only when the channel has that status now (an automatic change never overrides an admin's).
+   * `reason`: why (kept for the channels page), '' when the change needs none.
    */
-  async setStatus(id: number, status: number, from?: number): Promise<void> {
+  async setStatus(id: number, status: number, now: number, from?: number, reason = ''): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      let q = trx.updateTable('channels').set({ status }).where('id', '=', id);
+      let q = trx
+        .updateTable('channels')
+        .set({ status, status_reason: reason.slice(0, 255), status_time: now })
+        .where('id', '=', id);
       if (from !== undefined) q = q.where('status', '=', from);
       if (Number((await q.executeTakeFirst()).numUpdatedRows) === 0) return;
       await trx

@@ -7,9 +7,12 @@ import { inferVendor } from '../catalog/vendor-infer.ts';
 import {
   batchDeleteBody,
   batchStatusBody,
+  batchTagBody,
   createChannelBody,
+  editTagBody,
   fetchModelsBody,
   listChannelsQuery,
+  tagBody,
   testChannelQuery,
   updateChannelBody,
 } from './channels.schema.ts';
@@ -27,7 +30,7 @@ async function upstreamList(fetch: () => Promise<string[]>): Promise<string[]> {
 }
 
 /** What these routes use of the app (named: no route reaches into what it does not list). */
-export type ChannelsRoutesDeps = Pick<AppContext, 'channels' | 'options'>;
+export type ChannelsRoutesDeps = Pick<AppContext, 'channels' | 'options' | 'relay'>;
 
 /** CONTRACT §6 channels (admin). No answer ever carries a channel key. */
 export async function channelsRoutes(app: FastifyInstance, ctx: ChannelsRoutesDeps): Promise<void> {
@@ -40,18 +43,20 @@ export async function channelsRoutes(app: FastifyInstance, ctx: ChannelsRoutesDe
     async (request) => {
       const q = parse(listChannelsQuery, request.query, 'query');
       const page = pageOf(q);
-      return ok(
-        await channels.list({
-          status: q.status,
-          type: q.type,
-          group: q.group || undefined,
-          model: q.model || undefined,
-          keyword: q.keyword || undefined,
-          offset: page.offset,
-          limit: page.pageSize,
-          page: page.page,
-        }),
-      );
+      const list = await channels.list({
+        status: q.status,
+        type: q.type,
+        group: q.group || undefined,
+        model: q.model || undefined,
+        keyword: q.keyword || undefined,
+        tag: q.tag || undefined,
+        offset: page.offset,
+        limit: page.pageSize,
+        page: page.page,
+      });
+      // with the relay's view of each one's recent failures (failures in a row, cooling down until)
+      const health = ctx.relay.pipeline.health;
+      return ok({ ...list, items: list.items.map((c) => ({ ...c, ...health.state(c.id) })) });
     },
   );
 
@@ -142,6 +147,36 @@ export async function channelsRoutes(app: FastifyInstance, ctx: ChannelsRoutesDe
     async (request) => {
       const { ids, status } = parse(batchStatusBody, request.body, 'body');
       return ok(await channels.setStatusMany(ids, status));
+    },
+  );
+
+  app.post(
+    '/api/channel/batch/tag',
+    { config: { ...admin, schemas: { body: batchTagBody } } },
+    async (request) => {
+      const { ids, tag } = parse(batchTagBody, request.body, 'body');
+      return ok(await channels.setTagMany(ids, tag));
+    },
+  );
+
+  // tags (New API's routes): every channel with the tag at once
+  for (const [path, status] of [
+    ['/api/channel/tag/enabled', 1],
+    ['/api/channel/tag/disabled', 2],
+  ] as const)
+    app.post(path, { config: { ...admin, schemas: { body: tagBody } } }, async (request) => {
+      const { tag } = parse(tagBody, request.body, 'body');
+      return ok(await channels.setTagStatus(tag, status));
+    });
+  app.put('/api/channel/tag', { config: { ...admin, schemas: { body: editTagBody } } }, async (request) =>
+    ok(await channels.editTag(parse(editTagBody, request.body, 'body'))),
+  );
+  app.get(
+    '/api/channel/tag/models',
+    { config: { ...admin, schemas: { query: tagBody } } },
+    async (request) => {
+      const { tag } = parse(tagBody, request.query, 'query');
+      return ok(await channels.tagModels(tag));
     },
   );
 

@@ -73,6 +73,29 @@ export const createChannelBody = z.object({
 const batchIds = z.array(z.number().int().positive()).min(1).max(500);
 export const batchDeleteBody = z.object({ ids: batchIds });
 export const batchStatusBody = z.object({ ids: batchIds, status: z.union([z.literal(1), z.literal(2)]) });
+/** POST /api/channel/batch/tag (New API): `tag` null or '' removes it. */
+export const batchTagBody = z.object({
+  ids: batchIds,
+  tag: fields.tag.nullable().transform((t) => t ?? ''),
+});
+/** POST /api/channel/tag/enabled|disabled, GET /api/channel/tag/models */
+export const tagBody = z.object({ tag: fields.tag.min(1, { message: 'is required' }) });
+/**
+ * PUT /api/channel/tag (New API's tag edit): fields present apply to every channel with `tag`. New API
+ * sends `models` and `groups` as comma lists and null or '' for "leave as is".
+ */
+const keepIfEmpty = <T extends z.ZodType>(s: T) =>
+  z.preprocess((v) => (v === null || v === '' ? undefined : v), s.optional());
+export const editTagBody = z.object({
+  tag: fields.tag.min(1, { message: 'is required' }),
+  new_tag: keepIfEmpty(fields.tag),
+  models: keepIfEmpty(fields.models.refine((m) => m.length > 0, { message: 'must list at least one model' })),
+  groups: keepIfEmpty(fields.group.refine((g) => g.length > 0, { message: 'must list at least one group' })),
+  model_mapping: z.preprocess((v) => (v === null ? undefined : v), fields.model_mapping.optional()),
+  priority: z.preprocess((v) => (v === null ? undefined : v), fields.priority.optional()),
+  weight: z.preprocess((v) => (v === null ? undefined : v), fields.weight.optional()),
+});
+export type EditTagInput = z.output<typeof editTagBody>;
 
 export type CreateChannelInput = z.output<typeof createChannelBody>;
 
@@ -103,6 +126,8 @@ export const listChannelsQuery = z.object({
   model: z.string().trim().max(191).optional(),
   /** name, tag or base URL contains it */
   keyword: z.string().trim().max(128).optional(),
+  /** exactly this tag */
+  tag: z.string().trim().max(64).optional(),
 });
 
 /** POST /api/channel/fetch_models: an upstream not saved yet. */

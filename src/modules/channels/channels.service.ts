@@ -5,7 +5,12 @@ import { channelKind } from '../../shared/channel-types.ts';
 import type { ChannelKeyCipher } from './channel-key.ts';
 import { channelApiVersion, channelLimits, channelResponsesPassthrough } from './channel-settings.ts';
 import type { ChannelListFilter, ChannelRow, ChannelsRepo, PublicChannel } from './channels.repo.ts';
-import { CHANNEL_STATUS, type CreateChannelInput, type UpdateChannelInput } from './channels.schema.ts';
+import {
+  CHANNEL_STATUS,
+  type CreateChannelInput,
+  type EditTagInput,
+  type UpdateChannelInput,
+} from './channels.schema.ts';
 
 /** Where a channel without a base URL goes, by New API channel type. */
 
@@ -103,6 +108,8 @@ export class ChannelsService implements ChannelSource {
       remark: input.remark,
       settings: input.settings,
       created_time: this.now(),
+      status_reason: '',
+      status_time: 0,
     };
     const id = await this.d.repo.insert(row);
     this.d.events.emit('channel', id);
@@ -123,7 +130,11 @@ export class ChannelsService implements ChannelSource {
     if (input.model_mapping !== undefined) next.model_mapping = input.model_mapping;
     if (input.priority !== undefined) next.priority = input.priority;
     if (input.weight !== undefined) next.weight = input.weight;
-    if (input.status !== undefined) next.status = input.status;
+    if (input.status !== undefined && input.status !== current.status) {
+      next.status = input.status;
+      next.status_reason = '';
+      next.status_time = this.now();
+    }
     if (input.tag !== undefined) next.tag = input.tag;
     if (input.remark !== undefined) next.remark = input.remark;
     if (input.settings !== undefined) next.settings = input.settings;
@@ -149,6 +160,8 @@ export class ChannelsService implements ChannelSource {
       response_time: 0,
       test_time: 0,
       created_time: this.now(),
+      status_reason: '',
+      status_time: this.now(),
     };
     const copyId = await this.d.repo.insert(row);
     this.d.events.emit('channel', copyId);
@@ -165,9 +178,50 @@ export class ChannelsService implements ChannelSource {
 
   /** Batch enable (1) or disable (2); how many channels changed. */
   async setStatusMany(ids: readonly number[], status: number): Promise<number> {
-    const n = await this.d.repo.setStatusMany([...new Set(ids)], status);
+    const n = await this.d.repo.setStatusMany([...new Set(ids)], status, this.now());
     this.d.events.emit('channel', 0);
     return n;
+  }
+
+  /** Every channel with the tag enabled (1) or disabled (2), in one transaction; how many. */
+  async setTagStatus(tag: string, status: number): Promise<number> {
+    const ids = await this.d.repo.idsByTag(tag);
+    if (ids.length === 0) throw notFound(`no channel has the tag "${tag}"`);
+    return this.setStatusMany(ids, status);
+  }
+
+  /** Tags the channels (`''` removes the tag); how many exist. */
+  async setTagMany(ids: readonly number[], tag: string): Promise<number> {
+    return this.d.repo.setTagMany([...new Set(ids)], tag);
+  }
+
+  /**
+   * New API's tag edit: every channel with `tag` takes the fields given (a new tag, models, groups,
+   * mapping, priority, weight), serving rows rewritten, all in one transaction; how many changed.
+   */
+  async editTag(input: EditTagInput): Promise<number> {
+    const rows = await this.d.repo.findByTagWithKey(input.tag);
+    if (rows.length === 0) throw notFound(`no channel has the tag "${input.tag}"`);
+    const next = rows.map((r) => ({
+      ...r,
+      tag: input.new_tag ?? r.tag,
+      models: input.models?.join(',') ?? r.models,
+      group: input.groups?.join(',') ?? r.group,
+      model_mapping: input.model_mapping ?? r.model_mapping,
+      priority: input.priority ?? r.priority,
+      weight: input.weight ?? r.weight,
+    }));
+    await this.d.repo.updateMany(next);
+    this.d.events.emit('channel', 0);
+    return next.length;
+  }
+
+  /** The models of the tag's channel listing the most (New API's tag editor starts from them). */
+  async tagModels(tag: string): Promise<string> {
+    const rows = await this.d.repo.findByTagWithKey(tag);
+    let best = '';
+    for (const r of rows) if (r.models.split(',').length > best.split(',').length || !best) best = r.models;
+    return best;
   }
 
   async delete(id: number): Promise<void> {
@@ -188,7 +242,7 @@ export class ChannelsService implements ChannelSource {
     const result = await this.d.probe(this.candidate(row), chosen);
     await this.d.repo.recordTest(id, result.ok ? result.ms : row.response_time, this.now());
     if (result.ok && row.status === CHANNEL_STATUS.AutoDisabled) {
-      await this.d.repo.setStatus(id, CHANNEL_STATUS.Enabled, CHANNEL_STATUS.AutoDisabled);
+      await this.d.repo.setStatus(id, CHANNEL_STATUS.Enabled, this.now(), CHANNEL_STATUS.AutoDisabled);
       this.d.events.emit('channel', id);
     }
     return { ...result, time: Math.round(result.ms) / 1000 };
@@ -216,8 +270,8 @@ export class ChannelsService implements ChannelSource {
     return out;
   }
 
-  async setStatus(id: number, status: number, from?: number): Promise<void> {
-    await this.d.repo.setStatus(id, status, from);
+  async setStatus(id: number, status: number, from?: number, reason?: string): Promise<void> {
+    await this.d.repo.setStatus(id, status, this.now(), from, reason);
   }
 
   private candidate(row: ChannelRow): Candidate {
