@@ -335,6 +335,65 @@ for (const engine of engines()) {
       );
     });
 
+    test("batch disable/enable/delete: the caller's own tokens only, the relay follows at once", async () => {
+      const auth = (key: string) =>
+        t.ctx.relay.pipeline.deps.tokenAuth.authenticate(
+          { authorization: `Bearer ${key}` },
+          '127.0.0.1',
+          Math.floor(Date.now() / 1000),
+        );
+      const call = (who: Actor, method: 'POST' | 'PUT', url: string, payload: object) =>
+        t.call({ method, url, headers: who.headers, payload });
+      const a1 = (await create(alice, { name: 'bt1', unlimited_quota: true })).body.data;
+      const a2 = (await create(alice, { name: 'bt2', unlimited_quota: true })).body.data;
+      const b1 = (await create(bob, { name: 'bt-bob', unlimited_quota: true })).body.data;
+      assert.ok(await auth(a1.key), 'cached as valid before the batch');
+
+      // bob's id in alice's batch is not hers: untouched, not counted
+      const off = await call(alice, 'PUT', '/api/token/batch/status', {
+        ids: [a1.id, a2.id, b1.id],
+        status: 2,
+      });
+      assert.equal(off.status, 200, JSON.stringify(off.body));
+      assert.equal(off.body.data, 2);
+      await assert.rejects(auth(a1.key), /disabled/);
+      assert.ok(await auth(b1.key), "bob's token still works");
+
+      // enabling is all or nothing: an expired one is named and nothing changes
+      const old = (await create(alice, { name: 'bt-old', unlimited_quota: true })).body.data;
+      await t.ctx.dbs.main.db
+        .updateTable('tokens')
+        .set({ expired_time: 1, status: 2 })
+        .where('id', '=', old.id)
+        .execute();
+      const refused = await call(alice, 'PUT', '/api/token/batch/status', {
+        ids: [a1.id, old.id],
+        status: 1,
+      });
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.message, /^token #\d+ "bt-old": the token has expired/);
+      await assert.rejects(auth(a1.key), /disabled/, 'a1 still off');
+      assert.equal(
+        (await call(alice, 'PUT', '/api/token/batch/status', { ids: [a1.id], status: 1 })).body.data,
+        1,
+      );
+      assert.ok(await auth(a1.key));
+
+      const gone = await call(alice, 'POST', '/api/token/batch', { ids: [a1.id, a2.id, b1.id, 999_999] });
+      assert.equal(gone.body.data, 2);
+      await assert.rejects(auth(a1.key), /invalid API key/);
+      assert.ok(await auth(b1.key), "bob's token survives alice's batch delete");
+      for (const [method, url, body, field] of [
+        ['POST', '/api/token/batch', { ids: [] }, 'ids'],
+        ['POST', '/api/token/batch', { ids: Array.from({ length: 501 }, (_, i) => i + 1) }, 'ids'],
+        ['PUT', '/api/token/batch/status', { ids: [1], status: 3 }, 'status'],
+      ] as const) {
+        const r = await call(alice, method, url, body);
+        assert.equal(r.status, 400, url);
+        assert.match(r.body.message, new RegExp(`^${field}`));
+      }
+    });
+
     test('anonymous callers get 401', async () => {
       assert.equal((await t.call({ method: 'GET', url: '/api/token/' })).status, 401);
     });

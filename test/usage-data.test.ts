@@ -128,6 +128,27 @@ for (const engine of engines()) {
       );
     });
 
+    test("a user's own token chart (/api/data/self?token_id): another user's token id shows nothing", async () => {
+      const mine = await get(`/api/data/self?${range}&token_id=201`, alice);
+      const exp = expected(
+        seeded.filter((r) => r.user_id === alice.id && r.token_id === 201),
+        (r) => `${hourOf(r.created_at)}|${r.model_name}`,
+      );
+      assert.ok(exp.size > 0);
+      assert.deepEqual(
+        asMap(mine.body.data, (r) => `${r.created_at}|${r.model_name}`),
+        exp,
+      );
+      assert.deepEqual(
+        (await get(`/api/data/self?${range}&token_id=101`, alice)).body.data,
+        [],
+        "bob's token",
+      );
+      const bad = await get(`/api/data/self?${range}&token_id=x`, alice);
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.message, /^token_id/);
+    });
+
     for (const tz of ZONES)
       test(`day granularity in ${tz}: each local day sums its hours exactly`, async () => {
         const res = await get(`/api/data/?${range}&granularity=day&tz=${encodeURIComponent(tz)}`);

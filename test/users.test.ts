@@ -164,6 +164,49 @@ for (const engine of engines()) {
       assert.match(unknownAction.body.message, /action/);
     });
 
+    test('batch enable/disable/delete: checked first (one refusal changes nothing), sessions end', async () => {
+      const batch = (who: Actor, payload: object) =>
+        t.call({ method: 'POST', url: '/api/user/manage/batch', headers: who.headers, payload });
+      const u1 = await createActor(t, root, 'batch1');
+      const u2 = await createActor(t, root, 'batch2');
+      const status = async (id: number) =>
+        (await t.call({ method: 'GET', url: `/api/user/${id}`, headers: root.headers })).body.data.status;
+
+      // an admin may not touch root: refused by name, u1 untouched
+      const refused = await batch(admin, { ids: [u1.id, root.id], action: 'disable' });
+      assert.equal(refused.status, 403);
+      assert.match(refused.body.message, /^user "root"/);
+      assert.equal(await status(u1.id), 1);
+      const unknown = await batch(admin, { ids: [u1.id, 999_999], action: 'disable' });
+      assert.equal(unknown.status, 404);
+      assert.match(unknown.body.message, /#999999/);
+      assert.equal(await status(u1.id), 1);
+
+      const off = await batch(admin, { ids: [u1.id, u2.id], action: 'disable' });
+      assert.equal(off.status, 200, JSON.stringify(off.body));
+      assert.equal(off.body.data, 2);
+      assert.deepEqual([await status(u1.id), await status(u2.id)], [2, 2]);
+      const self = await t.call({ method: 'GET', url: '/api/user/self', headers: u1.headers });
+      assert.equal(self.status, 403, 'the disabled user is refused at once');
+      assert.match(self.body.message, /disabled/);
+      assert.equal((await batch(admin, { ids: [u1.id], action: 'enable' })).body.data, 1);
+      assert.equal(await status(u1.id), 1);
+      assert.equal((await batch(admin, { ids: [u1.id, u2.id], action: 'delete' })).body.data, 2);
+      assert.equal(
+        (await t.call({ method: 'GET', url: `/api/user/${u2.id}`, headers: root.headers })).status,
+        404,
+      );
+      for (const [body, field] of [
+        [{ ids: [], action: 'disable' }, 'ids'],
+        [{ ids: [bob.id], action: 'promote' }, 'action'],
+      ] as const) {
+        const r = await batch(admin, body);
+        assert.equal(r.status, 400);
+        assert.match(r.body.message, new RegExp(`^${field}`));
+      }
+      assert.equal((await batch(bob, { ids: [bob.id], action: 'disable' })).status, 403);
+    });
+
     test('update: admin edits fields; quota change is logged; unknown id → 404', async () => {
       const res = await t.call({
         method: 'PUT',

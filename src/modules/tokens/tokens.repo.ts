@@ -138,6 +138,35 @@ export class TokensRepo {
       .execute();
   }
 
+  /** The caller's rows among `ids` (a batch action; another user's ids are simply not found). */
+  findOwnedMany(userId: number, ids: readonly number[]): Promise<TokenRow[]> {
+    return this.db
+      .selectFrom('tokens')
+      .select(COLUMNS)
+      .where('id', 'in', ids)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async updateOwnedMany(userId: number, ids: readonly number[], patch: TokenPatch): Promise<number> {
+    const res = await this.db
+      .updateTable('tokens')
+      .set(patch)
+      .where('id', 'in', ids)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  async deleteOwnedMany(userId: number, ids: readonly number[]): Promise<number> {
+    const res = await this.db
+      .deleteFrom('tokens')
+      .where('id', 'in', ids)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
   async deleteOwned(userId: number, id: number): Promise<boolean> {
     const res = await this.db
       .deleteFrom('tokens')

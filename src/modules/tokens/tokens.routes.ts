@@ -3,6 +3,8 @@ import type { AppContext } from '../../context.ts';
 import { ok } from '../../http/envelope.ts';
 import { idParams, pageOf, parse } from '../../http/params.ts';
 import {
+  batchTokenStatusBody,
+  batchTokensBody,
   createTokenBody,
   listTokensQuery,
   searchTokensQuery,
@@ -57,6 +59,23 @@ export async function tokensRoutes(app: FastifyInstance, ctx: TokensRoutesDeps):
       const q = parse(updateTokenQuery, request.query, 'query');
       const statusOnly = q.status_only === '1' || q.status_only === 'true';
       return ok(await tokens.update(request.user!, parse(updateTokenBody, request.body, 'body'), statusOnly));
+    },
+  );
+
+  app.post(
+    '/api/token/batch',
+    { config: { ...user, schemas: { body: batchTokensBody } } },
+    async (request) => {
+      const { ids } = parse(batchTokensBody, request.body, 'body');
+      return ok(await tokens.deleteMany(request.user!, ids));
+    },
+  );
+  app.put(
+    '/api/token/batch/status',
+    { config: { ...user, schemas: { body: batchTokenStatusBody } } },
+    async (request) => {
+      const { ids, status } = parse(batchTokenStatusBody, request.body, 'body');
+      return ok(await tokens.setStatusMany(request.user!, ids, status));
     },
   );
 

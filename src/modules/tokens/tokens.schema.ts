@@ -76,6 +76,13 @@ export const updateTokenQuery = z.object({
 });
 
 export const listTokensQuery = z.object({ ...pageQuery });
+/** Batch actions on the caller's own tokens: at most 500 ids a request (New API's body is `{ids}`). */
+const batchIds = z.array(z.number().int().positive()).min(1).max(500);
+export const batchTokensBody = z.object({ ids: batchIds });
+export const batchTokenStatusBody = z.object({
+  ids: batchIds,
+  status: z.union([z.literal(1), z.literal(2)]),
+});
 /**
  * GET /api/token/search: `keyword` in the name, or `token`, a whole key (keys are stored hashed: no
  * partial match). New API's newer console pages it (`p`, `size`) and reads a page; older ones read an array.

@@ -20,7 +20,7 @@ export async function usageDataRoutes(app: FastifyInstance, ctx: UsageDataRoutes
     async (request) => {
       const q = parse(selfDataQuery, request.query, 'query');
       const me = request.user!;
-      const rows = await usageData.series({ userId: me.id }, q);
+      const rows = await usageData.series({ userId: me.id, tokenId: q.token_id }, q);
       return ok(rows.map((r) => ({ ...r, user_id: me.id, username: me.username })));
     },
   );

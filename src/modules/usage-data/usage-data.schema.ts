@@ -13,7 +13,8 @@ const common = {
     .default('UTC'),
 };
 
-export const selfDataQuery = z.object(common);
+/** `token_id`: one of the caller's own tokens (the filter keeps the caller's user id: another's is empty). */
+export const selfDataQuery = z.object({ ...common, token_id: queryInt().optional() });
 export const adminDataQuery = z.object({
   ...common,
   username: z.string().max(64).optional(),

@@ -10,6 +10,7 @@ import {
   listUsersQuery,
   loginBody,
   manageBody,
+  manageManyBody,
   registerBody,
   updateSelfBody,
   updateUserBody,
@@ -119,5 +120,13 @@ export async function usersRoutes(app: FastifyInstance, ctx: UsersRoutesDeps): P
 
   app.post('/api/user/manage', { config: { ...admin, schemas: { body: manageBody } } }, async (request) =>
     ok(await users.manage(request.user!, parse(manageBody, request.body, 'body'))),
+  );
+  app.post(
+    '/api/user/manage/batch',
+    { config: { ...admin, schemas: { body: manageManyBody } } },
+    async (request) => {
+      const { ids, action } = parse(manageManyBody, request.body, 'body');
+      return ok(await users.manageMany(request.user!, ids, action));
+    },
   );
 }

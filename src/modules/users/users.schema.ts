@@ -55,6 +55,12 @@ export const manageBody = z.object({
   remark: z.string().max(255).optional(),
 });
 
+/** The console's batch action (Tollgate's own route): at most 100 users a request. */
+export const manageManyBody = z.object({
+  ids: z.array(z.number().int().positive()).min(1).max(100),
+  action: z.enum(['enable', 'disable', 'delete']),
+});
+
 export const listUsersQuery = z.object({ ...pageQuery, keyword: z.string().max(64).optional() });
 
 /** GET /api/user/models: `group` narrows the answer to one usable group. */

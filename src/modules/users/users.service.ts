@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { User } from '../../db/schema.ts';
 import type { EventBus } from '../../events.ts';
 import type { Page } from '../../http/envelope.ts';
-import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../http/errors.ts';
+import { AppError, badRequest, conflict, forbidden, notFound, unauthorized } from '../../http/errors.ts';
 import { LogType, type LogWriter } from '../logs/log-types.ts';
 import type { OptionsService } from '../options/options.service.ts';
 import {
@@ -152,7 +152,10 @@ export class UsersService {
     return this.get(target.id);
   }
 
-  async manage(actor: SessionUser, body: z.output<typeof manageBody>): Promise<unknown> {
+  async manage(
+    actor: SessionUser,
+    body: Pick<z.output<typeof manageBody>, 'id' | 'action'> & Partial<z.output<typeof manageBody>>,
+  ): Promise<unknown> {
     const target = await this.get(body.id);
     this.assertCanManage(actor, target);
     switch (body.action) {
@@ -185,6 +188,31 @@ export class UsersService {
     }
     this.events.emit('user', target.id);
     return this.get(target.id);
+  }
+
+  /**
+   * The console's batch action: enable, disable or delete several users in one request. Every target is
+   * checked first (exists, below the caller's role, not root for disable/delete): one refusal names the
+   * user and nothing changes. Then each is changed as `manage` does (sessions ended, caches told).
+   */
+  async manageMany(actor: SessionUser, ids: readonly number[], action: 'enable' | 'disable' | 'delete') {
+    const targets: PublicUser[] = [];
+    for (const id of new Set(ids)) {
+      const target = await this.repo.findById(id);
+      if (!target) throw notFound(`user #${id} not found`);
+      try {
+        this.assertCanManage(actor, target);
+        if (action !== 'enable' && target.role >= ROLE.Root)
+          throw forbidden(`the root user cannot be ${action}d`);
+      } catch (err) {
+        if (err instanceof AppError)
+          throw new AppError(err.status, `user "${target.username}": ${err.message}`);
+        throw err;
+      }
+      targets.push(target);
+    }
+    for (const target of targets) await this.manage(actor, { id: target.id, action });
+    return targets.length;
   }
 
   async delete(actor: SessionUser, id: number): Promise<void> {
