@@ -73,7 +73,16 @@ export const usage = {
 };
 
 export const tokens = {
-  list: (p: number, size: number) => api.get<Page<Token>>('/api/token/', { p, page_size: size }),
+  /** the caller's tokens, or those whose name contains `keyword` */
+  list: (p: number, size: number, keyword = '') =>
+    keyword
+      ? api.get<Page<Token>>('/api/token/search', { keyword, p, page_size: size })
+      : api.get<Page<Token>>('/api/token/', { p, page_size: size }),
+  /** one request for all: how many changed (enabling is all or nothing) */
+  setStatusMany: (ids: number[], status: 1 | 2) =>
+    api.put<number>('/api/token/batch/status', { ids, status }),
+  /** one request for all: how many went */
+  removeMany: (ids: number[]) => api.post<number>('/api/token/batch', { ids }),
   create: (v: Partial<Token>) => api.post<Token>('/api/token/', v),
   update: (v: Partial<Token>) => api.put<Token>('/api/token/', v),
   remove: (id: number) => api.del<unknown>(`/api/token/${id}`),
@@ -86,6 +95,16 @@ export interface ChannelQuery {
   keyword?: string;
   status?: number;
   type?: number;
+  /** exactly this tag */
+  tag?: string;
+}
+
+/** New API's tag edit: fields given apply to every channel with the tag. */
+export interface TagEdit {
+  tag: string;
+  new_tag?: string;
+  priority?: number;
+  weight?: number;
 }
 
 export const channels = {
@@ -98,6 +117,12 @@ export const channels = {
     api.put<number>('/api/channel/batch/status', { ids, status }),
   /** one request for all: how many went */
   removeMany: (ids: number[]) => api.post<number>('/api/channel/batch', { ids }),
+  /** tags the channels ('' removes the tag); how many */
+  tagMany: (ids: number[], tag: string) => api.post<number>('/api/channel/batch/tag', { ids, tag }),
+  /** every channel with the tag enabled (1) or disabled (2); how many */
+  setTagStatus: (tag: string, status: 1 | 2) =>
+    api.post<number>(status === 1 ? '/api/channel/tag/enabled' : '/api/channel/tag/disabled', { tag }),
+  editTag: (v: TagEdit) => api.put<number>('/api/channel/tag', v),
   create: (v: object) => api.post<Channel>('/api/channel/', v),
   update: (v: object) => api.put<Channel>('/api/channel/', v),
   setStatus: (id: number, status: number) => api.put<Channel>('/api/channel/', { id, status }),
@@ -110,6 +135,9 @@ export const users = {
     api.get<Page<User>>('/api/user/', { p, page_size: size, keyword }),
   manage: (id: number, action: string, extra: object = {}) =>
     api.post<unknown>('/api/user/manage', { id, action, ...extra }),
+  /** one request for all (every user checked first); how many changed */
+  manageMany: (ids: number[], action: 'enable' | 'disable' | 'delete') =>
+    api.post<number>('/api/user/manage/batch', { ids, action }),
 };
 
 export const redemptions = {
@@ -164,7 +192,7 @@ export const playground = {
 /** The paged lists (usePagedList's loaders). */
 export const lists = {
   channels: (p: number, size: number, q?: ChannelQuery) => channels.list(p, size, q),
-  tokens: tokens.list,
+  tokens: (p: number, size: number, keyword?: string) => tokens.list(p, size, keyword),
   users: users.list,
   redemptions: redemptions.search,
 };

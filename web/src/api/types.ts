@@ -83,6 +83,15 @@ export interface Channel {
   settings?: string;
   response_time?: number;
   test_time?: number;
+  tag?: string;
+  remark?: string;
+  used_quota?: number;
+  /** why the relay disabled it (status 3), and when the status last changed */
+  status_reason?: string;
+  status_time?: number;
+  /** the relay's failures in a row since its last success, and until when routing skips it (ms; 0 none) */
+  failures?: number;
+  cooling_until?: number;
 }
 
 export type Vendor = PricingVendor;

@@ -121,6 +121,8 @@ export function ChannelForm({
             },
           ]}
         />
+        <Form.Input field="tag" label={t('Tag (channels with one tag are managed together)')} />
+        <Form.Input field="remark" label={t('Remark')} />
         <Form.InputNumber field="priority" label={t('Priority')} />
         <Form.InputNumber field="weight" label={t('Weight')} min={0} />
         <Form.Input

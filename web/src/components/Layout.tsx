@@ -1,7 +1,7 @@
-import { IconMenu, IconMoon, IconSun } from '@douyinfe/semi-icons';
-import { Button, Select, SideSheet } from '@douyinfe/semi-ui';
+import { IconChevronDown, IconMenu, IconMoon, IconSun } from '@douyinfe/semi-icons';
+import { Button, Dropdown, Select, SideSheet } from '@douyinfe/semi-ui';
 import { lazy, type ReactNode, Suspense, useState } from 'react';
-import { Link, NavLink, useNavigate } from 'react-router-dom';
+import { Link, NavLink, useLocation, useNavigate } from 'react-router-dom';
 import { LANGS, type Lang, useI18n } from '../i18n/index.tsx';
 import { ToastHost } from '../lib/toast.tsx';
 import { useSession } from '../state/session.tsx';
@@ -12,16 +12,62 @@ import { SemiLocale } from './SemiLocale.tsx';
 
 const FooterHtml = lazy(() => import('./FooterHtml.tsx'));
 
+/**
+ * The admin pages in one menu of the header (the bar held 14 links and scrolled sideways at 1280 px):
+ * its button is marked while one of them is open, and names it.
+ */
+function AdminMenu({ items }: { items: typeof NAV_ITEMS }) {
+  const { t } = useI18n();
+  const { pathname } = useLocation();
+  const navigate = useNavigate();
+  const current = items.find((i) => i.to === pathname);
+  return (
+    <Dropdown
+      trigger="click"
+      position="bottomLeft"
+      render={
+        <Dropdown.Menu>
+          {items.map((i) => (
+            <Dropdown.Item key={i.to} active={i.to === pathname} onClick={() => navigate(i.to)}>
+              {t(i.label)}
+            </Dropdown.Item>
+          ))}
+        </Dropdown.Menu>
+      }
+    >
+      <button type="button" className={`tg-menu${current ? ' active' : ''}`} aria-haspopup="menu">
+        {current ? `${t('Admin')} · ${t(current.label)}` : t('Admin')}
+        <IconChevronDown size="small" />
+      </button>
+    </Dropdown>
+  );
+}
+
 function Links({ vertical, onPick }: { vertical: boolean; onPick?: () => void }) {
   const { t } = useI18n();
   const { user } = useSession();
   const role = user?.role ?? 0;
   const items = NAV_ITEMS.filter((i) => i.role <= role);
+  if (!vertical) {
+    const admin = items.filter((i) => i.section === 'admin');
+    return (
+      <nav className="tg-links">
+        {items
+          .filter((i) => i.section !== 'admin')
+          .map((i) => (
+            <NavLink key={i.to} to={i.to} end>
+              {t(i.label)}
+            </NavLink>
+          ))}
+        {admin.length > 0 && <AdminMenu items={admin} />}
+      </nav>
+    );
+  }
   return (
-    <nav className={vertical ? 'tg-side' : 'tg-links'}>
+    <nav className="tg-side">
       {items.map((i, n) => (
         <span key={i.to} style={{ display: 'contents' }}>
-          {vertical && (n === 0 || items[n - 1]!.section !== i.section) && (
+          {(n === 0 || items[n - 1]!.section !== i.section) && (
             <div className="tg-side-title">
               {t(i.section === 'public' ? 'Site' : i.section === 'user' ? 'Console' : 'Admin')}
             </div>

@@ -1,8 +1,9 @@
-import { Button, Input, Select, Table, Tag, Typography } from '@douyinfe/semi-ui';
+import { Button, Input, Select, Table, Tag, Tooltip, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { type ChannelQuery, channels, lists } from '../api/endpoints.ts';
 import type { Channel } from '../api/types.ts';
 import { CHANNEL_TYPES, ChannelForm, type ChannelInput } from '../components/ChannelForm.tsx';
+import { TagBar, TagPrompt } from '../components/ChannelTags.tsx';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -25,6 +26,13 @@ export default function Channels() {
     act,
   } = usePagedList((p, size) => lists.channels(p, size, query), [query]);
   const [selected, setSelected] = useState<number[]>([]);
+  const [tagging, setTagging] = useState(false);
+  const [tagInput, setTagInput] = useState('');
+  const filterTag = (tag: string | undefined) => {
+    setTagInput(tag ?? '');
+    setQuery({ ...query, tag: tag || undefined });
+    setPage(1);
+  };
   const [progress, setProgress] = useState<string | null>(null);
   const batch = (fn: () => Promise<number>, done: string) =>
     act(async () => {
@@ -67,7 +75,33 @@ export default function Channels() {
 
   const columns = [
     { title: 'ID', dataIndex: 'id', width: 60 },
-    { title: t('Name'), dataIndex: 'name' },
+    {
+      title: t('Name'),
+      dataIndex: 'name',
+      render: (name: string, c: Channel) =>
+        c.remark ? (
+          <Tooltip content={c.remark}>
+            <span>{name}</span>
+          </Tooltip>
+        ) : (
+          name
+        ),
+    },
+    {
+      title: t('Tag'),
+      dataIndex: 'tag',
+      render: (tag: string | undefined) =>
+        tag ? (
+          <Typography.Text
+            link
+            onClick={() => filterTag(tag)}
+            title={t('Filter by this')}
+            style={{ whiteSpace: 'nowrap' }}
+          >
+            {tag}
+          </Typography.Text>
+        ) : null,
+    },
     {
       title: t('Type'),
       dataIndex: 'type',
@@ -92,6 +126,26 @@ export default function Channels() {
         ),
     },
     {
+      title: t('Failures'),
+      dataIndex: 'failures',
+      render: (n: number | undefined, c: Channel) =>
+        n ? (
+          <Tooltip
+            content={
+              c.cooling_until
+                ? t('Skipped by routing until {time}', {
+                    time: formatTime(Math.floor(c.cooling_until / 1000)),
+                  })
+                : t('Failed calls in a row since its last success')
+            }
+          >
+            <Tag color={c.cooling_until ? 'red' : 'orange'}>{t('{n} in a row', { n })}</Tag>
+          </Tooltip>
+        ) : (
+          <Typography.Text type="tertiary">0</Typography.Text>
+        ),
+    },
+    {
       title: t('Used'),
       dataIndex: 'used_quota',
       render: (q: number | undefined) => formatQuota(q ?? 0, status?.quota_per_unit),
@@ -99,11 +153,21 @@ export default function Channels() {
     {
       title: t('Status'),
       dataIndex: 'status',
-      render: (s: number) => (
-        <Tag color={s === 1 ? 'green' : s === 3 ? 'red' : 'grey'}>
-          {s === 1 ? t('Enabled') : s === 3 ? t('Disabled automatically') : t('Disabled')}
-        </Tag>
-      ),
+      render: (s: number, c: Channel) => {
+        const tag = (
+          <Tag color={s === 1 ? 'green' : s === 3 ? 'red' : 'grey'}>
+            {s === 1 ? t('Enabled') : s === 3 ? t('Disabled automatically') : t('Disabled')}
+          </Tag>
+        );
+        // why the relay disabled it, and when (the reason is the upstream's answer)
+        return s === 3 && c.status_reason ? (
+          <Tooltip content={`${c.status_time ? `${formatTime(c.status_time)}: ` : ''}${c.status_reason}`}>
+            <span data-testid={`status-reason-${c.id}`}>{tag}</span>
+          </Tooltip>
+        ) : (
+          tag
+        );
+      },
     },
     {
       title: '',
@@ -170,7 +234,18 @@ export default function Channels() {
           optionList={CHANNEL_TYPES}
           style={{ width: 180 }}
         />
+        <Input
+          placeholder={t('Tag')}
+          value={tagInput}
+          onChange={setTagInput}
+          onEnterPress={() => filterTag(tagInput.trim())}
+          showClear
+          onClear={() => filterTag(undefined)}
+          aria-label={t('Tag')}
+          style={{ width: 160 }}
+        />
       </div>
+      {query.tag && <TagBar tag={query.tag} onDone={(next) => (next ? filterTag(next) : load())} />}
       {selected.length > 0 && (
         <div className="tg-filters" data-testid="channel-batch">
           <Typography.Text>{t('{n} selected', { n: selected.length })}</Typography.Text>
@@ -180,6 +255,7 @@ export default function Channels() {
           <Button onClick={() => batch(() => channels.setStatusMany(selected, 2), '{n} channels disabled')}>
             {t('Disable')}
           </Button>
+          <Button onClick={() => setTagging(true)}>{t('Set tag')}</Button>
           <Button onClick={testSelected} disabled={progress !== null}>
             {progress ?? t('Test')}
           </Button>
@@ -201,6 +277,16 @@ export default function Channels() {
         scroll={scroll}
         pagination={{ currentPage: page, pageSize: 20, total: data.total, onPageChange: setPage }}
       />
+      {tagging && (
+        <TagPrompt
+          count={selected.length}
+          onCancel={() => setTagging(false)}
+          onSubmit={(tag) => {
+            setTagging(false);
+            batch(() => channels.tagMany(selected, tag), '{n} channels tagged');
+          }}
+        />
+      )}
       {editing !== null && (
         <ChannelForm
           channel={editing === 'new' ? null : editing}

@@ -1,4 +1,4 @@
-import { Button, Modal, Table, Tag, Typography } from '@douyinfe/semi-ui';
+import { Button, Input, Modal, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { TOKEN_STATUS } from '../../../src/shared/enums.ts';
 import { lists, tokens } from '../api/endpoints.ts';
@@ -6,6 +6,7 @@ import type { Token } from '../api/types.ts';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { CopyKey, copyText } from '../components/CopyKey.tsx';
 import { TokenForm, type TokenInput } from '../components/TokenForm.tsx';
+import { UsageModal } from '../components/UsageModal.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText, formatQuota, formatTime } from '../lib/format.ts';
@@ -24,7 +25,27 @@ export default function Tokens() {
   const { t } = useI18n();
   const scroll = useTableScroll();
   const { status } = useSession();
-  const { page, setPage, data, reload: load, act } = usePagedList(lists.tokens, []);
+  const [keywordInput, setKeywordInput] = useState('');
+  const [keyword, setKeyword] = useState('');
+  const {
+    page,
+    setPage,
+    data,
+    reload: load,
+    act,
+  } = usePagedList((p, size) => lists.tokens(p, size, keyword), [keyword]);
+  const search = (k: string) => {
+    setKeyword(k);
+    setPage(1);
+  };
+  const [selected, setSelected] = useState<number[]>([]);
+  const batch = (fn: () => Promise<number>, done: string) =>
+    act(async () => {
+      const n = await fn();
+      setSelected([]);
+      Toast.success(t(done, { n }));
+    });
+  const [usageOf, setUsageOf] = useState<Token | null>(null);
   const [editing, setEditing] = useState<Token | null | 'new'>(null);
   const [newKey, setNewKey] = useState('');
 
@@ -73,6 +94,9 @@ export default function Tokens() {
           <Button size="small" onClick={() => setEditing(r)}>
             {t('Edit')}
           </Button>
+          <Button size="small" onClick={() => setUsageOf(r)}>
+            {t('Usage')}
+          </Button>
           <Button
             size="small"
             onClick={() => act(() => tokens.update({ ...r, key: undefined, status: r.status === 1 ? 2 : 1 }))}
@@ -93,14 +117,53 @@ export default function Tokens() {
           {t('New token')}
         </Button>
       </div>
+      <div className="tg-filters">
+        <Input
+          placeholder={t('Search token names')}
+          aria-label={t('Search token names')}
+          value={keywordInput}
+          onChange={setKeywordInput}
+          onEnterPress={() => search(keywordInput.trim())}
+          onClear={() => search('')}
+          showClear
+          style={{ width: 240 }}
+        />
+      </div>
+      {selected.length > 0 && (
+        <div className="tg-filters" data-testid="token-batch">
+          <Typography.Text>{t('{n} selected', { n: selected.length })}</Typography.Text>
+          <Button onClick={() => batch(() => tokens.setStatusMany(selected, 1), '{n} tokens enabled')}>
+            {t('Enable')}
+          </Button>
+          <Button onClick={() => batch(() => tokens.setStatusMany(selected, 2), '{n} tokens disabled')}>
+            {t('Disable')}
+          </Button>
+          <ConfirmDelete
+            title={t('Delete {n} tokens?', { n: selected.length })}
+            onConfirm={() => batch(() => tokens.removeMany(selected), '{n} tokens deleted')}
+          />
+        </div>
+      )}
       <Table
         rowKey="id"
+        rowSelection={{
+          selectedRowKeys: selected,
+          onChange: (keys) => setSelected((keys ?? []).map(Number)),
+        }}
         size="small"
         columns={columns}
         dataSource={data.items}
         scroll={scroll}
         pagination={{ currentPage: page, pageSize: 20, total: data.total, onPageChange: setPage }}
       />
+      {usageOf && (
+        <UsageModal
+          title={t('Usage of token {name}', { name: usageOf.name })}
+          admin={false}
+          filter={{ token_id: usageOf.id }}
+          onClose={() => setUsageOf(null)}
+        />
+      )}
       {editing !== null && (
         <TokenForm
           token={editing === 'new' ? null : editing}

@@ -4,6 +4,7 @@ import { lists, users } from '../api/endpoints.ts';
 import type { User } from '../api/types.ts';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { type QuotaChange, QuotaModal } from '../components/QuotaModal.tsx';
+import { UsageModal } from '../components/UsageModal.tsx';
 import { useTableScroll } from '../components/useTableScroll.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText, formatQuota } from '../lib/format.ts';
@@ -25,6 +26,17 @@ export default function Users() {
     reload: load,
   } = usePagedList((p, size) => lists.users(p, size, keyword), [keyword]);
   const [quotaFor, setQuotaFor] = useState<User | null>(null);
+  const [usageOf, setUsageOf] = useState<User | null>(null);
+  const [selected, setSelected] = useState<number[]>([]);
+  const batch = (action: 'enable' | 'disable' | 'delete', done: string) =>
+    users.manageMany(selected, action).then(
+      (n) => {
+        Toast.success(t(done, { n }));
+        setSelected([]);
+        load();
+      },
+      (e) => Toast.error(errorText(e)),
+    );
 
   const manage = (id: number, action: string, extra: Partial<QuotaChange> = {}) =>
     users.manage(id, action, extra).then(
@@ -64,13 +76,21 @@ export default function Users() {
       render: (id: number, u: User) =>
         // root may adjust its own quota (it starts at 0); nobody manages an equal or higher role otherwise
         u.role >= (me?.role ?? 0) ? (
-          me?.role === 100 && u.id === me.id ? (
-            <Button size="small" onClick={() => setQuotaFor(u)}>
-              {t('Quota')}
+          <span style={{ display: 'flex', gap: 4, flexWrap: 'wrap' }}>
+            <Button size="small" onClick={() => setUsageOf(u)}>
+              {t('Usage')}
             </Button>
-          ) : null
+            {me?.role === 100 && u.id === me.id && (
+              <Button size="small" onClick={() => setQuotaFor(u)}>
+                {t('Quota')}
+              </Button>
+            )}
+          </span>
         ) : (
           <span style={{ display: 'flex', gap: 4, flexWrap: 'wrap' }}>
+            <Button size="small" onClick={() => setUsageOf(u)}>
+              {t('Usage')}
+            </Button>
             <Button size="small" onClick={() => setQuotaFor(u)}>
               {t('Quota')}
             </Button>
@@ -103,14 +123,39 @@ export default function Users() {
           style={{ maxWidth: 240 }}
         />
       </div>
+      {selected.length > 0 && (
+        <div className="tg-filters" data-testid="user-batch">
+          <Typography.Text>{t('{n} selected', { n: selected.length })}</Typography.Text>
+          <Button onClick={() => batch('enable', '{n} users enabled')}>{t('Enable')}</Button>
+          <Button onClick={() => batch('disable', '{n} users disabled')}>{t('Disable')}</Button>
+          <ConfirmDelete
+            title={t('Delete {n} users?', { n: selected.length })}
+            onConfirm={() => batch('delete', '{n} users deleted')}
+          />
+        </div>
+      )}
       <Table
         rowKey="id"
+        rowSelection={{
+          selectedRowKeys: selected,
+          onChange: (keys) => setSelected((keys ?? []).map(Number)),
+          // only users the caller may manage can be picked
+          getCheckboxProps: (u: User) => ({ disabled: u.role >= (me?.role ?? 0) }),
+        }}
         size="small"
         columns={columns}
         dataSource={data.items}
         scroll={scroll}
         pagination={{ currentPage: page, pageSize: 20, total: data.total, onPageChange: setPage }}
       />
+      {usageOf && (
+        <UsageModal
+          title={t('Usage of {name}', { name: usageOf.username })}
+          admin
+          filter={{ username: usageOf.username }}
+          onClose={() => setUsageOf(null)}
+        />
+      )}
       {quotaFor && (
         <QuotaModal
           user={quotaFor}
