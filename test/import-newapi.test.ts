@@ -237,6 +237,8 @@ for (const engine of engines()) {
         assert.equal(JSON.parse(azure.settings).api_version, '2025-01-01-preview');
         const mj = chans.body.data.items.find((c: { id: number }) => c.id === 8);
         assert.equal(mj.status, 2);
+        assert.equal(mj.status_reason, 'HTTP 401: invalid key', "New API's other_info.status_reason kept");
+        assert.ok(mj.status_time > 0);
         assert.equal(JSON.stringify(chans.body).includes('upstream-secret'), false, 'no key in the answer');
         const vendor = await t.call({ method: 'GET', url: '/api/pricing' });
         assert.ok(vendor.body.vendors.some((v: { name: string }) => v.name === 'Acme Labs'));

@@ -266,6 +266,8 @@ export async function newApiDatabase(engine: Engine, upstream: string): Promise<
         models: 'midjourney',
         group: 'default',
         used_quota: 0,
+        // where New API notes why it disabled a channel automatically
+        other_info: JSON.stringify({ status_reason: 'HTTP 401: invalid key', status_time: t }),
         channel_info: null,
       },
     ])
