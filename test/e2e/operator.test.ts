@@ -73,7 +73,12 @@ describe('web console: an operator’s day (browser)', {
     await page.waitForURL('**/console');
     await api('PUT', '/api/option/', { key: 'ModelRatio', value: JSON.stringify({ [MODEL]: 1 }) });
     const me = await api<{ id: number }>('GET', '/api/user/self');
-    await api('POST', '/api/user/manage', { id: me.id, action: 'add_quota', mode: 'add', value: 100_000_000 });
+    await api('POST', '/api/user/manage', {
+      id: me.id,
+      action: 'add_quota',
+      mode: 'add',
+      value: 100_000_000,
+    });
   });
 
   after(async () => {
