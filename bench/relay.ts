@@ -10,15 +10,17 @@
  * - streams/s at 10 connections (SSE chat completions, 5 content chunks + usage); Tollgate's consume logs
  *   are counted afterwards to show that every stream was billed.
  *
- * A fourth row, "floor", is a bare Fastify + undici proxy (no auth, billing or logs): the cost of the
- * extra hop itself on this machine, which no gateway of this shape can go below.
+ * Two floor rows: "proxy", a bare `node:http` proxy (keep-alive agent, the body piped through unparsed):
+ * the cost of the extra hop itself on this machine, which no Node gateway can go below; and "floor", Fastify
+ * + undici (the body parsed and re-serialised, still no auth, billing or logs).
  *
  * Then Anthropic Messages (`POST /v1/messages`, what Claude Code sends): the fake upstream's own
  * /v1/messages direct, through Tollgate to an Anthropic channel (passthrough), and through Tollgate to
  * an OpenAI channel (converted to chat and back, stream events included).
  *
  * Options: BENCH_SECONDS (default 10) per measurement; BENCH_PG_URL to run Tollgate on PostgreSQL;
- * BENCH_METRICS=1 to keep Prometheus metrics (what they cost).
+ * BENCH_METRICS=1 to keep Prometheus metrics (what they cost); BENCH_PORTKEY=0 to leave Portkey out;
+ * BENCH_MESSAGES=0 to leave the Anthropic rows out.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +55,8 @@ if (role === 'upstream') {
   await runTollgate();
 } else if (role === 'floor') {
   await runFloor();
+} else if (role === 'proxy') {
+  await runProxy();
 } else {
   await orchestrate();
 }
@@ -79,6 +83,8 @@ async function runTollgate(): Promise<void> {
   const token = await seedToken(t, { user_id: user.id });
   const base = await listen(t);
   process.on('message', async (msg: { cmd: string }) => {
+    // `exit`: a normal exit, so that --cpu-prof writes its profile
+    if (msg.cmd === 'exit') process.exit(0);
     if (msg.cmd !== 'stats') return;
     await settled(t);
     const rows = await t.ctx.dbs.logs.db
@@ -122,6 +128,38 @@ async function runFloor(): Promise<void> {
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   process.send!({ url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` });
+}
+
+/** The bare proxy: node:http in, node:http out on a keep-alive agent, bodies piped both ways unread. */
+async function runProxy(): Promise<void> {
+  const http = await import('node:http');
+  const up = new URL(process.env.UPSTREAM_URL!);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const server = http.createServer((req, res) => {
+    const out = http.request(
+      {
+        host: up.hostname,
+        port: up.port,
+        path: req.url,
+        method: req.method,
+        agent,
+        headers: {
+          'content-type': req.headers['content-type'] ?? 'application/json',
+          'content-length': req.headers['content-length'] ?? '0',
+          authorization: 'Bearer upstream-secret',
+        },
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, { 'content-type': upRes.headers['content-type'] ?? '' });
+        upRes.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  process.send!({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` });
 }
 
 function child(args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; msg: any }> {
@@ -215,9 +253,11 @@ async function orchestrate(): Promise<void> {
   const up = await child(['--import', 'tsx', self, '--role=upstream']);
   const tg = await child(['--import', 'tsx', self, '--role=tollgate'], { UPSTREAM_URL: up.msg.url });
   const floor = await child(['--import', 'tsx', self, '--role=floor'], { UPSTREAM_URL: up.msg.url });
-  const portkey = await startPortkey();
+  const proxy = await child(['--import', 'tsx', self, '--role=proxy'], { UPSTREAM_URL: up.msg.url });
+  const portkey = process.env.BENCH_PORTKEY === '0' ? { error: 'BENCH_PORTKEY=0' } : await startPortkey();
   const targets: Target[] = [
     { name: 'direct', url: up.msg.url, headers: { authorization: 'Bearer upstream-secret' } },
+    { name: 'proxy', url: proxy.msg.url, headers: {} },
     { name: 'floor', url: floor.msg.url, headers: {} },
     { name: 'tollgate', url: tg.msg.url, headers: { authorization: `Bearer ${tg.msg.key}` } },
   ];
@@ -267,11 +307,12 @@ async function orchestrate(): Promise<void> {
     );
   }
   const d = results.direct;
-  for (const name of ['floor', 'tollgate', 'portkey']) {
+  const p = results.proxy;
+  for (const name of ['proxy', 'floor', 'tollgate', 'portkey']) {
     const r = results[name];
     if (r)
       console.log(
-        `${name}: added latency ${(r.meanLatencyMs - d.meanLatencyMs).toFixed(3)} ms at 1 connection`,
+        `${name}: added latency ${(r.meanLatencyMs - d.meanLatencyMs).toFixed(3)} ms at 1 connection, ${(r.meanLatencyMs - p.meanLatencyMs).toFixed(3)} ms over the bare proxy; ${(r.rps10 / p.rps10).toFixed(2)}× its req/s, ${(r.streams10 / p.streams10).toFixed(2)}× its streams/s at 10 connections`,
       );
   }
   if (results.portkey)
@@ -304,7 +345,7 @@ async function orchestrate(): Promise<void> {
       body: messagesBody(MODEL),
     },
   ];
-  for (const t of messageTargets) {
+  for (const t of process.env.BENCH_MESSAGES === '0' ? [] : messageTargets) {
     await cannon(t, 10, false, 2);
     await cannon(t, 10, true, 2);
     const one = await cannon(t, 1, false);
@@ -322,6 +363,7 @@ async function orchestrate(): Promise<void> {
 
   tg.proc.kill();
   floor.proc.kill();
+  proxy.proc.kill();
   up.proc.kill();
   if ('proc' in portkey) {
     portkey.proc.kill();

@@ -52,4 +52,6 @@ export interface Dispatched {
   adapter: ProviderAdapter;
   res: UpstreamResponse;
   attempts: Attempt[];
+  /** ends the non-stream call's time limit: called once the answer has been read (or abandoned) */
+  release?: () => void;
 }

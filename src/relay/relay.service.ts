@@ -13,7 +13,7 @@ import { CODECS } from './providers/index.ts';
 import { type Endpoint, isAudioUpload } from './providers/types.ts';
 import { QuotaRepo } from './quota.repo.ts';
 import { parseCountBody, parseRelayBody } from './relay.schema.ts';
-import type { ChannelSource } from './relay-context.ts';
+import type { ChannelSource, Dispatched } from './relay-context.ts';
 import { respondAudioText, respondBinary, respondJson, respondStream } from './respond.ts';
 import { Settlement } from './settle.ts';
 import { StreamBudget } from './stream-budget.ts';
@@ -220,9 +220,10 @@ export class RelayService {
       reply.log = log;
     };
     let bound = false;
+    let d: Dispatched | undefined;
     // the one place a call is settled: its outcome, or its failure (refunded, logged as an error)
     try {
-      const d = await this.pipeline.dispatch(rc, abort.signal);
+      d = await this.pipeline.dispatch(rc, abort.signal);
       bind(d.channel.id);
       bound = true;
       const budget = (takeText: () => string) => new StreamBudget(rc, this.counter, this.quota, takeText);
@@ -254,6 +255,8 @@ export class RelayService {
       if (!left) request.log.error({ err }, 'relay dispatch failed');
       const why = left ? CLIENT_LEFT : 'the relay failed before the upstream answered';
       throw this.settlement.fail(rc, new UpstreamFailure(left ? 499 : 502, why, [], undefined));
+    } finally {
+      d?.release?.();
     }
   }
 
