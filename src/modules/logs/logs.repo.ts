@@ -195,8 +195,9 @@ export class LogsRepo {
   }
 
   /** One bounded batch of the oldest rows before `before`; how many went. */
-  deleteBatch(before: number, limit: number): Promise<number> {
-    return this.h.dialect.deleteOlderBatch(this.db, 'logs', 'created_at', before, limit);
+  /** `table`: a partition of `logs` on PostgreSQL (the day a cutoff falls in, or the default). */
+  deleteBatch(before: number, limit: number, table = 'logs'): Promise<number> {
+    return this.h.dialect.deleteOlderBatch(this.db, table as 'logs', 'created_at', before, limit);
   }
 
   reclaim(): Promise<void> {

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LogPartitions } from '../../db/log-partitions.ts';
 import type { LogRow } from '../../db/schema.ts';
 import { badRequest } from '../../http/errors.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
@@ -64,6 +65,8 @@ export class LogsService {
     private readonly options: OptionsService,
     /** the users module, for filters by name and keys of deleted users */
     private readonly users: UserDirectory,
+    /** PostgreSQL's day partitions (deletes drop whole days) */
+    private readonly partitions?: LogPartitions,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
@@ -170,18 +173,27 @@ export class LogsService {
   /**
    * Deletes every log before `before` in bounded batches; between two batches it pauses for a quarter of
    * the last batch's time (at most 50 ms), so log writes queued behind a batch — on a lock, or behind its
-   * WAL flush — go first. Returns the count.
+   * WAL flush — go first. With PostgreSQL's day partitions, the days wholly before `before` are dropped
+   * first and only the day it falls in (and the default partition) is deleted from in batches. Returns the
+   * count.
    */
   async deleteBefore(before: number, onBatch?: (deletedSoFar: number) => void): Promise<number> {
     let total = 0;
-    for (;;) {
-      const t0 = performance.now();
-      const n = await this.repo.deleteBatch(before, DELETE_BATCH);
-      total += n;
+    let tables = ['logs'];
+    if (this.partitions && (await this.partitions.active())) {
+      total += await this.partitions.dropBefore(before);
       onBatch?.(total);
-      if (n < DELETE_BATCH) break;
-      await sleep(Math.min(50, (performance.now() - t0) / 4));
+      tables = await this.partitions.partialBefore(before);
     }
+    for (const table of tables)
+      for (;;) {
+        const t0 = performance.now();
+        const n = await this.repo.deleteBatch(before, DELETE_BATCH, table);
+        total += n;
+        onBatch?.(total);
+        if (n < DELETE_BATCH) break;
+        await sleep(Math.min(50, (performance.now() - t0) / 4));
+      }
     if (total > 0) await this.repo.reclaim();
     return total;
   }

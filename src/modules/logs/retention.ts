@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RedisClientType } from 'redis';
+import type { LogPartitions } from '../../db/log-partitions.ts';
 import type { OptionsService } from '../options/options.service.ts';
 import type { LogsService } from './logs.service.ts';
 
@@ -14,6 +15,8 @@ export interface RetentionDeps {
   options: OptionsService;
   redis: RedisClientType<any, any, any, any, any> | null;
   log: FastifyBaseLogger;
+  /** PostgreSQL's day partitions: created ahead and the default drained at every run */
+  partitions?: LogPartitions;
   /** between runs (default 1 h; the first run a minute after start) */
   intervalMs?: number;
   now?: () => number;
@@ -36,12 +39,17 @@ export class RetentionJob {
   }
 
   start(): void {
-    const tick = () => {
-      this.runOnce().catch((err) => this.d.log.error({ err }, 'log retention failed'));
+    const tick = async () => {
+      try {
+        await this.d.partitions?.maintain();
+      } catch (err) {
+        this.d.log.error({ err }, 'log partition upkeep failed');
+      }
+      await this.runOnce().catch((err) => this.d.log.error({ err }, 'log retention failed'));
     };
-    this.first = setTimeout(tick, 60_000);
+    this.first = setTimeout(() => void tick(), 60_000);
     this.first.unref();
-    this.every = setInterval(tick, this.d.intervalMs ?? 3_600_000);
+    this.every = setInterval(() => void tick(), this.d.intervalMs ?? 3_600_000);
     this.every.unref();
   }
 

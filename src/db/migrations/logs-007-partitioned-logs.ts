@@ -1,0 +1,17 @@
+import { type Kysely, sql } from 'kysely';
+import type { SqlDialect } from '../dialects/types.ts';
+import { createPartitionedLogs, isPartitioned } from '../log-partitions.ts';
+
+/**
+ * PostgreSQL: `logs` partitioned by day (src/modules/logs/partitions.ts; the server creates the days).
+ * Done here only while the table is empty (a new installation, or one that never logged): a table with
+ * rows is moved by `npm run logs:partition`, which copies in batches while the server runs, and the
+ * server says so at start until then. SQLite and MySQL keep one table.
+ */
+export async function up(db: Kysely<any>, d: SqlDialect): Promise<void> {
+  if (d.kind !== 'postgres' || (await isPartitioned(db))) return;
+  const any = await sql`SELECT 1 FROM logs LIMIT 1`.execute(db);
+  if (any.rows.length > 0) return;
+  await sql`DROP TABLE logs`.execute(db);
+  await createPartitionedLogs(db);
+}
