@@ -76,12 +76,12 @@ export async function generateLogs(
             db,
           )
         ).rows;
-  // PostgreSQL's day partitions: every day of the range made first, so rows go straight to their day
+  // PostgreSQL's week partitions: every week of the range made first, so rows go straight to their week
   const parts = new LogPartitions(h0, { now: () => end });
   if (await parts.active()) {
     const days: number[] = [];
     for (let d = start - 86_400; d <= end + 86_400; d += 86_400) days.push(d);
-    await parts.ensureDays(days);
+    await parts.ensureWeeks(days);
   }
   for (const i of indexes) await sql`DROP INDEX ${sql.ref(i.name)}`.execute(db);
   const chunk = 1_000_000;

@@ -223,14 +223,14 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   const replayed = await relay.start(logsReplayed);
   if (replayed > 0) app.log.warn({ batches: replayed }, 'spooled settlements written');
   const usageRepo = new UsageDataRepo(dbs.logs);
-  // PostgreSQL: logs by day (the days ahead made before the first call); a table from before this
+  // PostgreSQL: logs by week (the weeks ahead made before the first call); a table from before this
   // release keeps working unpartitioned until `npm run logs:partition` moves it
   const partitions = new LogPartitions(dbs.logs);
   if (dbs.logs.dialect.kind === 'postgres') {
     if (await partitions.active()) await partitions.maintain();
     else
       app.log.warn(
-        'logs are not partitioned yet: run `npm run logs:partition` (copies them in batches while the server runs) so that retention and DELETE /api/log/ drop whole days',
+        'logs are not partitioned yet: run `npm run logs:partition` (copies them in batches while the server runs) so that retention and DELETE /api/log/ drop whole weeks',
       );
   }
   const logs = new LogsService(new LogsRepo(dbs.logs), usageRepo, channels, options, usersRepo, partitions);

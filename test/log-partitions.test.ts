@@ -1,19 +1,21 @@
 /**
- * PostgreSQL's day partitions of `logs` (issue 20): days made ahead, stragglers moved out of the default
- * partition, deletes that drop whole days and delete row by row only in the day the cutoff falls in, and
+ * PostgreSQL's week partitions of `logs` (issue 20): weeks made ahead, stragglers moved out of the default
+ * partition, deletes that drop whole weeks and delete row by row only in the week the cutoff falls in, and
  * the move of a table from before partitioning (`npm run logs:partition`) while rows keep their ids.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import {
-  AHEAD_DAYS,
+  AHEAD_WEEKS,
   DEFAULT_PARTITION,
   isPartitioned,
   LOG_INDEXES,
   LogPartitions,
   listPartitions,
   partitionExisting,
+  weekName,
+  weekStart,
 } from '../src/db/log-partitions.ts';
 import * as logs001 from '../src/db/migrations/logs-001-init.ts';
 import * as logs002 from '../src/db/migrations/logs-002-filter-indexes.ts';
@@ -23,8 +25,11 @@ import { engines } from './support/engines.ts';
 
 const DAY = 86_400;
 const pg = engines().find((e) => e.name === 'postgres');
-const today = Math.floor(Date.now() / 1000 / DAY) * DAY;
-const dayName = (t: number) => `logs_p${new Date(t * 1000).toISOString().slice(0, 10).replaceAll('-', '')}`;
+const WEEK = 7 * DAY;
+const now = Math.floor(Date.now() / 1000);
+const week = weekStart(now);
+/** the partition a time falls in */
+const part = (t: number) => weekName(weekStart(t));
 
 describe('log partitions (postgres)', { skip: pg ? false : 'TEST_PG_URL is not set' }, () => {
   let t: TestApp;
@@ -57,27 +62,34 @@ describe('log partitions (postgres)', { skip: pg ? false : 'TEST_PG_URL is not s
   });
   after(() => t.close());
 
-  it('a new database is partitioned: yesterday to a week ahead made at start, and a default', async () => {
+  it('a new database is partitioned: last week to two weeks ahead made at start, and a default', async () => {
     assert.equal(await isPartitioned(db()), true);
-    const names = (await listPartitions(db())).map((p) => p.name);
-    for (let d = today - DAY; d <= today + AHEAD_DAYS * DAY; d += DAY)
-      assert.ok(names.includes(dayName(d)), dayName(d));
-    assert.equal(names.at(-1), DEFAULT_PARTITION);
-    await write([{ created_at: today + 5, content: 'now' }]);
-    assert.equal(await placeOf('now'), dayName(today));
+    assert.equal(new Date(week * 1000).getUTCDay(), 1, 'weeks start on Monday');
+    assert.ok(week <= now && now < week + WEEK);
+    const parts = await listPartitions(db());
+    assert.deepEqual(
+      parts.map((p) => p.name),
+      [
+        ...Array.from({ length: AHEAD_WEEKS + 2 }, (_, i) => weekName(week + (i - 1) * WEEK)),
+        DEFAULT_PARTITION,
+      ],
+    );
+    assert.deepEqual([parts[1]?.from, parts[1]?.to], [week, week + WEEK]);
+    await write([{ created_at: now, content: 'now' }]);
+    assert.equal(await placeOf('now'), part(now));
   });
 
-  it('a straggler waits in the default partition until the upkeep gives its day a partition', async () => {
-    const old = today - 400 * DAY + 3600;
+  it('a straggler waits in the default partition until the upkeep gives its week a partition', async () => {
+    const old = now - 400 * DAY;
     await write([
       { created_at: old, content: 'old-1' },
       { created_at: old + 60, content: 'old-2' },
     ]);
     assert.equal(await placeOf('old-1'), DEFAULT_PARTITION);
     const made = await new LogPartitions(t.ctx.dbs.logs).maintain();
-    assert.deepEqual(made, [dayName(old - 3600)]);
-    assert.equal(await placeOf('old-1'), dayName(old - 3600));
-    assert.equal(await placeOf('old-2'), dayName(old - 3600));
+    assert.deepEqual(made, [part(old)]);
+    assert.equal(await placeOf('old-1'), part(old));
+    assert.equal(await placeOf('old-2'), part(old));
     const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM logs_default`.execute(db());
     assert.equal(left.rows[0]?.n, 0, 'the default partition drained');
     assert.deepEqual(
@@ -87,39 +99,46 @@ describe('log partitions (postgres)', { skip: pg ? false : 'TEST_PG_URL is not s
     );
   });
 
-  it('a delete drops the days wholly before the cutoff and deletes row by row only in its own day', async () => {
+  it('a delete drops the weeks wholly before the cutoff and deletes row by row only in its own week', async () => {
+    // rows every 12 hours over the five weeks before this one
     const rows: Array<{ created_at: number; content: string }> = [];
-    for (let d = 5; d >= 1; d--)
-      for (let h = 0; h < 24; h += 6)
-        rows.push({ created_at: today - d * DAY + h * 3600, content: `d${d}h${h}` });
+    for (let t = week - 5 * WEEK; t < week; t += 12 * 3600)
+      rows.push({ created_at: t + 60, content: `r${t}` });
     await write(rows);
     await new LogPartitions(t.ctx.dbs.logs).maintain();
     const beforeRows = await contents();
-    const cutoff = today - 3 * DAY + 12 * 3600; // noon, three days ago
-    const gone = beforeRows.filter(
-      (c) => c.startsWith('old-') || /^d[45]h/.test(c) || c === 'd3h0' || c === 'd3h6',
-    );
+    const cutoff = week - 3 * WEEK + 2 * DAY + 3600; // inside the week three weeks back
+    const at = (c: string) => (c.startsWith('r') ? Number(c.slice(1)) + 60 : c.startsWith('old-') ? 0 : now);
+    const gone = beforeRows.filter((c) => at(c) < cutoff);
+    assert.ok(gone.length > 20);
     const deleted = await t.ctx.logs.deleteBefore(cutoff);
-    assert.equal(deleted, gone.length, 'the count covers dropped days and deleted rows');
+    assert.equal(deleted, gone.length, 'the count covers dropped weeks and deleted rows');
     assert.deepEqual(
       await contents(),
       beforeRows.filter((c) => !gone.includes(c)),
     );
     const names = (await listPartitions(db())).map((p) => p.name);
-    for (const d of [4, 5, 400]) assert.ok(!names.includes(dayName(today - d * DAY)), `day -${d} dropped`);
-    assert.ok(names.includes(dayName(today - 3 * DAY)), 'the cutoff day stays, emptied up to noon');
+    for (const w of [week - 5 * WEEK, week - 4 * WEEK, weekStart(now - 400 * DAY)])
+      assert.ok(!names.includes(weekName(w)), `${weekName(w)} dropped`);
+    assert.ok(names.includes(part(cutoff)), 'the cutoff week stays, emptied up to the cutoff');
     const tables = await sql<{
       n: number;
-    }>`SELECT count(*)::int AS n FROM pg_class WHERE relname = ${dayName(today - 4 * DAY)}`.execute(db());
-    assert.equal(tables.rows[0]?.n, 0, 'the dropped day is gone, not merely detached');
+    }>`SELECT count(*)::int AS n FROM pg_class WHERE relname = ${weekName(week - 4 * WEEK)}`.execute(db());
+    assert.equal(tables.rows[0]?.n, 0, 'the dropped week is gone, not merely detached');
     // the API's delete takes the same path
+    const to = week - 2 * WEEK;
+    const expected = (await contents()).filter((c) => at(c) < to).length;
     const res = await t.call({
       method: 'DELETE',
-      url: `/api/log/?target_timestamp=${today - 2 * DAY}`,
+      url: `/api/log/?target_timestamp=${to}`,
       headers: root.headers,
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.equal(res.body.data, 2, 'd3h12 and d3h18');
+    assert.equal(res.body.data, expected);
+    assert.ok(
+      !(await listPartitions(db())).some((p) => p.name === part(cutoff)),
+      'that week dropped whole now',
+    );
   });
 
   it('an existing table moves into partitions: every row with its id, the sequence going on, the indexes', async () => {
@@ -129,8 +148,9 @@ describe('log partitions (postgres)', { skip: pg ? false : 'TEST_PG_URL is not s
     await logs002.up(db(), t.ctx.dbs.logs.dialect);
     assert.equal(await isPartitioned(db()), false);
     const rows: Array<{ created_at: number; content: string }> = [];
-    for (let i = 0; i < 50; i++) rows.push({ created_at: today - (i % 9) * DAY - i * 60, content: `m${i}` });
-    rows.push({ created_at: today - 4000 * DAY, content: 'ancient' });
+    for (let i = 0; i < 50; i++)
+      rows.push({ created_at: now - (i % 9) * 5 * DAY - i * 60, content: `m${i}` });
+    rows.push({ created_at: now - 4000 * DAY, content: 'ancient' });
     await write(rows);
     const was = await db().selectFrom('logs').select(['id', 'created_at', 'content']).orderBy('id').execute();
     const seen: number[] = [];
@@ -143,7 +163,8 @@ describe('log partitions (postgres)', { skip: pg ? false : 'TEST_PG_URL is not s
       await db().selectFrom('logs').select(['id', 'created_at', 'content']).orderBy('id').execute(),
       was,
     );
-    assert.equal(await placeOf('m0'), dayName(today));
+    assert.equal(await placeOf('m0'), part(now));
+    assert.equal(await placeOf('m8'), part(now - 40 * DAY - 8 * 60));
     assert.equal(
       await placeOf('ancient'),
       DEFAULT_PARTITION,
@@ -157,7 +178,7 @@ describe('log partitions (postgres)', { skip: pg ? false : 'TEST_PG_URL is not s
         idx.rows.some((r) => r.name === name),
         name,
       );
-    await write([{ created_at: today + 10, content: 'after' }]);
+    await write([{ created_at: now, content: 'after' }]);
     const last = await db()
       .selectFrom('logs')
       .select('id')
@@ -167,6 +188,6 @@ describe('log partitions (postgres)', { skip: pg ? false : 'TEST_PG_URL is not s
     assert.equal(await partitionExisting(t.ctx.dbs.logs), 'already');
     // the upkeep finds the ancient row a day of its own
     await new LogPartitions(t.ctx.dbs.logs).maintain();
-    assert.equal(await placeOf('ancient'), dayName(today - 4000 * DAY));
+    assert.equal(await placeOf('ancient'), part(now - 4000 * DAY));
   });
 });

@@ -4,7 +4,7 @@ import { partitionExisting } from './log-partitions.ts';
 import { migrate } from './migrate.ts';
 
 /**
- * `npm run logs:partition`: moves a PostgreSQL log table from before day partitioning into day partitions
+ * `npm run logs:partition`: moves a PostgreSQL log table from before partitioning into week partitions
  * (src/db/log-partitions.ts). The server may keep running; log writes pause only for the final swap.
  * Prints progress; safe to rerun (an interrupted copy starts over, a finished one says so).
  */
@@ -27,7 +27,7 @@ try {
     if (out === 'already') console.log('logs are partitioned already: nothing to do');
     else
       console.log(
-        `done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${out.copied} rows in ${out.partitions} day partitions (older ones in logs_default until the server's upkeep gives them days)`,
+        `done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${out.copied} rows in ${out.partitions} week partitions (older ones in logs_default until the server's upkeep gives them weeks)`,
       );
   }
 } finally {

@@ -3,7 +3,7 @@ import type { SqlDialect } from '../dialects/types.ts';
 import { createPartitionedLogs, isPartitioned } from '../log-partitions.ts';
 
 /**
- * PostgreSQL: `logs` partitioned by day (src/modules/logs/partitions.ts; the server creates the days).
+ * PostgreSQL: `logs` partitioned by week (src/db/log-partitions.ts; the server creates the weeks).
  * Done here only while the table is empty (a new installation, or one that never logged): a table with
  * rows is moved by `npm run logs:partition`, which copies in batches while the server runs, and the
  * server says so at start until then. SQLite and MySQL keep one table.

@@ -65,7 +65,7 @@ export class LogsService {
     private readonly options: OptionsService,
     /** the users module, for filters by name and keys of deleted users */
     private readonly users: UserDirectory,
-    /** PostgreSQL's day partitions (deletes drop whole days) */
+    /** PostgreSQL's week partitions (deletes drop whole weeks) */
     private readonly partitions?: LogPartitions,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
@@ -173,8 +173,8 @@ export class LogsService {
   /**
    * Deletes every log before `before` in bounded batches; between two batches it pauses for a quarter of
    * the last batch's time (at most 50 ms), so log writes queued behind a batch — on a lock, or behind its
-   * WAL flush — go first. With PostgreSQL's day partitions, the days wholly before `before` are dropped
-   * first and only the day it falls in (and the default partition) is deleted from in batches. Returns the
+   * WAL flush — go first. With PostgreSQL's week partitions, the weeks wholly before `before` are dropped
+   * first and only the week it falls in (and the default partition) is deleted from in batches. Returns the
    * count.
    */
   async deleteBefore(before: number, onBatch?: (deletedSoFar: number) => void): Promise<number> {

@@ -15,7 +15,7 @@ export interface RetentionDeps {
   options: OptionsService;
   redis: RedisClientType<any, any, any, any, any> | null;
   log: FastifyBaseLogger;
-  /** PostgreSQL's day partitions: created ahead and the default drained at every run */
+  /** PostgreSQL's week partitions: created ahead and the default drained at every run */
   partitions?: LogPartitions;
   /** between runs (default 1 h; the first run a minute after start) */
   intervalMs?: number;

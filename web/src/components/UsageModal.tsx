@@ -1,5 +1,5 @@
-import { Modal, Select, Spin, Typography } from '@douyinfe/semi-ui';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Modal, Select, Typography } from '@douyinfe/semi-ui';
+import { useEffect, useState } from 'react';
 import type { Query } from '../api/client.ts';
 import { usage } from '../api/endpoints.ts';
 import type { UsageRow } from '../api/types.ts';
@@ -8,8 +8,7 @@ import { errorText, formatQuota, nowSec, timeZone } from '../lib/format.ts';
 import { totals } from '../lib/usage.ts';
 import { useSession } from '../state/session.tsx';
 import { useIsMobile } from '../state/theme.tsx';
-
-const UsageCharts = lazy(() => import('../charts/UsageCharts.tsx'));
+import { UsageChartsBox } from './UsageChartsBox.tsx';
 
 const RANGES = [
   { days: 1, label: 'Last 24 hours' },
@@ -85,17 +84,8 @@ export function UsageModal({
       </div>
       {error ? (
         <Typography.Text type="danger">{error}</Typography.Text>
-      ) : rows === null ? (
-        <Spin />
       ) : (
-        <Suspense fallback={<Spin />}>
-          <UsageCharts
-            rows={rows}
-            granularity={granularity}
-            toValue={(q) => Number((q / qpu).toFixed(6))}
-            unit="USD"
-          />
-        </Suspense>
+        <UsageChartsBox rows={rows} granularity={granularity} quotaPerUnit={qpu} />
       )}
     </Modal>
   );

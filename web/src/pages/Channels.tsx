@@ -2,6 +2,7 @@ import { Button, Input, Select, Table, Tag, Tooltip, Typography } from '@douyinf
 import { useState } from 'react';
 import { type ChannelQuery, channels, lists } from '../api/endpoints.ts';
 import type { Channel } from '../api/types.ts';
+import { BatchBar } from '../components/BatchBar.tsx';
 import { CHANNEL_TYPES, ChannelForm, type ChannelInput } from '../components/ChannelForm.tsx';
 import { TagBar, TagPrompt } from '../components/ChannelTags.tsx';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
@@ -246,25 +247,19 @@ export default function Channels() {
         />
       </div>
       {query.tag && <TagBar tag={query.tag} onDone={(next) => (next ? filterTag(next) : load())} />}
-      {selected.length > 0 && (
-        <div className="tg-filters" data-testid="channel-batch">
-          <Typography.Text>{t('{n} selected', { n: selected.length })}</Typography.Text>
-          <Button onClick={() => batch(() => channels.setStatusMany(selected, 1), '{n} channels enabled')}>
-            {t('Enable')}
-          </Button>
-          <Button onClick={() => batch(() => channels.setStatusMany(selected, 2), '{n} channels disabled')}>
-            {t('Disable')}
-          </Button>
-          <Button onClick={() => setTagging(true)}>{t('Set tag')}</Button>
-          <Button onClick={testSelected} disabled={progress !== null}>
-            {progress ?? t('Test')}
-          </Button>
-          <ConfirmDelete
-            title={t('Delete {n} channels?', { n: selected.length })}
-            onConfirm={() => batch(() => channels.removeMany(selected), '{n} channels deleted')}
-          />
-        </div>
-      )}
+      <BatchBar
+        testId="channel-batch"
+        count={selected.length}
+        onEnable={() => batch(() => channels.setStatusMany(selected, 1), '{n} channels enabled')}
+        onDisable={() => batch(() => channels.setStatusMany(selected, 2), '{n} channels disabled')}
+        deleteTitle={t('Delete {n} channels?', { n: selected.length })}
+        onDelete={() => batch(() => channels.removeMany(selected), '{n} channels deleted')}
+      >
+        <Button onClick={() => setTagging(true)}>{t('Set tag')}</Button>
+        <Button onClick={testSelected} disabled={progress !== null}>
+          {progress ?? t('Test')}
+        </Button>
+      </BatchBar>
       <Table
         rowKey="id"
         rowSelection={{

@@ -1,14 +1,13 @@
-import { Button, Card, DatePicker, Input, Select, Spin, Typography } from '@douyinfe/semi-ui';
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { Button, Card, DatePicker, Input, Select, Typography } from '@douyinfe/semi-ui';
+import { useCallback, useEffect, useState } from 'react';
 import { logs, session, usage } from '../api/endpoints.ts';
 import type { LogStat, UsageRow } from '../api/types.ts';
+import { UsageChartsBox } from '../components/UsageChartsBox.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { errorText, formatQuota, nowSec, timeZone } from '../lib/format.ts';
 import { Toast } from '../lib/toast.tsx';
 import { type Granularity, totals } from '../lib/usage.ts';
 import { useSession } from '../state/session.tsx';
-
-const UsageCharts = lazy(() => import('../charts/UsageCharts.tsx'));
 
 function StatCard({ title, value, testId }: { title: string; value: string; testId: string }) {
   return (
@@ -123,18 +122,7 @@ export default function Dashboard({ admin }: { admin: boolean }) {
           />
         )}
       </div>
-      {rows === null ? (
-        <Spin />
-      ) : (
-        <Suspense fallback={<Spin />}>
-          <UsageCharts
-            rows={rows}
-            granularity={granularity}
-            toValue={(q) => Number((q / qpu).toFixed(6))}
-            unit="USD"
-          />
-        </Suspense>
-      )}
+      <UsageChartsBox rows={rows} granularity={granularity} quotaPerUnit={qpu} />
     </div>
   );
 }

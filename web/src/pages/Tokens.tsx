@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { TOKEN_STATUS } from '../../../src/shared/enums.ts';
 import { lists, tokens } from '../api/endpoints.ts';
 import type { Token } from '../api/types.ts';
+import { BatchBar } from '../components/BatchBar.tsx';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { CopyKey, copyText } from '../components/CopyKey.tsx';
 import { TokenForm, type TokenInput } from '../components/TokenForm.tsx';
@@ -129,21 +130,14 @@ export default function Tokens() {
           style={{ width: 240 }}
         />
       </div>
-      {selected.length > 0 && (
-        <div className="tg-filters" data-testid="token-batch">
-          <Typography.Text>{t('{n} selected', { n: selected.length })}</Typography.Text>
-          <Button onClick={() => batch(() => tokens.setStatusMany(selected, 1), '{n} tokens enabled')}>
-            {t('Enable')}
-          </Button>
-          <Button onClick={() => batch(() => tokens.setStatusMany(selected, 2), '{n} tokens disabled')}>
-            {t('Disable')}
-          </Button>
-          <ConfirmDelete
-            title={t('Delete {n} tokens?', { n: selected.length })}
-            onConfirm={() => batch(() => tokens.removeMany(selected), '{n} tokens deleted')}
-          />
-        </div>
-      )}
+      <BatchBar
+        testId="token-batch"
+        count={selected.length}
+        onEnable={() => batch(() => tokens.setStatusMany(selected, 1), '{n} tokens enabled')}
+        onDisable={() => batch(() => tokens.setStatusMany(selected, 2), '{n} tokens disabled')}
+        deleteTitle={t('Delete {n} tokens?', { n: selected.length })}
+        onDelete={() => batch(() => tokens.removeMany(selected), '{n} tokens deleted')}
+      />
       <Table
         rowKey="id"
         rowSelection={{

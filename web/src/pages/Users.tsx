@@ -2,6 +2,7 @@ import { Button, Input, Table, Tag, Typography } from '@douyinfe/semi-ui';
 import { useState } from 'react';
 import { lists, users } from '../api/endpoints.ts';
 import type { User } from '../api/types.ts';
+import { BatchBar } from '../components/BatchBar.tsx';
 import { ConfirmDelete } from '../components/ConfirmDelete.tsx';
 import { type QuotaChange, QuotaModal } from '../components/QuotaModal.tsx';
 import { UsageModal } from '../components/UsageModal.tsx';
@@ -123,17 +124,14 @@ export default function Users() {
           style={{ maxWidth: 240 }}
         />
       </div>
-      {selected.length > 0 && (
-        <div className="tg-filters" data-testid="user-batch">
-          <Typography.Text>{t('{n} selected', { n: selected.length })}</Typography.Text>
-          <Button onClick={() => batch('enable', '{n} users enabled')}>{t('Enable')}</Button>
-          <Button onClick={() => batch('disable', '{n} users disabled')}>{t('Disable')}</Button>
-          <ConfirmDelete
-            title={t('Delete {n} users?', { n: selected.length })}
-            onConfirm={() => batch('delete', '{n} users deleted')}
-          />
-        </div>
-      )}
+      <BatchBar
+        testId="user-batch"
+        count={selected.length}
+        onEnable={() => batch('enable', '{n} users enabled')}
+        onDisable={() => batch('disable', '{n} users disabled')}
+        deleteTitle={t('Delete {n} users?', { n: selected.length })}
+        onDelete={() => batch('delete', '{n} users deleted')}
+      />
       <Table
         rowKey="id"
         rowSelection={{
