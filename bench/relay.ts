@@ -19,7 +19,8 @@
  * an OpenAI channel (converted to chat and back, stream events included).
  *
  * Options: BENCH_SECONDS (default 10) per measurement; BENCH_PG_URL to run Tollgate on PostgreSQL;
- * BENCH_METRICS=1 to keep Prometheus metrics (what they cost); BENCH_PORTKEY=0 to leave Portkey out;
+ * BENCH_METRICS=1 to keep Prometheus metrics (what they cost); BENCH_OPTIONS='{"Key":"value"}' to set
+ * options first (what consume logs or the rollup cost); BENCH_PORTKEY=0 to leave Portkey out;
  * BENCH_MESSAGES=0 to leave the Anthropic rows out.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -81,6 +82,9 @@ async function runTollgate(): Promise<void> {
   await seedChannel(t, { base_url: process.env.UPSTREAM_URL!, models: [MODEL] });
   await seedChannel(t, { type: 14, base_url: process.env.UPSTREAM_URL!, models: [CLAUDE] });
   const token = await seedToken(t, { user_id: user.id });
+  // BENCH_OPTIONS='{"LogConsumeEnabled":"false"}': options set before the run (what a part costs)
+  for (const [k, v] of Object.entries(JSON.parse(process.env.BENCH_OPTIONS ?? '{}') as Record<string, string>))
+    await t.ctx.options.set(k, v);
   const base = await listen(t);
   process.on('message', async (msg: { cmd: string }) => {
     // `exit`: a normal exit, so that --cpu-prof writes its profile
