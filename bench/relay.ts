@@ -83,7 +83,9 @@ async function runTollgate(): Promise<void> {
   await seedChannel(t, { type: 14, base_url: process.env.UPSTREAM_URL!, models: [CLAUDE] });
   const token = await seedToken(t, { user_id: user.id });
   // BENCH_OPTIONS='{"LogConsumeEnabled":"false"}': options set before the run (what a part costs)
-  for (const [k, v] of Object.entries(JSON.parse(process.env.BENCH_OPTIONS ?? '{}') as Record<string, string>))
+  for (const [k, v] of Object.entries(
+    JSON.parse(process.env.BENCH_OPTIONS ?? '{}') as Record<string, string>,
+  ))
     await t.ctx.options.set(k, v);
   const base = await listen(t);
   process.on('message', async (msg: { cmd: string }) => {
