@@ -229,13 +229,51 @@ for (const engine of engines()) {
 
     test('rebuild recomputes the rollup from the logs; deleting logs leaves the rollup alone', async () => {
       const before = (await get(`/api/data/?${range}`)).body.data;
+      const userSums = async () =>
+        (
+          await t.ctx.dbs.logs.db
+            .selectFrom('quota_data_user')
+            .select(['user_id', 'created_at', 'model_name', 'count', 'quota', 'token_used'])
+            .orderBy('user_id')
+            .orderBy('created_at')
+            .orderBy('model_name')
+            .execute()
+        ).map((r) => Object.values(r).map(String).join('|'));
+      const perUser = await userSums();
+      // the per-user rollup is quota_data summed per (user, hour, model)
+      const grouped = await t.ctx.dbs.logs.db
+        .selectFrom('quota_data')
+        .select((eb) => [
+          'user_id',
+          'created_at',
+          'model_name',
+          eb.fn.sum('count').as('count'),
+          eb.fn.sum('quota').as('quota'),
+          eb.fn.sum('token_used').as('token_used'),
+        ])
+        .groupBy(['user_id', 'created_at', 'model_name'])
+        .orderBy('user_id')
+        .orderBy('created_at')
+        .orderBy('model_name')
+        .execute();
+      assert.deepEqual(
+        perUser,
+        grouped.map((r) => Object.values(r).map(String).join('|')),
+      );
       await t.ctx.dbs.logs.db.updateTable('quota_data').set({ quota: 0, count: 0 }).execute();
       await t.ctx.dbs.logs.db.deleteFrom('quota_data_model').execute();
+      // the rebuilt range only (an earlier test wrote hours outside it)
+      await t.ctx.dbs.logs.db
+        .deleteFrom('quota_data_user')
+        .where('created_at', '>=', FROM)
+        .where('created_at', '<', TO)
+        .execute();
       const days: number[] = [];
       await rebuildRollup(t.ctx.dbs.logs, FROM, TO, (d) => days.push(d.daysDone));
       assert.equal(days.length, 6);
       t.ctx.usageData.invalidate();
       assert.deepEqual((await get(`/api/data/?${range}`)).body.data, before);
+      assert.deepEqual(await userSums(), perUser, 'the per-user rollup rebuilt too');
       const bobs = await get(`/api/data/?${range}&username=bob`);
       assert.deepEqual(
         asMap(bobs.body.data, (r) => `${r.created_at}|${r.model_name}`),
@@ -315,6 +353,12 @@ describe('usage data: two instances on one PostgreSQL database', {
       assert.equal(
         rows.reduce((s, r) => s + Number(r.token_used), 0),
         3 * total,
+      );
+      const perUser = await shared.dbs.logs.db.selectFrom('quota_data_user').selectAll().execute();
+      assert.equal(perUser.length, 3 * 2, 'one row per (user, model) in the per-user rollup too');
+      assert.equal(
+        perUser.reduce((s, r) => s + Number(r.count), 0),
+        total,
       );
       const site = await shared.dbs.logs.db.selectFrom('quota_data_model').selectAll().execute();
       assert.equal(site.length, 2);

@@ -8,6 +8,7 @@ import * as logs004 from './migrations/logs-004-log-batches.ts';
 import * as logs005 from './migrations/logs-005-imports.ts';
 import * as logs006 from './migrations/logs-006-log-models.ts';
 import * as logs007 from './migrations/logs-007-partitioned-logs.ts';
+import * as logs008 from './migrations/logs-008-user-rollup.ts';
 import * as main001 from './migrations/main-001-init.ts';
 import * as main002 from './migrations/main-002-default-vendors.ts';
 import * as main003 from './migrations/main-003-security.ts';
@@ -38,6 +39,7 @@ const LOGS: Record<string, Step> = {
   '005-imports': logs005,
   '006-log-models': logs006,
   '007-partitioned-logs': logs007,
+  '008-user-rollup': logs008,
 };
 
 function provider(steps: Record<string, Step>, d: SqlDialect): MigrationProvider {

@@ -138,6 +138,17 @@ export interface QuotaDataModelTable {
   token_used: number;
 }
 
+/** quota_data summed per (user, hour, model): a user's chart (migration logs-008) */
+export interface QuotaDataUserTable {
+  id: Generated<number>;
+  user_id: number;
+  created_at: number; // UTC hour start
+  model_name: string;
+  count: number;
+  quota: number;
+  token_used: number;
+}
+
 export interface VendorsTable {
   id: Generated<number>;
   name: string;
@@ -236,6 +247,7 @@ export interface LogDatabase {
   logs: LogsTable;
   quota_data: QuotaDataTable;
   quota_data_model: QuotaDataModelTable;
+  quota_data_user: QuotaDataUserTable;
 }
 
 export type User = Selectable<UsersTable>;

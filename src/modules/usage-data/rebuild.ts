@@ -7,7 +7,7 @@ import { HOUR, hourOf } from './rollup.ts';
 const DAY = 86_400;
 
 /**
- * Recomputes both rollups from the consume logs for the hours in [from, to), one day per transaction
+ * Recomputes the rollups (per bucket, per model, per user) from the consume logs for the hours in [from, to), one day per transaction
  * (delete the day's buckets, then INSERT … SELECT … GROUP BY from the logs), so a long range shows
  * progress and never holds one huge transaction. Writers running meanwhile stay exact: their atomic adds
  * either committed before the day's snapshot (and are recounted from their log rows) or wait on the
@@ -29,11 +29,8 @@ export async function rebuildRollup(
     const b = Math.min(a + DAY, end);
     const n = await h.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('quota_data').where('created_at', '>=', a).where('created_at', '<', b).execute();
-      await trx
-        .deleteFrom('quota_data_model')
-        .where('created_at', '>=', a)
-        .where('created_at', '<', b)
-        .execute();
+      for (const table of ['quota_data_model', 'quota_data_user'] as const)
+        await trx.deleteFrom(table).where('created_at', '>=', a).where('created_at', '<', b).execute();
       const consume = trx
         .selectFrom('logs')
         .where('type', '=', LogType.Consume)
@@ -87,6 +84,25 @@ export async function rebuildRollup(
               eb.fn.sum('token_used').as('token_used'),
             ])
             .groupBy(['created_at', 'model_name', 'group']),
+        )
+        .execute();
+      await trx
+        .insertInto('quota_data_user')
+        .columns(['user_id', 'created_at', 'model_name', 'count', 'quota', 'token_used'])
+        .expression(
+          trx
+            .selectFrom('quota_data')
+            .where('created_at', '>=', a)
+            .where('created_at', '<', b)
+            .select((eb) => [
+              'user_id',
+              'created_at',
+              'model_name',
+              eb.fn.sum('count').as('count'),
+              eb.fn.sum('quota').as('quota'),
+              eb.fn.sum('token_used').as('token_used'),
+            ])
+            .groupBy(['user_id', 'created_at', 'model_name']),
         )
         .execute();
       const row = await trx

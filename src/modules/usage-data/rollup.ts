@@ -81,36 +81,48 @@ export async function addToRollup(
       ['user_id', 'created_at', 'model_name', 'token_id', 'channel_id', 'group'],
       ['count', 'quota', 'token_used'],
     );
-  const models = byModel(buckets);
-  for (let i = 0; i < models.length; i += ROWS_PER_STATEMENT)
-    await dialect.upsertAdd(
-      db,
-      'quota_data_model',
-      models.slice(i, i + ROWS_PER_STATEMENT) as unknown as Record<string, unknown>[],
-      ['created_at', 'model_name', 'group'],
-      ['count', 'quota', 'token_used'],
-    );
+  // the site-wide rollup (per hour, model, group) and the per-user one (per user, hour, model)
+  for (const [table, keys] of [
+    ['quota_data_model', ['created_at', 'model_name', 'group']],
+    ['quota_data_user', ['user_id', 'created_at', 'model_name']],
+  ] as const) {
+    const sums = sumBy(buckets, keys);
+    for (let i = 0; i < sums.length; i += ROWS_PER_STATEMENT)
+      await dialect.upsertAdd(
+        db,
+        table,
+        sums.slice(i, i + ROWS_PER_STATEMENT) as unknown as Record<string, unknown>[],
+        [...keys],
+        ['count', 'quota', 'token_used'],
+      );
+  }
 }
 
-/** The same buckets summed per (hour, model, group), in key order. */
-function byModel(buckets: readonly Bucket[]) {
-  type Site = Pick<Bucket, 'model_name' | 'group' | 'created_at' | 'count' | 'quota' | 'token_used'>;
-  const map = new Map<string, Site>();
+type Sums = Pick<Bucket, 'count' | 'quota' | 'token_used'>;
+
+/** The same buckets summed per `keys` (hour and model, with the group or the user), in key order. */
+function sumBy<K extends keyof Bucket>(
+  buckets: readonly Bucket[],
+  keys: readonly K[],
+): Array<Pick<Bucket, K> & Sums> {
+  const map = new Map<string, Pick<Bucket, K> & Sums>();
   for (const b of buckets) {
-    const key = `${b.created_at}\u0000${b.model_name}\u0000${b.group}`;
+    const key = keys.map((k) => b[k]).join('\u0000');
     const m = map.get(key);
     if (m) {
       m.count += b.count;
       m.quota += b.quota;
       m.token_used += b.token_used;
     } else {
-      const { model_name, group, created_at, count, quota, token_used } = b;
-      map.set(key, { model_name, group, created_at, count, quota, token_used });
+      const row = { count: b.count, quota: b.quota, token_used: b.token_used } as Pick<Bucket, K> & Sums;
+      for (const k of keys) row[k] = b[k] as (Pick<Bucket, K> & Sums)[K];
+      map.set(key, row);
     }
   }
-  return [...map.values()].sort(
-    (a, b) => a.created_at - b.created_at || cmp(a.model_name, b.model_name) || cmp(a.group, b.group),
-  );
+  return [...map.values()].sort((a, b) => {
+    for (const k of keys) if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
+    return 0;
+  });
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

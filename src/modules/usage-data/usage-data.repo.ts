@@ -64,13 +64,34 @@ export class UsageDataRepo {
 
   /**
    * Sums per (model, hour). Site-wide without filters: quota_data_model_uq (created_at, model_name), at
-   * most hours × models rows. With a user: quota_data_bucket_uq (user_id, created_at, …). Token or
-   * channel alone: a created_at range of quota_data_created_idx, filtered.
+   * most hours × models rows. A user alone: quota_data_user_uq, the same bound for one user. With a token
+   * or channel: quota_data_bucket_uq (user_id, created_at, …) or a created_at range of
+   * quota_data_created_idx, filtered.
    */
   async perModelHour(f: UsageFilter): Promise<UsageRow[]> {
     if (f.userId === undefined && f.tokenId === undefined && f.channelId === undefined) {
       const rows = await this.h.db
         .selectFrom('quota_data_model')
+        .where('created_at', '>=', f.from)
+        .where('created_at', '<=', f.to)
+        .select((eb) => [
+          'model_name',
+          'created_at',
+          eb.fn.sum<number>('count').as('count'),
+          eb.fn.sum<number>('quota').as('quota'),
+          eb.fn.sum<number>('token_used').as('token_used'),
+        ])
+        .groupBy(['created_at', 'model_name'])
+        .orderBy('created_at')
+        .orderBy('model_name')
+        .execute();
+      return rows.map(toRow);
+    }
+    if (f.tokenId === undefined && f.channelId === undefined) {
+      // one user's chart: quota_data_user_uq (user_id, created_at, model_name), hours × models rows at most
+      const rows = await this.h.db
+        .selectFrom('quota_data_user')
+        .where('user_id', '=', f.userId!)
         .where('created_at', '>=', f.from)
         .where('created_at', '<=', f.to)
         .select((eb) => [
@@ -103,7 +124,7 @@ export class UsageDataRepo {
 
   /**
    * Sum of quota over buckets in [from, to): from quota_data_model without user/channel/token filters,
-   * else quota_data (quota_data_bucket_uq (user_id, created_at, …) with a user; a created_at range of
+   * from quota_data_user for a user (and model) alone, else quota_data (quota_data_bucket_uq (user_id, created_at, …) with a user; a created_at range of
    * quota_data_created_idx with a channel alone).
    */
   async sumQuota(f: RollupFilter): Promise<number> {
@@ -116,6 +137,17 @@ export class UsageDataRepo {
       if (f.modelName !== undefined) m = m.where('model_name', '=', f.modelName);
       if (f.group !== undefined) m = m.where('group', '=', f.group);
       const row = await m.select((eb) => eb.fn.sum<number>('quota').as('q')).executeTakeFirst();
+      return Number(row?.q ?? 0);
+    }
+    if (f.channelId === undefined && f.tokenId === undefined && f.group === undefined) {
+      // one user (and perhaps a model): quota_data_user_uq
+      let u = this.h.db
+        .selectFrom('quota_data_user')
+        .where('user_id', '=', f.userId!)
+        .where('created_at', '>=', f.from)
+        .where('created_at', '<', f.to);
+      if (f.modelName !== undefined) u = u.where('model_name', '=', f.modelName);
+      const row = await u.select((eb) => eb.fn.sum<number>('quota').as('q')).executeTakeFirst();
       return Number(row?.q ?? 0);
     }
     const row = await this.buckets(f, f.to)
