@@ -145,15 +145,19 @@ describe('no request holds the event loop (sqlite)', () => {
 
   it(`a CSV export of ${ROWS} rows yields between pages (was up to 16 pages at a time)`, async () => {
     let bytes = 0;
-    const held = await loopHeld(async () => {
-      const res = await t.app.inject({
-        method: 'GET',
-        url: '/api/log/self/export',
-        headers: attacker.headers,
+    const exportOnce = () =>
+      loopHeld(async () => {
+        const res = await t.app.inject({
+          method: 'GET',
+          url: '/api/log/self/export',
+          headers: attacker.headers,
+        });
+        assert.equal(res.statusCode, 200);
+        bytes = res.body.length;
       });
-      assert.equal(res.statusCode, 200);
-      bytes = res.body.length;
-    });
+    // twice, the smaller longest hold counts: pages run together stall every export, while one pause of a
+    // loaded machine (GC, the scheduler: CI runs two test files and a browser on two cores) hits one run
+    const held = Math.min(await exportOnce(), await exportOnce());
     assert.ok(bytes > ROWS * 50, 'every row was exported');
     assert.ok(held < 100, `event loop held ${held.toFixed(0)} ms`);
   });
