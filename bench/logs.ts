@@ -24,6 +24,7 @@ import { addToRollup } from '../src/modules/usage-data/rollup.ts';
 import { loginActor } from '../test/support/app.ts';
 import { freshDatabase } from '../test/support/engines.ts';
 import { generateLogs } from './_log-data.ts';
+import { pct, whileWriting } from './_writer.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,8 +38,6 @@ const ROWS = Number(values.rows);
 const ENGINE = values.engine as 'sqlite' | 'postgres';
 const say = (s: string) => console.log(s);
 const ms = (t0: number) => performance.now() - t0;
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
 say(
   `# logs benchmark: ${ENGINE}, ${ROWS.toLocaleString()} rows, ${cpus().length}× ${cpus()[0]?.model}, load ${loadavg()[0].toFixed(2)}`,
@@ -257,35 +256,13 @@ for (const [label, url] of [
 // 4. delete half while a writer adds 1000 rows/s
 if (!values['skip-delete']) {
   const target = END - 45 * 86_400;
-  const stalls: number[] = [];
-  let writing = true;
-  const writer = (async () => {
-    let i = 0;
-    while (writing) {
-      const tick = performance.now();
-      for (let k = 0; k < 100; k++)
-        ctx.logWriter.write({
-          type: LogType.Error,
-          user_id: 1,
-          username: 'root',
-          content: `concurrent ${i++}`,
-        });
-      const t0 = performance.now();
-      await ctx.logWriter.flush();
-      stalls.push(ms(t0));
-      const left = 100 - ms(tick);
-      if (left > 0) await new Promise((r) => setTimeout(r, left));
-    }
-  })();
-  const t0 = performance.now();
-  const res = await app.inject({
-    method: 'DELETE',
-    url: `/api/log/?target_timestamp=${target}`,
-    headers: root.headers,
-  });
-  const secs = ms(t0) / 1000;
-  writing = false;
-  await writer;
+  const {
+    result: res,
+    secs,
+    flushes: stalls,
+  } = await whileWriting(ctx.logWriter, () =>
+    app.inject({ method: 'DELETE', url: `/api/log/?target_timestamp=${target}`, headers: root.headers }),
+  );
   const deleted = res.json().data as number;
   say(
     `\n## delete while writing\n\nDELETE /api/log/ before day 45: ${deleted.toLocaleString()} rows in ${secs.toFixed(1)} s (${Math.round(deleted / secs).toLocaleString()} rows/s), while a writer flushed 100 rows every 100 ms (1,000 rows/s): ${stalls.length} writer batches, p50 ${f2(pct(stalls, 0.5))} ms, p99 ${f2(pct(stalls, 0.99))} ms, **longest ${f2(Math.max(...stalls))} ms**.`,

@@ -8,13 +8,12 @@
  * figures for a few seconds of the writer alone (the engine's own commit jitter on this machine).
  */
 import { cpus, loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabases } from '../src/db/connect.ts';
 import { LogPartitions, weekStart } from '../src/db/log-partitions.ts';
-import { LogType } from '../src/modules/logs/log-types.ts';
+import { pct, whileWriting } from './_writer.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '30000000' } } });
 const base = process.env.TEST_PG_URL;
@@ -37,58 +36,31 @@ const span = await dbs.logs.db
   .executeTakeFirstOrThrow();
 const lo = Number(span.lo);
 const hi = Number(span.hi);
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 console.log(
   `# partition deletes: ${u.pathname.slice(1)}, rows from ${new Date(lo * 1000).toISOString()} to ${new Date(hi * 1000).toISOString()}; ${cpus().length}× ${cpus()[0]?.model}, load ${loadavg()[0].toFixed(2)}`,
 );
 
-async function whileWriting(label: string, work: () => Promise<number>): Promise<void> {
-  const stalls: number[] = [];
-  let writing = true;
-  const writer = (async () => {
-    let i = 0;
-    while (writing) {
-      const tick = performance.now();
-      for (let k = 0; k < 100; k++)
-        ctx.logWriter.write({
-          type: LogType.Error,
-          user_id: 1,
-          username: 'root',
-          content: `concurrent ${i++}`,
-        });
-      const t0 = performance.now();
-      await ctx.logWriter.flush();
-      stalls.push(performance.now() - t0);
-      const left = 100 - (performance.now() - tick);
-      if (left > 0) await new Promise((r) => setTimeout(r, left));
-    }
-  })();
-  await new Promise((r) => setTimeout(r, 1000)); // the writer's own pace first
-  const t0 = performance.now();
-  const gone = await work();
-  const secs = (performance.now() - t0) / 1000;
-  await new Promise((r) => setTimeout(r, 500));
-  writing = false;
-  await writer;
+async function step(label: string, work: () => Promise<number>): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1000)); // a pause between steps
+  const { result: gone, secs, flushes } = await whileWriting(ctx.logWriter, work);
   const f = (x: number) => x.toFixed(1);
   console.log(
-    `${label}: ${gone.toLocaleString()} rows in ${secs.toFixed(2)} s; writer batches ${stalls.length}, p50 ${f(pct(stalls, 0.5))} ms, p99 ${f(pct(stalls, 0.99))} ms, longest ${f(Math.max(...stalls))} ms`,
+    `${label}: ${gone.toLocaleString()} rows in ${secs.toFixed(2)} s; writer batches ${flushes.length}, p50 ${f(pct(flushes, 0.5))} ms, p99 ${f(pct(flushes, 0.99))} ms, longest ${f(Math.max(...flushes))} ms`,
   );
 }
 
 // 0. the writer alone
-await whileWriting('the writer alone, 3 s', async () => {
+await step('the writer alone, 3 s', async () => {
   await new Promise((r) => setTimeout(r, 3000));
   return 0;
 });
 // 1. whole weeks: up to the second week boundary after the oldest row
 const boundary = weekStart(lo) + 14 * 86_400;
-await whileWriting(`drop whole weeks before ${new Date(boundary * 1000).toISOString().slice(0, 10)}`, () =>
+await step(`drop whole weeks before ${new Date(boundary * 1000).toISOString().slice(0, 10)}`, () =>
   parts.dropBefore(boundary),
 );
 // 2. inside one week: three days of rows deleted in batches
-await whileWriting(
+await step(
   `batched delete of three days inside the week of ${new Date(boundary * 1000).toISOString().slice(0, 10)}`,
   () => ctx.logs.deleteBefore(boundary + 3 * 86_400),
 );

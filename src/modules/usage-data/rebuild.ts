@@ -67,44 +67,16 @@ export async function rebuildRollup(
             .groupBy(['user_id', 'model_name', 'token_id', 'channel_id', 'group', hourExpr]),
         )
         .execute();
-      await trx
-        .insertInto('quota_data_model')
-        .columns(['model_name', 'group', 'created_at', 'count', 'quota', 'token_used'])
-        .expression(
-          trx
-            .selectFrom('quota_data')
-            .where('created_at', '>=', a)
-            .where('created_at', '<', b)
-            .select((eb) => [
-              'model_name',
-              'group',
-              'created_at',
-              eb.fn.sum('count').as('count'),
-              eb.fn.sum('quota').as('quota'),
-              eb.fn.sum('token_used').as('token_used'),
-            ])
-            .groupBy(['created_at', 'model_name', 'group']),
-        )
-        .execute();
-      await trx
-        .insertInto('quota_data_user')
-        .columns(['user_id', 'created_at', 'model_name', 'count', 'quota', 'token_used'])
-        .expression(
-          trx
-            .selectFrom('quota_data')
-            .where('created_at', '>=', a)
-            .where('created_at', '<', b)
-            .select((eb) => [
-              'user_id',
-              'created_at',
-              'model_name',
-              eb.fn.sum('count').as('count'),
-              eb.fn.sum('quota').as('quota'),
-              eb.fn.sum('token_used').as('token_used'),
-            ])
-            .groupBy(['user_id', 'created_at', 'model_name']),
-        )
-        .execute();
+      // the site-wide and per-user rollups: quota_data's day summed per their keys
+      for (const [table, keys] of [
+        ['quota_data_model', ['created_at', 'model_name', 'group']],
+        ['quota_data_user', ['user_id', 'created_at', 'model_name']],
+      ] as const) {
+        const k = sql.join(keys.map((c) => sql.ref(c)));
+        await sql`INSERT INTO ${sql.table(table)} (${k}, count, quota, token_used)
+          SELECT ${k}, SUM(count), SUM(quota), SUM(token_used) FROM quota_data
+          WHERE created_at >= ${a} AND created_at < ${b} GROUP BY ${k}`.execute(trx);
+      }
       const row = await trx
         .selectFrom('quota_data')
         .select((eb) => eb.fn.countAll<number>().as('n'))

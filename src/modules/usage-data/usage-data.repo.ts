@@ -44,70 +44,58 @@ const toRow = (r: {
   token_used: Number(r.token_used),
 });
 
-/** Reads of the hourly rollups `quota_data` (per user, token, channel) and `quota_data_model` (site-wide). */
+/**
+ * Reads of the hourly rollups: `quota_data` (per user, token, channel, group), `quota_data_user` (per user)
+ * and `quota_data_model` (site-wide, per group).
+ */
 export class UsageDataRepo {
   constructor(private readonly h: DbHandle<LogDatabase>) {}
 
-  /** quota_data rows with bucket start in [from, toExclusive) matching the filter. */
-  private buckets(f: UsageFilter & { modelName?: string; group?: string }, toExclusive: number) {
-    let q = this.h.db
-      .selectFrom('quota_data')
-      .where('created_at', '>=', f.from)
-      .where('created_at', '<', toExclusive);
-    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
-    if (f.modelName !== undefined) q = q.where('model_name', '=', f.modelName);
-    if (f.group !== undefined) q = q.where('group', '=', f.group);
-    if (f.tokenId !== undefined) q = q.where('token_id', '=', f.tokenId);
-    if (f.channelId !== undefined) q = q.where('channel_id', '=', f.channelId);
-    return q;
-  }
-
   /**
-   * Sums per (model, hour). Site-wide without filters: quota_data_model_uq (created_at, model_name), at
-   * most hours × models rows. A user alone: quota_data_user_uq, the same bound for one user. With a token
-   * or channel: quota_data_bucket_uq (user_id, created_at, …) or a created_at range of
-   * quota_data_created_idx, filtered.
+   * Buckets starting in [from, toExclusive) that match the filter, from the narrowest rollup that keeps
+   * what it filters on: `quota_data_model` (quota_data_model_uq: created_at first) with no user, token or
+   * channel, at most hours × models × groups rows; `quota_data_user` (quota_data_user_uq) for a user alone,
+   * at most hours × models rows; else `quota_data` (quota_data_bucket_uq (user_id, created_at, …) with a
+   * user, a created_at range of quota_data_created_idx without).
    */
-  async perModelHour(f: UsageFilter): Promise<UsageRow[]> {
+  private rollup(f: RollupFilter & { from: number }, toExclusive: number) {
+    const db = this.h.db;
+    // typed as the per-user query: what is read (model_name, created_at and the sums) is in all three
+    let q: ReturnType<typeof this.userRollup>;
     if (f.userId === undefined && f.tokenId === undefined && f.channelId === undefined) {
-      const rows = await this.h.db
+      let m = db
         .selectFrom('quota_data_model')
         .where('created_at', '>=', f.from)
-        .where('created_at', '<=', f.to)
-        .select((eb) => [
-          'model_name',
-          'created_at',
-          eb.fn.sum<number>('count').as('count'),
-          eb.fn.sum<number>('quota').as('quota'),
-          eb.fn.sum<number>('token_used').as('token_used'),
-        ])
-        .groupBy(['created_at', 'model_name'])
-        .orderBy('created_at')
-        .orderBy('model_name')
-        .execute();
-      return rows.map(toRow);
-    }
-    if (f.tokenId === undefined && f.channelId === undefined) {
-      // one user's chart: quota_data_user_uq (user_id, created_at, model_name), hours × models rows at most
-      const rows = await this.h.db
-        .selectFrom('quota_data_user')
-        .where('user_id', '=', f.userId!)
+        .where('created_at', '<', toExclusive);
+      if (f.group !== undefined) m = m.where('group', '=', f.group);
+      q = m as unknown as ReturnType<typeof this.userRollup>;
+    } else if (f.tokenId === undefined && f.channelId === undefined && f.group === undefined)
+      q = this.userRollup(f.userId!, f.from, toExclusive);
+    else {
+      let b = db
+        .selectFrom('quota_data')
         .where('created_at', '>=', f.from)
-        .where('created_at', '<=', f.to)
-        .select((eb) => [
-          'model_name',
-          'created_at',
-          eb.fn.sum<number>('count').as('count'),
-          eb.fn.sum<number>('quota').as('quota'),
-          eb.fn.sum<number>('token_used').as('token_used'),
-        ])
-        .groupBy(['created_at', 'model_name'])
-        .orderBy('created_at')
-        .orderBy('model_name')
-        .execute();
-      return rows.map(toRow);
+        .where('created_at', '<', toExclusive);
+      if (f.userId !== undefined) b = b.where('user_id', '=', f.userId);
+      if (f.group !== undefined) b = b.where('group', '=', f.group);
+      if (f.tokenId !== undefined) b = b.where('token_id', '=', f.tokenId);
+      if (f.channelId !== undefined) b = b.where('channel_id', '=', f.channelId);
+      q = b as unknown as ReturnType<typeof this.userRollup>;
     }
-    const rows = await this.buckets(f, f.to + 1)
+    return f.modelName === undefined ? q : q.where('model_name', '=', f.modelName);
+  }
+
+  private userRollup(userId: number, from: number, toExclusive: number) {
+    return this.h.db
+      .selectFrom('quota_data_user')
+      .where('user_id', '=', userId)
+      .where('created_at', '>=', from)
+      .where('created_at', '<', toExclusive);
+  }
+
+  /** Sums per (model, hour), in time then model order (bucket starts from … to, both inclusive). */
+  async perModelHour(f: UsageFilter): Promise<UsageRow[]> {
+    const rows = await this.rollup(f, f.to + 1)
       .select((eb) => [
         'model_name',
         'created_at',
@@ -122,35 +110,9 @@ export class UsageDataRepo {
     return rows.map(toRow);
   }
 
-  /**
-   * Sum of quota over buckets in [from, to): from quota_data_model without user/channel/token filters,
-   * from quota_data_user for a user (and model) alone, else quota_data (quota_data_bucket_uq (user_id, created_at, …) with a user; a created_at range of
-   * quota_data_created_idx with a channel alone).
-   */
+  /** Sum of quota over buckets in [from, to). */
   async sumQuota(f: RollupFilter): Promise<number> {
-    if (f.userId === undefined && f.channelId === undefined && f.tokenId === undefined) {
-      // site-wide: at most hours × models rows (quota_data_model_uq: created_at first)
-      let m = this.h.db
-        .selectFrom('quota_data_model')
-        .where('created_at', '>=', f.from)
-        .where('created_at', '<', f.to);
-      if (f.modelName !== undefined) m = m.where('model_name', '=', f.modelName);
-      if (f.group !== undefined) m = m.where('group', '=', f.group);
-      const row = await m.select((eb) => eb.fn.sum<number>('quota').as('q')).executeTakeFirst();
-      return Number(row?.q ?? 0);
-    }
-    if (f.channelId === undefined && f.tokenId === undefined && f.group === undefined) {
-      // one user (and perhaps a model): quota_data_user_uq
-      let u = this.h.db
-        .selectFrom('quota_data_user')
-        .where('user_id', '=', f.userId!)
-        .where('created_at', '>=', f.from)
-        .where('created_at', '<', f.to);
-      if (f.modelName !== undefined) u = u.where('model_name', '=', f.modelName);
-      const row = await u.select((eb) => eb.fn.sum<number>('quota').as('q')).executeTakeFirst();
-      return Number(row?.q ?? 0);
-    }
-    const row = await this.buckets(f, f.to)
+    const row = await this.rollup(f, f.to)
       .select((eb) => eb.fn.sum<number>('quota').as('q'))
       .executeTakeFirst();
     return Number(row?.q ?? 0);
