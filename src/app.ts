@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifySecureSession from '@fastify/secure-session';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -18,6 +18,7 @@ import {
   rateLimit,
   redisRateLimitStore,
 } from './http/rate-limit.ts';
+import { requestIds } from './http/request-ids.ts';
 import { LogTailSync } from './log-tail-sync.ts';
 import { Metrics } from './metrics.ts';
 import { CatalogRepo } from './modules/catalog/catalog.repo.ts';
@@ -386,18 +387,4 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   await mount(opsRoutes);
   await mount(webRoutesFrom(deps.webDist ?? WEB_DIST));
   return { app, ctx };
-}
-
-/**
- * Request ids (logs, `X-Request-Id`): 24 hex characters, a random prefix per process then a counter.
- * Unique across instances without a random draw per request (randomBytes was 2 % of a relay call's CPU);
- * nothing relies on them being unguessable.
- */
-function requestIds(): () => string {
-  const prefix = randomBytes(6).toString('hex');
-  let n = 0;
-  return () => {
-    n = (n + 1) % 0x1000000000000;
-    return prefix + n.toString(16).padStart(12, '0');
-  };
 }
