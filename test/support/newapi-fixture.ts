@@ -450,6 +450,8 @@ export async function newApiDatabase(engine: Engine, upstream: string): Promise<
       }),
       log({ created_at: t + 7600, type: 5, content: 'upstream error: 502', quota: 0 }),
       log({ created_at: t + 7700, type: 6, content: 'refund of a failed task', quota: 0 }),
+      // two months old: on PostgreSQL its week's partition is made before the copy
+      log({ created_at: t - 60 * 86_400, type: 4, content: 'an old system note', quota: 0, model_name: '' }),
     ])
     .execute();
   await db.insertInto('setups').values({ id: 1, version: 'v0.9.0', initialized_at: t }).execute();

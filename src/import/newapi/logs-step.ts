@@ -1,3 +1,4 @@
+import { LogPartitions } from '../../db/log-partitions.ts';
 import type { NewLog } from '../../db/schema.ts';
 import { LogType } from '../../modules/logs/log-types.ts';
 import { LOG_COLUMNS, noteModels } from '../../modules/logs/log-writer.ts';
@@ -13,6 +14,8 @@ const LOG_TYPE: Record<number, number> = {
   4: LogType.System,
   5: LogType.Error,
 };
+
+const WEEK = 7 * 86_400;
 
 /**
  * Logs in id order, `batch` rows per transaction, each with the progress marker (table `imports`), so
@@ -54,6 +57,20 @@ export async function importLogs(run: NewApiImporter): Promise<void> {
         .executeTakeFirst()
     )?.m ?? 0,
   );
+  // PostgreSQL's week partitions for the whole range first, so old logs go straight to their weeks rather
+  // than through the default partition (which the server's upkeep would drain row by row afterwards)
+  const parts = new LogPartitions(ldb);
+  if (max > after && (await parts.active())) {
+    const span = await src.db
+      .selectFrom('logs')
+      .select((eb) => [eb.fn.min<number>('created_at').as('lo'), eb.fn.max<number>('created_at').as('hi')])
+      .executeTakeFirst();
+    const lo = Number(span?.lo ?? 0);
+    const hi = Number(span?.hi ?? 0);
+    const weeks: number[] = [];
+    for (let t = lo; lo > 0 && t <= hi + WEEK; t += WEEK) weeks.push(t);
+    await parts.ensureWeeks(weeks);
+  }
   // New API's log columns are Tollgate's (theirs named, ours in the writer's order), plus the id to page by
   const cols = ['id', ...LOG_COLUMNS];
   let first = Number.POSITIVE_INFINITY;
