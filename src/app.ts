@@ -228,7 +228,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   // release keeps working unpartitioned until `npm run logs:partition` moves it
   const partitions = new LogPartitions(dbs.logs);
   if (dbs.logs.dialect.kind === 'postgres') {
-    if (await partitions.active()) await partitions.maintain();
+    if (await partitions.active())
+      // a failure is not fatal: rows wait in the default partition until the hourly upkeep succeeds
+      await partitions.maintain().catch((err) => app.log.error({ err }, 'log partition upkeep failed'));
     else
       app.log.warn(
         'logs are not partitioned yet: run `npm run logs:partition` (copies them in batches while the server runs) so that retention and DELETE /api/log/ drop whole weeks',

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { openDatabases } from '../src/db/connect.ts';
 import {
   AHEAD_WEEKS,
   DEFAULT_PARTITION,
@@ -139,6 +140,40 @@ describe('log partitions (postgres)', { skip: pg ? false : 'TEST_PG_URL is not s
       !(await listPartitions(db())).some((p) => p.name === part(cutoff)),
       'that week dropped whole now',
     );
+  });
+
+  it('two instances at once: the same weeks made and dropped once, neither fails', async () => {
+    const later = () => now + 30 * WEEK;
+    // separate pools, as two servers have
+    const name = (await sql<{ d: string }>`SELECT current_database() AS d`.execute(db())).rows[0]!.d;
+    const dsn = new URL(pg!.url!);
+    dsn.pathname = `/${name}`;
+    const other = openDatabases({ sqlDsn: dsn.toString(), sqlitePath: '', logSqlDsn: '' });
+    try {
+      const made = await Promise.all([
+        new LogPartitions(t.ctx.dbs.logs, { now: later }).maintain(),
+        new LogPartitions(other.logs, { now: later }).maintain(),
+      ]);
+      const want = [0, 1, 2, 3].map((i) => weekName(weekStart(later()) + (i - 1) * WEEK));
+      assert.deepEqual([...made[0], ...made[1]].sort(), want, 'each week made by one of them');
+      // two retention runs over the same old weeks (no Redis lock between them)
+      const old = weekStart(now - 300 * WEEK);
+      await new LogPartitions(t.ctx.dbs.logs).ensureWeeks([old, old + WEEK]);
+      await write([
+        { created_at: old + 10, content: 'race-1' },
+        { created_at: old + WEEK + 10, content: 'race-2' },
+      ]);
+      const dropped = await Promise.all([
+        new LogPartitions(t.ctx.dbs.logs).dropBefore(old + 2 * WEEK),
+        new LogPartitions(other.logs).dropBefore(old + 2 * WEEK),
+      ]);
+      assert.equal(dropped[0] + dropped[1] >= 2, true, 'both rows counted (by one run or the other)');
+      assert.equal(await placeOf('race-1'), undefined);
+      const names = (await listPartitions(db())).map((p) => p.name);
+      assert.ok(!names.includes(weekName(old)) && !names.includes(weekName(old + WEEK)));
+    } finally {
+      await other.close();
+    }
   });
 
   it('an existing table moves into partitions: every row with its id, the sequence going on, the indexes', async () => {

@@ -107,8 +107,13 @@ export async function listPartitions(db: Kysely<any>, table = 'logs'): Promise<P
   return out.sort((a, b) => (a.from ?? Number.MAX_SAFE_INTEGER) - (b.from ?? Number.MAX_SAFE_INTEGER));
 }
 
-/** PostgreSQL's codes for "it exists already" (another instance made it first). */
-const raced = (err: unknown) => ['42P07', '42P17'].includes((err as { code?: string })?.code ?? '');
+/**
+ * PostgreSQL's answers when another instance made the same partition first: the table exists (42P07), or
+ * its catalog row was being inserted at the same time (23505 on pg_type), or the range is taken (42P17).
+ */
+const raced = (err: unknown) => ['42P07', '23505', '42P17'].includes((err as { code?: string })?.code ?? '');
+/** The table is gone: another instance dropped it first (42P01). */
+const gone = (err: unknown) => (err as { code?: string })?.code === '42P01';
 
 /**
  * The log partitions' upkeep on PostgreSQL: week partitions created ahead, stragglers moved out of the
@@ -210,10 +215,15 @@ export class LogPartitions {
     let rows = 0;
     for (const p of await listPartitions(this.db, this.table)) {
       if (p.to === null || p.to > before) continue;
-      const n = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.id(p.name)}`.execute(this.db);
-      await this.detach(p.name);
-      await sql`DROP TABLE IF EXISTS ${sql.id(p.name)}`.execute(this.db);
-      rows += Number(n.rows[0]?.n ?? 0);
+      try {
+        const n = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.id(p.name)}`.execute(this.db);
+        await this.detach(p.name);
+        await sql`DROP TABLE IF EXISTS ${sql.id(p.name)}`.execute(this.db);
+        rows += Number(n.rows[0]?.n ?? 0);
+      } catch (err) {
+        // another instance's retention took this week first (without Redis, runs may overlap)
+        if (!gone(err)) throw err;
+      }
     }
     return rows;
   }
@@ -240,7 +250,7 @@ export class LogPartitions {
       } catch (err) {
         const code = (err as { code?: string })?.code;
         // 55P03 lock_not_available: a long query holds the table; try again shortly, then give up for now
-        if (code === '42P01' || /is not a partition/.test(String((err as Error)?.message))) return;
+        if (gone(err) || /is not a partition/.test(String((err as Error)?.message))) return;
         if (code !== '55P03' || attempt >= 20) throw err;
         await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
       }
