@@ -6,7 +6,8 @@ import { Toast } from './toast.tsx';
 /**
  * A paged list: the page number, the current page's rows, `reload`, and `act` (run a change, toast its
  * outcome, reload). An answer that arrives after a newer request was sent is dropped, so a slow page never
- * overwrites the one the user moved to. `deps`: what else the fetch depends on (a search box).
+ * overwrites the one the user moved to. `deps`: what else the fetch depends on (a search box). Rows can be
+ * selected (`rowSelection` for the table, `selected` ids) and acted on together (`batch`).
  */
 export function usePagedList<T>(
   fetch: (page: number, size: number) => Promise<Page<T>>,
@@ -33,5 +34,17 @@ export function usePagedList<T>(
       },
       (e) => Toast.error(errorText(e)),
     );
-  return { page, setPage, data, reload, act };
+  const [selected, setSelected] = useState<number[]>([]);
+  const rowSelection = {
+    selectedRowKeys: selected,
+    onChange: (keys?: Array<string | number>) => setSelected((keys ?? []).map(Number)),
+  };
+  /** One request for the selected rows: `done` words the count it answers; the selection clears. */
+  const batch = (fn: (ids: number[]) => Promise<number>, done: (n: number) => string) =>
+    act(async () => {
+      const n = await fn(selected);
+      setSelected([]);
+      Toast.success(done(n));
+    });
+  return { page, setPage, data, reload, act, selected, rowSelection, batch };
 }

@@ -25,8 +25,10 @@ export default function Channels() {
     data,
     reload: load,
     act,
+    selected,
+    rowSelection,
+    batch,
   } = usePagedList((p, size) => lists.channels(p, size, query), [query]);
-  const [selected, setSelected] = useState<number[]>([]);
   const [tagging, setTagging] = useState(false);
   const [tagInput, setTagInput] = useState('');
   const filterTag = (tag: string | undefined) => {
@@ -35,12 +37,6 @@ export default function Channels() {
     setPage(1);
   };
   const [progress, setProgress] = useState<string | null>(null);
-  const batch = (fn: () => Promise<number>, done: string) =>
-    act(async () => {
-      const n = await fn();
-      setSelected([]);
-      Toast.success(t(done, { n }));
-    });
   /** the channel test, one request per selected channel (each is a real upstream call), progress shown */
   const testSelected = async () => {
     let ok = 0;
@@ -250,10 +246,25 @@ export default function Channels() {
       <BatchBar
         testId="channel-batch"
         count={selected.length}
-        onEnable={() => batch(() => channels.setStatusMany(selected, 1), '{n} channels enabled')}
-        onDisable={() => batch(() => channels.setStatusMany(selected, 2), '{n} channels disabled')}
+        onEnable={() =>
+          batch(
+            (ids) => channels.setStatusMany(ids, 1),
+            (n) => t('{n} channels enabled', { n }),
+          )
+        }
+        onDisable={() =>
+          batch(
+            (ids) => channels.setStatusMany(ids, 2),
+            (n) => t('{n} channels disabled', { n }),
+          )
+        }
         deleteTitle={t('Delete {n} channels?', { n: selected.length })}
-        onDelete={() => batch(() => channels.removeMany(selected), '{n} channels deleted')}
+        onDelete={() =>
+          batch(
+            (ids) => channels.removeMany(ids),
+            (n) => t('{n} channels deleted', { n }),
+          )
+        }
       >
         <Button onClick={() => setTagging(true)}>{t('Set tag')}</Button>
         <Button onClick={testSelected} disabled={progress !== null}>
@@ -262,10 +273,7 @@ export default function Channels() {
       </BatchBar>
       <Table
         rowKey="id"
-        rowSelection={{
-          selectedRowKeys: selected,
-          onChange: (keys) => setSelected((keys ?? []).map(Number)),
-        }}
+        rowSelection={rowSelection}
         size="small"
         columns={columns}
         dataSource={data.items}
@@ -278,7 +286,10 @@ export default function Channels() {
           onCancel={() => setTagging(false)}
           onSubmit={(tag) => {
             setTagging(false);
-            batch(() => channels.tagMany(selected, tag), '{n} channels tagged');
+            batch(
+              (ids) => channels.tagMany(ids, tag),
+              (n) => t('{n} channels tagged', { n }),
+            );
           }}
         />
       )}

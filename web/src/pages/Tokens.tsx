@@ -34,18 +34,14 @@ export default function Tokens() {
     data,
     reload: load,
     act,
+    selected,
+    rowSelection,
+    batch,
   } = usePagedList((p, size) => lists.tokens(p, size, keyword), [keyword]);
   const search = (k: string) => {
     setKeyword(k);
     setPage(1);
   };
-  const [selected, setSelected] = useState<number[]>([]);
-  const batch = (fn: () => Promise<number>, done: string) =>
-    act(async () => {
-      const n = await fn();
-      setSelected([]);
-      Toast.success(t(done, { n }));
-    });
   const [usageOf, setUsageOf] = useState<Token | null>(null);
   const [editing, setEditing] = useState<Token | null | 'new'>(null);
   const [newKey, setNewKey] = useState('');
@@ -133,17 +129,29 @@ export default function Tokens() {
       <BatchBar
         testId="token-batch"
         count={selected.length}
-        onEnable={() => batch(() => tokens.setStatusMany(selected, 1), '{n} tokens enabled')}
-        onDisable={() => batch(() => tokens.setStatusMany(selected, 2), '{n} tokens disabled')}
+        onEnable={() =>
+          batch(
+            (ids) => tokens.setStatusMany(ids, 1),
+            (n) => t('{n} tokens enabled', { n }),
+          )
+        }
+        onDisable={() =>
+          batch(
+            (ids) => tokens.setStatusMany(ids, 2),
+            (n) => t('{n} tokens disabled', { n }),
+          )
+        }
         deleteTitle={t('Delete {n} tokens?', { n: selected.length })}
-        onDelete={() => batch(() => tokens.removeMany(selected), '{n} tokens deleted')}
+        onDelete={() =>
+          batch(
+            (ids) => tokens.removeMany(ids),
+            (n) => t('{n} tokens deleted', { n }),
+          )
+        }
       />
       <Table
         rowKey="id"
-        rowSelection={{
-          selectedRowKeys: selected,
-          onChange: (keys) => setSelected((keys ?? []).map(Number)),
-        }}
+        rowSelection={rowSelection}
         size="small"
         columns={columns}
         dataSource={data.items}

@@ -25,19 +25,14 @@ export default function Users() {
     setPage,
     data,
     reload: load,
+    selected,
+    rowSelection,
+    batch,
   } = usePagedList((p, size) => lists.users(p, size, keyword), [keyword]);
   const [quotaFor, setQuotaFor] = useState<User | null>(null);
   const [usageOf, setUsageOf] = useState<User | null>(null);
-  const [selected, setSelected] = useState<number[]>([]);
-  const batch = (action: 'enable' | 'disable' | 'delete', done: string) =>
-    users.manageMany(selected, action).then(
-      (n) => {
-        Toast.success(t(done, { n }));
-        setSelected([]);
-        load();
-      },
-      (e) => Toast.error(errorText(e)),
-    );
+  const manageSelected = (action: 'enable' | 'disable' | 'delete', done: (n: number) => string) =>
+    batch((ids) => users.manageMany(ids, action), done);
 
   const manage = (id: number, action: string, extra: Partial<QuotaChange> = {}) =>
     users.manage(id, action, extra).then(
@@ -127,16 +122,15 @@ export default function Users() {
       <BatchBar
         testId="user-batch"
         count={selected.length}
-        onEnable={() => batch('enable', '{n} users enabled')}
-        onDisable={() => batch('disable', '{n} users disabled')}
+        onEnable={() => manageSelected('enable', (n) => t('{n} users enabled', { n }))}
+        onDisable={() => manageSelected('disable', (n) => t('{n} users disabled', { n }))}
         deleteTitle={t('Delete {n} users?', { n: selected.length })}
-        onDelete={() => batch('delete', '{n} users deleted')}
+        onDelete={() => manageSelected('delete', (n) => t('{n} users deleted', { n }))}
       />
       <Table
         rowKey="id"
         rowSelection={{
-          selectedRowKeys: selected,
-          onChange: (keys) => setSelected((keys ?? []).map(Number)),
+          ...rowSelection,
           // only users the caller may manage can be picked
           getCheckboxProps: (u: User) => ({ disabled: u.role >= (me?.role ?? 0) }),
         }}
