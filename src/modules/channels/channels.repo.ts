@@ -191,13 +191,8 @@ export class ChannelsRepo {
   }
 
   /** Replaces the row's fields and rewrites its abilities, in one transaction. */
-  async update(row: ChannelRow): Promise<void> {
-    const { id, ...fields } = row;
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('channels').set(fields).where('id', '=', id).execute();
-      await trx.deleteFrom('abilities').where('channel_id', '=', id).execute();
-      await writeAbilities(trx, row);
-    });
+  update(row: ChannelRow): Promise<void> {
+    return this.updateMany([row]);
   }
 
   async delete(id: number): Promise<boolean> {
@@ -238,6 +233,12 @@ export class ChannelsRepo {
   async idsByTag(tag: string): Promise<number[]> {
     const rows = await this.db.selectFrom('channels').select('id').where('tag', '=', tag).execute();
     return rows.map((r) => r.id);
+  }
+
+  /** The model lists of the channels with this tag. */
+  async modelsByTag(tag: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('channels').select('models').where('tag', '=', tag).execute();
+    return rows.map((r) => r.models);
   }
 
   /** The channels with this tag, keys included (a tag edit rewrites each). */

@@ -218,9 +218,9 @@ export class ChannelsService implements ChannelSource {
 
   /** The models of the tag's channel listing the most (New API's tag editor starts from them). */
   async tagModels(tag: string): Promise<string> {
-    const rows = await this.d.repo.findByTagWithKey(tag);
     let best = '';
-    for (const r of rows) if (r.models.split(',').length > best.split(',').length || !best) best = r.models;
+    for (const models of await this.d.repo.modelsByTag(tag))
+      if (!best || models.split(',').length > best.split(',').length) best = models;
     return best;
   }
 
