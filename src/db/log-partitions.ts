@@ -52,37 +52,37 @@ export const weekStart = (t: number) => t - ((((t - MONDAY) % WEEK) + WEEK) % WE
 export const weekName = (from: number) =>
   `logs_p${new Date(from * 1000).toISOString().slice(0, 10).replaceAll('-', '')}`;
 
-/** Creates `logs` partitioned, with its indexes and default partition (no rows, no week partitions yet). */
-export async function createPartitionedLogs(db: Kysely<any>, table = 'logs'): Promise<void> {
-  await sql`CREATE TABLE ${sql.id(table)} (
-    id bigserial NOT NULL,
-    user_id bigint NOT NULL,
-    username varchar(64) NOT NULL DEFAULT '',
-    created_at bigint NOT NULL,
-    type integer NOT NULL,
-    content text NOT NULL,
-    token_id bigint NOT NULL DEFAULT 0,
-    token_name varchar(64) NOT NULL DEFAULT '',
-    model_name varchar(191) NOT NULL DEFAULT '',
-    quota bigint NOT NULL DEFAULT 0,
-    prompt_tokens bigint NOT NULL DEFAULT 0,
-    completion_tokens bigint NOT NULL DEFAULT 0,
-    use_time integer NOT NULL DEFAULT 0,
-    is_stream integer NOT NULL DEFAULT 0,
-    channel_id bigint NOT NULL DEFAULT 0,
-    "group" varchar(64) NOT NULL DEFAULT '',
-    ip varchar(64) NOT NULL DEFAULT '',
-    request_id varchar(64) NOT NULL DEFAULT '',
-    other text NOT NULL,
-    PRIMARY KEY (id, created_at)
-  ) PARTITION BY RANGE (created_at)`.execute(db);
+/** The staging table a partitioned `logs` is built in before it takes the name (`swapInPartitioned`). */
+export const STAGING = 'logs_new';
+
+/**
+ * `logs_new`: partitioned by `created_at`, with the columns, defaults (the id sequence included) and NOT NULLs
+ * of `logs` as it stands (`LIKE`, so a later column comes along), its indexes and a default partition; no
+ * rows, no week partitions yet. A left-over `logs_new` (an interrupted move) is dropped first.
+ */
+export async function createStaging(db: Kysely<any>): Promise<void> {
+  await sql`DROP TABLE IF EXISTS ${sql.id(STAGING)} CASCADE`.execute(db);
+  await sql`CREATE TABLE ${sql.id(STAGING)} (LIKE logs INCLUDING DEFAULTS, CONSTRAINT ${sql.id(`${STAGING}_pkey`)}
+    PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)`.execute(db);
   for (const [name, columns] of LOG_INDEXES)
-    await sql`CREATE INDEX ${sql.id(table === 'logs' ? name : `${table}_${name}`)} ON ${sql.id(table)} (${sql.join(columns.map((c) => sql.id(c)))})`.execute(
+    await sql`CREATE INDEX ${sql.id(`${STAGING}_${name}`)} ON ${sql.id(STAGING)} (${sql.join(columns.map((c) => sql.id(c)))})`.execute(
       db,
     );
-  await sql`CREATE TABLE ${sql.id(table === 'logs' ? DEFAULT_PARTITION : `${table}_default`)} PARTITION OF ${sql.id(table)} DEFAULT`.execute(
-    db,
-  );
+  await sql`CREATE TABLE ${sql.id(`${STAGING}_default`)} PARTITION OF ${sql.id(STAGING)} DEFAULT`.execute(db);
+}
+
+/**
+ * Inside the caller's transaction: `logs_new` becomes `logs` — the id sequence handed over (it goes on
+ * where it was), the old table dropped, the table, its key, indexes and default partition renamed.
+ */
+export async function swapInStaging(trx: Kysely<any>): Promise<void> {
+  await sql`ALTER SEQUENCE logs_id_seq OWNED BY ${sql.id(STAGING)}.id`.execute(trx);
+  await sql`DROP TABLE logs`.execute(trx);
+  await sql`ALTER TABLE ${sql.id(STAGING)} RENAME TO logs`.execute(trx);
+  await sql`ALTER TABLE logs RENAME CONSTRAINT ${sql.id(`${STAGING}_pkey`)} TO logs_pkey`.execute(trx);
+  for (const [name] of LOG_INDEXES)
+    await sql`ALTER INDEX ${sql.id(`${STAGING}_${name}`)} RENAME TO ${sql.id(name)}`.execute(trx);
+  await sql`ALTER TABLE ${sql.id(`${STAGING}_default`)} RENAME TO ${sql.id(DEFAULT_PARTITION)}`.execute(trx);
 }
 
 /** Whether `logs` is a partitioned table (PostgreSQL only). */
@@ -132,7 +132,7 @@ export class LogPartitions {
   ) {
     this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
     this.table = o.table ?? 'logs';
-    this.fallback = this.table === 'logs' ? DEFAULT_PARTITION : `${this.table}_default`;
+    this.fallback = `${this.table}_default`;
   }
 
   private get db(): Kysely<any> {
@@ -279,9 +279,8 @@ export async function partitionExisting(
   if (h.dialect.kind !== 'postgres') throw new Error('log partitioning is for PostgreSQL only');
   if (await isPartitioned(db)) return 'already';
   const batch = o.batch ?? 20_000;
-  const NEW = 'logs_new';
-  await sql`DROP TABLE IF EXISTS ${sql.id(NEW)} CASCADE`.execute(db);
-  await createPartitionedLogs(db, NEW);
+  const NEW = STAGING;
+  await createStaging(db);
   const est = await sql<{ n: string }>`SELECT reltuples::bigint AS n FROM pg_class
     WHERE relname = 'logs' AND pg_table_is_visible(oid)`.execute(db);
   const total = Math.max(0, Number(est.rows[0]?.n ?? 0));
@@ -297,15 +296,11 @@ export async function partitionExisting(
   for (let w = weekStart(now) - WEEK; w <= weekStart(now) + AHEAD_WEEKS * WEEK; w += WEEK) weeks.add(w);
   const parts = new LogPartitions(h, { table: NEW, now: o.now });
   const partitions = await parts.ensureWeeks([...weeks].sort((a, b) => a - b));
-  // the old table's own columns (the new one has the same, in the same order)
-  const names = await sql<{ c: string }>`SELECT column_name AS c FROM information_schema.columns
-    WHERE table_name = 'logs' AND table_schema = current_schema() ORDER BY ordinal_position`.execute(db);
-  const cols = sql.join(names.rows.map((r) => sql.id(r.c)));
-
   const copyAfter = async (trx: Kysely<any>, after: number, limit: number | null) => {
     const r = await sql<{ last: string | null; n: string }>`WITH b AS (
-        SELECT ${cols} FROM logs WHERE id > ${after} ORDER BY id ${limit === null ? sql`` : sql`LIMIT ${limit}`}),
-      ins AS (INSERT INTO ${sql.id(NEW)} (${cols}) SELECT ${cols} FROM b)
+        SELECT * FROM logs WHERE id > ${after} ORDER BY id ${limit === null ? sql`` : sql`LIMIT ${limit}`}),
+      -- logs_new was made LIKE logs: the same columns in the same order
+      ins AS (INSERT INTO ${sql.id(NEW)} SELECT * FROM b)
       SELECT max(id) AS last, count(*) AS n FROM b`.execute(trx);
     return { last: r.rows[0]?.last === null ? after : Number(r.rows[0]?.last), n: Number(r.rows[0]?.n ?? 0) };
   };
@@ -323,16 +318,7 @@ export async function partitionExisting(
     await sql`LOCK TABLE logs IN EXCLUSIVE MODE`.execute(trx);
     const tail = await copyAfter(trx, after, null);
     copied += tail.n;
-    await sql`SELECT setval(pg_get_serial_sequence(${NEW}, 'id'), GREATEST((SELECT max(id) FROM ${sql.id(NEW)}), 1))`.execute(
-      trx,
-    );
-    await sql`DROP TABLE logs`.execute(trx);
-    await sql`ALTER TABLE ${sql.id(NEW)} RENAME TO logs`.execute(trx);
-    for (const [name] of LOG_INDEXES)
-      await sql`ALTER INDEX ${sql.id(`${NEW}_${name}`)} RENAME TO ${sql.id(name)}`.execute(trx);
-    await sql`ALTER TABLE logs RENAME CONSTRAINT ${sql.id(`${NEW}_pkey`)} TO logs_pkey`.execute(trx);
-    await sql`ALTER SEQUENCE ${sql.id(`${NEW}_id_seq`)} RENAME TO logs_id_seq`.execute(trx);
-    await sql`ALTER TABLE ${sql.id(`${NEW}_default`)} RENAME TO ${sql.id(DEFAULT_PARTITION)}`.execute(trx);
+    await swapInStaging(trx);
   });
   o.onProgress?.({ copied, total });
   return { copied, partitions };

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { SqlDialect } from '../dialects/types.ts';
-import { createPartitionedLogs, isPartitioned } from '../log-partitions.ts';
+import { createStaging, isPartitioned, swapInStaging } from '../log-partitions.ts';
 
 /**
  * PostgreSQL: `logs` partitioned by week (src/db/log-partitions.ts; the server creates the weeks).
@@ -12,6 +12,7 @@ export async function up(db: Kysely<any>, d: SqlDialect): Promise<void> {
   if (d.kind !== 'postgres' || (await isPartitioned(db))) return;
   const any = await sql`SELECT 1 FROM logs LIMIT 1`.execute(db);
   if (any.rows.length > 0) return;
-  await sql`DROP TABLE logs`.execute(db);
-  await createPartitionedLogs(db);
+  // the same build and swap as the move of a table with rows, with nothing to copy
+  await createStaging(db);
+  await swapInStaging(db);
 }
