@@ -372,5 +372,46 @@ for (const engine of engines()) {
       assert.equal((await get(`/api/log/?end_timestamp=${NOW - 86_400 - 10}`)).body.data.total, 0);
       await t.ctx.options.set('RetentionDays', '0');
     });
+
+    test('awkward text comes back byte for byte through the writer (arrays on PostgreSQL, VALUES elsewhere)', async () => {
+      const texts = [
+        'said "hi", then\nleft',
+        'back\\slash \\" and {braces}, commas',
+        'NULL',
+        '',
+        '{"a":[1,2],"b":"x,y"}',
+        'ユーザー 😀 café',
+        "it's; DROP TABLE logs;--",
+        'x'.repeat(20_000),
+      ];
+      for (const [i, text] of texts.entries())
+        t.ctx.logWriter.write({
+          type: LogType.Error,
+          user_id: bob.id,
+          username: 'bob',
+          created_at: NOW - 1,
+          content: text,
+          token_name: text.slice(0, 60),
+          model_name: i % 2 ? 'NULL' : '',
+          quota: 2 ** 40 + i,
+          request_id: `awkward-${i}`,
+          other: { text },
+        });
+      await t.ctx.logWriter.flush();
+      const rows = await t.ctx.dbs.logs.db
+        .selectFrom('logs')
+        .selectAll()
+        .where('request_id', 'like', 'awkward-%')
+        .execute();
+      assert.equal(rows.length, texts.length);
+      for (const r of rows) {
+        const i = Number(r.request_id.slice('awkward-'.length));
+        assert.equal(r.content, texts[i]);
+        assert.equal(r.token_name, texts[i].slice(0, 60));
+        assert.equal(r.model_name, i % 2 ? 'NULL' : '');
+        assert.equal(Number(r.quota), 2 ** 40 + i);
+        assert.deepEqual(JSON.parse(r.other), { text: texts[i] });
+      }
+    });
   });
 }
