@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { mysqlDialect } from './dialects/mysql.ts';
 import { postgresDialect } from './dialects/postgres.ts';
-import { sqliteDialect } from './dialects/sqlite.ts';
+import { sqliteDialect, stopCheckpointer } from './dialects/sqlite.ts';
 import type { SqlDialect } from './dialects/types.ts';
 import type { LogDatabase, MainDatabase } from './schema.ts';
 
@@ -53,6 +53,7 @@ export function openDatabases(opts: {
     async close() {
       await main.db.destroy();
       if (separate) await logs.db.destroy();
+      await Promise.all([stopCheckpointer(main.db), stopCheckpointer(logs.db)]);
     },
   };
 }

@@ -4,11 +4,16 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { bulkInserter } from './bulk-insert.ts';
 import { onConflictAdder, onConflictReplace, returningInsertId } from './shared-sql.ts';
+import { type Checkpointer, SAFETY_PAGES, startCheckpointer } from './sqlite-checkpointer.ts';
 import type { SqlDialect } from './types.ts';
 
 /** The better-sqlite3 connection under a Kysely instance (for hot paths that run as one synchronous unit). */
 const raw = new WeakMap<Kysely<any>, Database.Database>();
 export const sqliteConnectionOf = (db: Kysely<any>): Database.Database | undefined => raw.get(db);
+const checkpointers = new WeakMap<Kysely<any>, Checkpointer>();
+/** Stops the database's checkpoint worker (after a last checkpoint); call with the connection's close. */
+export const stopCheckpointer = (db: Kysely<any>): Promise<void> =>
+  checkpointers.get(db)?.stop() ?? Promise.resolve();
 
 const q = (id: string) => `"${id}"`;
 const insert = bulkInserter(q, () => '?');
@@ -28,6 +33,12 @@ export const sqliteDialect: SqlDialect = {
     conn.pragma('auto_vacuum = INCREMENTAL');
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: conn }) });
     raw.set(db, conn);
+    if (path !== ':memory:') {
+      // checkpoints on a worker thread (sqlite-checkpointer.ts); the WAL file is cut back after each reset
+      conn.pragma(`wal_autocheckpoint = ${SAFETY_PAGES}`);
+      conn.pragma(`journal_size_limit = ${SAFETY_PAGES * 4096}`);
+      checkpointers.set(db, startCheckpointer(path));
+    }
     return db;
   },
 
