@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- logs [--rows 10000000] [--engine sqlite|postgres] [--skip-delete]`
+ * `npm run bench -- logs [--rows 10000000] [--engine sqlite|postgres] [--skip-ingest] [--ingest-only] [--skip-delete]`
  *
  * 1. ingest: rows/s through the log writer (batches of 1000 in one transaction each, hourly rollup included)
  * 2. a database of N realistic rows over 90 days (bench/_log-data.ts), cached in .bench-data/ (SQLite) or
@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildApp } from '../src/app.ts';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'sqlite' },
     'skip-delete': { type: 'boolean', default: false },
     'skip-ingest': { type: 'boolean', default: false },
+    'ingest-only': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(values.rows);
@@ -56,9 +57,12 @@ if (!values['skip-ingest']) {
       db: dbs.logs.db,
       dialect: dbs.logs.dialect,
       inTransaction: rollup ? (trx, rows) => addToRollup(trx, dbs.logs.dialect, rows) : undefined,
+      maxBatchSize: Number(process.env.BENCH_MAX_BATCH) || undefined,
     });
     const N = 300_000;
     const now = Math.floor(Date.now() / 1000);
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const t0 = performance.now();
     for (let i = 0; i < N; i++) {
       writer.write({
@@ -83,13 +87,16 @@ if (!values['skip-ingest']) {
     }
     await writer.close();
     const secs = ms(t0) / 1000;
+    loop.disable();
     say(
-      `${N.toLocaleString()} rows, ${rollup ? 'with the hourly rollup (nearly one bucket per row here: the worst case)' : 'logs alone'}: ${secs.toFixed(2)} s, **${Math.round(N / secs).toLocaleString()} rows/s**`,
+      `${N.toLocaleString()} rows, ${rollup ? 'with the hourly rollup (nearly one bucket per row here: the worst case)' : 'logs alone'}: ${secs.toFixed(2)} s, **${Math.round(N / secs).toLocaleString()} rows/s**; event loop held p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, longest ${(loop.max / 1e6).toFixed(1)} ms`,
     );
     await dbs.close();
     await tmp.drop();
   }
 }
+
+if (values['ingest-only']) process.exit(0);
 
 // 2. the big database
 let sqlDsn = '';

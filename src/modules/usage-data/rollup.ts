@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SqlDialect } from '../../db/dialects/types.ts';
 import type { LogDatabase, NewLog } from '../../db/schema.ts';
 import { LogType } from '../logs/log-types.ts';
+import { breathe } from '../logs/log-writer.ts';
 
 export const HOUR = 3600;
 /** The UTC hour a Unix time falls in, as the Unix time of its start. */
@@ -73,7 +74,8 @@ export async function addToRollup(
       a.channel_id - b.channel_id ||
       cmp(a.group, b.group),
   );
-  for (let i = 0; i < buckets.length; i += ROWS_PER_STATEMENT)
+  for (let i = 0; i < buckets.length; i += ROWS_PER_STATEMENT) {
+    await breathe(dialect);
     await dialect.upsertAdd(
       db,
       'quota_data',
@@ -81,13 +83,15 @@ export async function addToRollup(
       ['user_id', 'created_at', 'model_name', 'token_id', 'channel_id', 'group'],
       ['count', 'quota', 'token_used'],
     );
+  }
   // the site-wide rollup (per hour, model, group) and the per-user one (per user, hour, model)
   for (const [table, keys] of [
     ['quota_data_model', ['created_at', 'model_name', 'group']],
     ['quota_data_user', ['user_id', 'created_at', 'model_name']],
   ] as const) {
     const sums = sumBy(buckets, keys);
-    for (let i = 0; i < sums.length; i += ROWS_PER_STATEMENT)
+    for (let i = 0; i < sums.length; i += ROWS_PER_STATEMENT) {
+      await breathe(dialect);
       await dialect.upsertAdd(
         db,
         table,
@@ -95,6 +99,7 @@ export async function addToRollup(
         [...keys],
         ['count', 'quota', 'token_used'],
       );
+    }
   }
 }
 
