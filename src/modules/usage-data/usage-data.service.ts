@@ -50,8 +50,8 @@ export class UsageDataService {
     return q.granularity === 'day' ? byLocalDay(rows, q.tz) : rows;
   }
 
-  /** The site-wide hourly series as the inside of a JSON array (see SettledHours.json). */
-  async siteHoursJson(q: UsageQuery): Promise<Buffer> {
+  /** The site-wide hourly series as the inside of a JSON array, in chunks (see SettledHours.json). */
+  async siteHoursJson(q: UsageQuery): Promise<Buffer[]> {
     const { from, to } = this.range(q);
     return this.settled.json(from, to, (a, b) => this.repo.perModelHour({ from: a, to: b }));
   }
@@ -62,16 +62,22 @@ export class UsageDataService {
   }
 }
 
-/** Hour rows summed into local days (each hour goes to the local date its start falls on). */
+/**
+ * Hour rows summed into local days (each hour goes to the local date its start falls on). The zone is
+ * asked only where a day begins or ends: two Intl lookups per local day instead of three per hour (30 days
+ * by hour were 2,160 `formatToParts` calls, most of the view's time).
+ */
 export function byLocalDay(rows: readonly UsageRow[], tz: string): UsageRow[] {
-  const dayOfHour = new Map<number, number>();
+  let dayStart = Number.POSITIVE_INFINITY;
+  let nextDay = Number.NEGATIVE_INFINITY;
   const out = new Map<string, UsageRow>();
   for (const r of rows) {
-    let day = dayOfHour.get(r.created_at);
-    if (day === undefined) {
-      day = localDayStart(tz, r.created_at);
-      dayOfHour.set(r.created_at, day);
+    if (r.created_at < dayStart || r.created_at >= nextDay) {
+      dayStart = localDayStart(tz, r.created_at);
+      // an instant 30 h after a day's start lies in the next day whatever the day's length (23–25 h)
+      nextDay = localDayStart(tz, dayStart + 30 * 3600);
     }
+    const day = dayStart;
     const key = `${day}\u0000${r.model_name}`;
     const acc = out.get(key);
     if (acc) {
