@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- logs [--rows 10000000] [--engine sqlite|postgres] [--skip-ingest] [--ingest-only] [--skip-delete]`
+ * `npm run bench -- logs [--rows 10000000] [--engine sqlite|postgres] [--skip-ingest] [--ingest-only] [--data-only] [--skip-delete]`
  *
  * 1. ingest: rows/s through the log writer (batches of 1000 in one transaction each, hourly rollup included)
  * 2. a database of N realistic rows over 90 days (bench/_log-data.ts), cached in .bench-data/ (SQLite) or
@@ -14,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { request } from 'undici';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabases } from '../src/db/connect.ts';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     'skip-delete': { type: 'boolean', default: false },
     'skip-ingest': { type: 'boolean', default: false },
     'ingest-only': { type: 'boolean', default: false },
+    'data-only': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(values.rows);
@@ -202,39 +204,41 @@ const filters: Array<[string, string]> = [
   ['channel (rare)', 'channel=19'],
   ['request_id', `request_id=req-${Math.floor(ROWS / 2)}`],
 ];
-say('\n## /api/log/ and /api/log/self: page 1 (20 rows) + total\n');
-say(
-  '| filter | admin, all time p50 / p95 ms | admin, 7 days p50 / p95 ms | self (user 1), 7 days p50 / p95 ms | total (7 days) |',
-);
-say('|---|---|---|---|---|');
 const f2 = (x: number) => x.toFixed(1);
-for (const [label, q] of filters) {
-  const all = await time(`/api/log/?${q}`, root.headers);
-  const wk = await time(`/api/log/?${q}&${week}`, root.headers);
-  const self = label.startsWith('username') ? null : await time(`/api/log/self?${q}&${week}`, root.headers);
+if (!values['data-only']) {
+  say('\n## /api/log/ and /api/log/self: page 1 (20 rows) + total\n');
   say(
-    `| ${label} | ${f2(all.p50)} / ${f2(all.p95)} | ${f2(wk.p50)} / ${f2(wk.p95)} | ${self ? `${f2(self.p50)} / ${f2(self.p95)}` : '—'} | ${wk.total} |`,
+    '| filter | admin, all time p50 / p95 ms | admin, 7 days p50 / p95 ms | self (user 1), 7 days p50 / p95 ms | total (7 days) |',
   );
+  say('|---|---|---|---|---|');
+  for (const [label, q] of filters) {
+    const all = await time(`/api/log/?${q}`, root.headers);
+    const wk = await time(`/api/log/?${q}&${week}`, root.headers);
+    const self = label.startsWith('username') ? null : await time(`/api/log/self?${q}&${week}`, root.headers);
+    say(
+      `| ${label} | ${f2(all.p50)} / ${f2(all.p95)} | ${f2(wk.p50)} / ${f2(wk.p95)} | ${self ? `${f2(self.p50)} / ${f2(self.p95)}` : '—'} | ${wk.total} |`,
+    );
+  }
+  const deep = await time(`/api/log/?p=400&${week}`, root.headers, 20);
+  say(`\nDeep page (p=400, 7 days): ${f2(deep.p50)} / ${f2(deep.p95)} ms.`);
+  const first = JSON.parse(
+    (await app.inject({ method: 'GET', url: `/api/log/?p=1&page_size=100&${week}`, headers: root.headers }))
+      .body,
+  ).data;
+  let cursor = first.next_cursor;
+  for (let i = 0; i < 50; i++)
+    cursor = JSON.parse(
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/api/log/?page_size=100&cursor=${cursor}&${week}`,
+          headers: root.headers,
+        })
+      ).body,
+    ).data.next_cursor;
+  const cur = await time(`/api/log/?page_size=100&cursor=${cursor}&${week}`, root.headers, 20);
+  say(`Cursor page 52 of 100 rows (7 days): ${f2(cur.p50)} / ${f2(cur.p95)} ms.`);
 }
-const deep = await time(`/api/log/?p=400&${week}`, root.headers, 20);
-say(`\nDeep page (p=400, 7 days): ${f2(deep.p50)} / ${f2(deep.p95)} ms.`);
-const first = JSON.parse(
-  (await app.inject({ method: 'GET', url: `/api/log/?p=1&page_size=100&${week}`, headers: root.headers }))
-    .body,
-).data;
-let cursor = first.next_cursor;
-for (let i = 0; i < 50; i++)
-  cursor = JSON.parse(
-    (
-      await app.inject({
-        method: 'GET',
-        url: `/api/log/?page_size=100&cursor=${cursor}&${week}`,
-        headers: root.headers,
-      })
-    ).body,
-  ).data.next_cursor;
-const cur = await time(`/api/log/?page_size=100&cursor=${cursor}&${week}`, root.headers, 20);
-say(`Cursor page 52 of 100 rows (7 days): ${f2(cur.p50)} / ${f2(cur.p95)} ms.`);
 
 say('\n## /api/log/stat, search, /api/data/\n');
 say('| call | p50 ms | p95 ms |\n|---|---|---|');
@@ -256,12 +260,39 @@ for (const [label, url] of [
     `/api/data/self?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}`,
   ],
 ] as const) {
-  const r = await time(url, root.headers, 20);
+  if (values['data-only'] && !label.startsWith('/api/data')) continue;
+  const r = await time(url, root.headers, values['data-only'] ? 40 : 20);
   say(`| ${label} | ${f2(r.p50)} | ${f2(r.p95)} |`);
 }
 
+// The charts' answers are up to megabytes: app.inject turns each whole body into one JS string (a cost
+// no client pays), so they are also timed as a browser gets them, over loopback HTTP (undici, in-process).
+const base = await app.listen({ port: 0, host: '127.0.0.1' });
+say('\n/api/data/ over loopback HTTP, 100 calls each after 5 warm-up calls:\n');
+say('| call | bytes | p50 ms | p95 ms |\n|---|---|---|---|');
+for (const [label, url] of [
+  ['by hour, 30 days', `/api/data/?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}`],
+  [
+    'by day (Asia/Tokyo), 30 days',
+    `/api/data/?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}&granularity=day&tz=Asia/Tokyo`,
+  ],
+  ['self (user 1), 30 days', `/api/data/self?start_timestamp=${END - 30 * 86_400}&end_timestamp=${END}`],
+] as const) {
+  const xs: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < 105; i++) {
+    const t0 = performance.now();
+    const res = await request(base + url, { headers: root.headers });
+    const body = await res.body.arrayBuffer();
+    if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`);
+    if (i >= 5) xs.push(ms(t0));
+    bytes = body.byteLength;
+  }
+  say(`| ${label} | ${bytes.toLocaleString()} | ${f2(pct(xs, 0.5))} | ${f2(pct(xs, 0.95))} |`);
+}
+
 // 4. delete half while a writer adds 1000 rows/s
-if (!values['skip-delete']) {
+if (!values['skip-delete'] && !values['data-only']) {
   const target = END - 45 * 86_400;
   const {
     result: res,
@@ -277,7 +308,7 @@ if (!values['skip-delete']) {
 }
 await app.close();
 await dbs.close();
-if (!values['skip-delete'] && ENGINE === 'sqlite')
+if (!values['skip-delete'] && !values['data-only'] && ENGINE === 'sqlite')
   for (const f of ['', '-wal', '-shm']) rmSync(sqlitePath + f, { force: true });
-if (!values['skip-delete'] && ENGINE === 'postgres')
+if (!values['skip-delete'] && !values['data-only'] && ENGINE === 'postgres')
   say('(the PostgreSQL bench database now holds half the rows: drop it before the next run)');

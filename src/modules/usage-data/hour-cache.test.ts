@@ -42,3 +42,25 @@ test('settled hours are read once; the current and previous hour every time', as
   await cache.get(985 * H, 992 * H, read);
   assert.deepEqual(reads, [[985, 989]], 'only the missing settled hours');
 });
+
+test('json: the same rows as get, the settled span sent from one buffer kept between calls', async () => {
+  let now = 1_000 * H + 1234;
+  const cache = new SettledHours(() => now * 1000);
+  const read = async (a: number, b: number) => {
+    const out: UsageRow[] = [];
+    for (let h = Math.ceil(a / H) * H; h <= b; h += H) out.push(row(h, 'a"b'), row(h, 'c'));
+    return out;
+  };
+  const text = (chunks: Buffer[]) => `[${Buffer.concat(chunks).toString()}]`;
+  const first = await cache.json(990 * H, now, read);
+  assert.deepEqual(JSON.parse(text(first)), await cache.get(990 * H, now, read));
+  const again = await cache.json(990 * H, now, read);
+  assert.equal(again[0], first[0], 'the joined settled span is the same buffer');
+  assert.notEqual(again.at(-1), first.at(-1), 'the recent hours are read each time');
+  // an hour later one more hour has settled: a new span, still equal to get
+  now += H;
+  const later = await cache.json(990 * H, now, read);
+  assert.notEqual(later[0], first[0]);
+  assert.deepEqual(JSON.parse(text(later)), await cache.get(990 * H, now, read));
+  assert.deepEqual(await cache.json(5 * H, 4 * H, read), [], 'an empty range is no chunk at all');
+});

@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { ok } from '../../http/envelope.ts';
 import { parse } from '../../http/params.ts';
+import type { UsageRow } from './usage-data.repo.ts';
 import { adminDataQuery, selfDataQuery } from './usage-data.schema.ts';
 
 const OPEN = Buffer.from('{"success":true,"message":"","data":[');
@@ -17,11 +19,11 @@ export async function usageDataRoutes(app: FastifyInstance, ctx: UsageDataRoutes
   app.get(
     '/api/data/self',
     { config: { auth: 'user', schemas: { query: selfDataQuery } } },
-    async (request) => {
+    async (request, reply) => {
       const q = parse(selfDataQuery, request.query, 'query');
       const me = request.user!;
       const rows = await usageData.series({ userId: me.id, tokenId: q.token_id }, q);
-      return ok(rows.map((r) => ({ ...r, user_id: me.id, username: me.username })));
+      return sendRows(reply, rows, me.id, me.username);
     },
   );
 
@@ -32,15 +34,39 @@ export async function usageDataRoutes(app: FastifyInstance, ctx: UsageDataRoutes
       const q = parse(adminDataQuery, request.query, 'query');
       const filter = { tokenId: q.token_id, channelId: q.channel };
       if (!q.username && q.granularity === 'hour' && q.token_id === undefined && q.channel === undefined) {
-        // the site-wide hourly chart: pre-serialised settled hours
-        const rows = await usageData.siteHoursJson(q);
-        return reply.type('application/json; charset=utf-8').send(Buffer.concat([OPEN, rows, CLOSE]));
+        // the site-wide hourly chart: pre-serialised settled hours, sent as they are (no copy per request)
+        const body = [OPEN, ...(await usageData.siteHoursJson(q)), CLOSE];
+        return reply
+          .type('application/json; charset=utf-8')
+          .header(
+            'content-length',
+            body.reduce((n, b) => n + b.length, 0),
+          )
+          .send(Readable.from(body));
       }
       if (!q.username) return ok(await usageData.series(filter, q));
       // an unknown name matches nobody (deleted users keep their statistics)
       const userId = await usageData.userIdFor(q.username);
       const rows = await usageData.series({ ...filter, userId }, q);
-      return ok(rows.map((r) => ({ ...r, user_id: userId, username: q.username })));
+      return sendRows(reply, rows, userId, q.username);
     },
   );
+}
+
+/**
+ * A user's rows with the user's id and name in each, written as JSON text directly: a month of a busy
+ * user is thousands of rows, and copying each into a new object for JSON.stringify was a sixth of the
+ * view's time (and its garbage). The fields and their order are those of `{ ...row, user_id, username }`.
+ */
+function sendRows(reply: FastifyReply, rows: readonly UsageRow[], userId: number, username: string) {
+  const tail = `,"user_id":${userId},"username":${JSON.stringify(username)}}`;
+  const parts: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    parts[i] =
+      `{"model_name":${JSON.stringify(r.model_name)},"created_at":${r.created_at},"count":${r.count},"quota":${r.quota},"token_used":${r.token_used}${tail}`;
+  }
+  return reply
+    .type('application/json; charset=utf-8')
+    .send(`{"success":true,"message":"","data":[${parts.join(',')}]}`);
 }
