@@ -21,7 +21,7 @@
  * Options: BENCH_SECONDS (default 10) per measurement; BENCH_PG_URL to run Tollgate on PostgreSQL;
  * BENCH_METRICS=1 to keep Prometheus metrics (what they cost); BENCH_OPTIONS='{"Key":"value"}' to set
  * options first (what consume logs or the rollup cost); BENCH_PORTKEY=0 to leave Portkey out;
- * BENCH_MESSAGES=0 to leave the Anthropic rows out.
+ * BENCH_MESSAGES=0 to leave the Anthropic rows out; BENCH_PROF=dir for a CPU profile of the Tollgate process.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -257,7 +257,9 @@ async function askStats(proc: ChildProcess): Promise<Record<string, number>> {
 async function orchestrate(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const up = await child(['--import', 'tsx', self, '--role=upstream']);
-  const tg = await child(['--import', 'tsx', self, '--role=tollgate'], { UPSTREAM_URL: up.msg.url });
+  // BENCH_PROF=dir: a CPU profile of the Tollgate process, written to dir when the run ends
+  const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const tg = await child([...prof, '--import', 'tsx', self, '--role=tollgate'], { UPSTREAM_URL: up.msg.url });
   const floor = await child(['--import', 'tsx', self, '--role=floor'], { UPSTREAM_URL: up.msg.url });
   const proxy = await child(['--import', 'tsx', self, '--role=proxy'], { UPSTREAM_URL: up.msg.url });
   const portkey = process.env.BENCH_PORTKEY === '0' ? { error: 'BENCH_PORTKEY=0' } : await startPortkey();
@@ -367,7 +369,10 @@ async function orchestrate(): Promise<void> {
     `tollgate billing of the measured stream run: ${billing.logs} consume logs for ${billing.streams} streams answered; usage from the upstream on ${billing.upstream}, estimated on ${billing.estimated} (streams cut by autocannon when the run ends)`,
   );
 
-  tg.proc.kill();
+  await new Promise((resolve) => {
+    tg.proc.once('exit', resolve);
+    tg.proc.send({ cmd: 'exit' }); // a normal exit writes the profile
+  });
   floor.proc.kill();
   proxy.proc.kill();
   up.proc.kill();
