@@ -1,7 +1,7 @@
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withTimeouts } from '../unavailable.ts';
-import { onConflictAdder, onConflictReplace, returningInsertId } from './shared-sql.ts';
+import { onConflictAdder, onConflictReplace, type RowsInserter, returningInsertId } from './shared-sql.ts';
 import type { SqlDialect } from './types.ts';
 
 // pg returns int8 (bigint, COUNT) and numeric (SUM of bigint) as strings; every such value here is a
@@ -60,13 +60,7 @@ function typesOf(db: Kysely<any>, table: string): Promise<Map<string, string>> {
  */
 const statements = new Map<string, string>();
 let named = 0;
-async function insert(
-  db: Kysely<any>,
-  table: string,
-  columns: readonly string[],
-  rows: readonly Record<string, unknown>[],
-  suffix = '',
-): Promise<void> {
+const insert: RowsInserter = async (db, table, columns, rows, suffix = '') => {
   if (rows.length === 0) return;
   const key = `${table}\u0000${columns.join(',')}\u0000${suffix}`;
   let text = statements.get(key);
@@ -94,7 +88,7 @@ async function insert(
     return values;
   });
   await db.executeQuery(CompiledQuery.raw(text, params));
-}
+};
 
 export const postgresDialect: SqlDialect = {
   kind: 'postgres',

@@ -29,7 +29,8 @@ export async function onConflictReplace(
     .execute();
 }
 
-type RowsInserter = (
+/** What `SqlDialect.insertRows` is: many rows in one statement (ON CONFLICT clause and all in `suffix`). */
+export type RowsInserter = (
   db: Kysely<any>,
   table: string,
   columns: readonly string[],
