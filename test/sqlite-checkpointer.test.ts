@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
@@ -7,6 +7,17 @@ import { type Databases, openDatabases } from '../src/db/connect.ts';
 import { sqliteConnectionOf } from '../src/db/dialects/sqlite.ts';
 import { SAFETY_PAGES } from '../src/db/dialects/sqlite-checkpointer.ts';
 import { freshDatabase, type TestDatabase } from './support/engines.ts';
+
+/**
+ * Whether every frame in the WAL has been copied into the database file: the wal-index (the -shm file)
+ * holds the WAL's last frame (mxFrame, offset 16) and the checkpoint's progress (nBackfill, offset 96),
+ * both native-endian (little on the machines we run on).
+ */
+function walCopied(path: string): boolean {
+  const shm = readFileSync(`${path}-shm`);
+  const mxFrame = shm.readUInt32LE(16);
+  return mxFrame > 0 && shm.readUInt32LE(96) === mxFrame;
+}
 
 /** Waits until `check` holds, up to `ms`. */
 async function until(check: () => boolean, ms = 5000): Promise<boolean> {
@@ -48,12 +59,15 @@ describe('SQLite WAL checkpoints on a worker thread', () => {
   });
 
   test('the WAL starts again once copied: it does not grow with every write', async () => {
+    assert.ok(await until(() => walCopied(tmp.sqlitePath)), 'the first write copied');
     const first = size('-wal');
     for (const tag of ['b', 'c', 'd', 'e']) {
       const copied = size();
       write(tag);
-      assert.ok(await until(() => size() > copied + 4_000_000), `round ${tag} copied`);
-      await sleep(400); // the round's fsync and its end mark (the file grows before the round ends)
+      assert.ok(
+        await until(() => size() > copied + 4_000_000 && walCopied(tmp.sqlitePath)),
+        `round ${tag} copied`,
+      );
     }
     // five 4 MB writes, each copied before the next: the WAL is reused, not five times as long
     assert.ok(size('-wal') < first * 2, `wal ${first} → ${size('-wal')}`);
