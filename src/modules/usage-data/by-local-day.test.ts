@@ -11,7 +11,16 @@ test('byLocalDay asks the zone per day yet puts every hour of a year where the p
     { model_name: 'b', created_at: h, count: 1, quota: 1, token_used: 1 },
   ]);
   // DST in both hemispheres, half-hour DST (Lord Howe), a :45 offset, a zone without DST
-  for (const tz of ['America/New_York', 'Australia/Sydney', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'UTC']) {
+  // and midnight twice (Azores and Havana turn clocks back from 01:00 to 00:00)
+  for (const tz of [
+    'America/New_York',
+    'Australia/Sydney',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'Atlantic/Azores',
+    'America/Havana',
+    'UTC',
+  ]) {
     const expected = new Map<string, number>();
     for (const h of hours) {
       const key = `${localDayStart(tz, h)}/a`;

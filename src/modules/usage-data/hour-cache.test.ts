@@ -64,3 +64,35 @@ test('json: the same rows as get, the settled span sent from one buffer kept bet
   assert.deepEqual(JSON.parse(text(later)), await cache.get(990 * H, now, read));
   assert.deepEqual(await cache.json(5 * H, 4 * H, read), [], 'an empty range is no chunk at all');
 });
+
+test('clear wins over a request that read before it: nothing it read is kept', async () => {
+  const now = 1_000 * H + 1234;
+  const cache = new SettledHours(() => now * 1000);
+  const rowsOf = (model: string) => async (a: number, b: number) => {
+    const out: UsageRow[] = [];
+    for (let h = Math.ceil(a / H) * H; h <= b; h += H) out.push(row(h, model));
+    return out;
+  };
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const old = rowsOf('old');
+  // the first request reads the settled hours, then waits in its read of the recent ones
+  const first = cache.json(990 * H, now, async (a, b) => {
+    if (b === now) await gate;
+    return old(a, b);
+  });
+  await new Promise((r) => setImmediate(r));
+  cache.clear(); // e.g. after a rollup rebuild
+  // a by-day view reads the hours again (and keeps them) while the first request still waits
+  const second = await cache.get(990 * H, now, rowsOf('new'));
+  assert.ok(second.every((r) => r.model_name === 'new'));
+  release();
+  await first;
+  const third = await cache.json(990 * H, now, rowsOf('new'));
+  assert.ok(
+    JSON.parse(`[${Buffer.concat(third)}]`).every((r: UsageRow) => r.model_name === 'new'),
+    'only what was read after the clear',
+  );
+});

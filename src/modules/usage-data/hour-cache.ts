@@ -27,6 +27,8 @@ interface Hour {
 export class SettledHours {
   private readonly hours = new Map<number, Hour>();
   private readonly joined = new Map<string, { buf: Buffer; at: number }>();
+  /** bumped by clear(): what a request read before it is not stored after it */
+  private generation = 0;
 
   constructor(private readonly nowMs: () => number = Date.now) {}
 
@@ -44,6 +46,7 @@ export class SettledHours {
    * memory it allocates drives V8's collector.
    */
   async json(from: number, to: number, read: Reader): Promise<Buffer[]> {
+    const generation = this.generation;
     const { span, settled, recent } = await this.parts(from, to, read);
     const chunks: Buffer[] = [];
     if (span) {
@@ -58,7 +61,7 @@ export class SettledHours {
           pieces.push(h.json);
         }
         joined = { buf: Buffer.concat(pieces), at: Math.min(...settled.map((h) => h.at)) };
-        this.joined.set(key, joined);
+        if (generation === this.generation) this.joined.set(key, joined);
         if (this.joined.size > MAX_JOINED) this.joined.delete(this.joined.keys().next().value!);
       }
       if (joined.buf.length > 0) chunks.push(joined.buf);
@@ -93,6 +96,7 @@ export class SettledHours {
         }
       }
       if (missingFrom <= missingTo) {
+        const generation = this.generation;
         const fresh = await read(missingFrom, missingTo);
         const byHour = new Map<number, UsageRow[]>();
         for (const r of fresh) {
@@ -100,6 +104,7 @@ export class SettledHours {
           if (list) list.push(r);
           else byHour.set(r.created_at, [r]);
         }
+        if (generation !== this.generation) return { settled: [], recent: await read(from, to) }; // cleared meanwhile
         for (let h = missingFrom; h <= missingTo; h += HOUR)
           this.hours.set(h, { rows: byHour.get(h) ?? [], at: now });
         this.trim();
@@ -120,6 +125,7 @@ export class SettledHours {
   }
 
   clear(): void {
+    this.generation += 1;
     this.hours.clear();
     this.joined.clear();
   }

@@ -76,6 +76,10 @@ export function byLocalDay(rows: readonly UsageRow[], tz: string): UsageRow[] {
       dayStart = localDayStart(tz, r.created_at);
       // an instant 30 h after a day's start lies in the next day whatever the day's length (23–25 h)
       nextDay = localDayStart(tz, dayStart + 30 * 3600);
+      // where midnight comes twice (clocks back from 01:00 to 00:00: Atlantic/Azores, America/Havana) the
+      // next day "starts" at its second midnight and the hour before it is a day of its own: such a span is
+      // not one day, so this hour is taken alone, as the per-hour lookup would
+      if (nextDay <= dayStart || localDayStart(tz, nextDay - 3600) !== dayStart) nextDay = r.created_at + 1;
     }
     const day = dayStart;
     const key = `${day}\u0000${r.model_name}`;
