@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withTimeouts } from '../unavailable.ts';
@@ -39,11 +40,13 @@ const columnTypes = new Map<string, Promise<Map<string, string>>>();
 function typesOf(db: Kysely<any>, table: string): Promise<Map<string, string>> {
   let types = columnTypes.get(table);
   if (!types) {
+    // the table as the INSERT itself will find it on the search_path
     types = sql<{
       column_name: string;
       udt_name: string;
-    }>`SELECT column_name, udt_name FROM information_schema.columns
-        WHERE table_schema = current_schema() AND table_name = ${table}`
+    }>`SELECT a.attname AS column_name, t.typname AS udt_name
+        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = to_regclass(${q(table)}) AND a.attnum > 0 AND NOT a.attisdropped`
       .execute(db)
       .then((r) => new Map(r.rows.map((c) => [c.column_name, c.udt_name])));
     types.catch(() => columnTypes.delete(table));
@@ -59,7 +62,6 @@ function typesOf(db: Kysely<any>, table: string): Promise<Map<string, string>> {
  * parameters on every batch (the log writer's server process was the bottleneck at 81 % CPU).
  */
 const statements = new Map<string, string>();
-let named = 0;
 const insert: RowsInserter = async (db, table, columns, rows, suffix = '') => {
   if (rows.length === 0) return;
   const key = `${table}\u0000${columns.join(',')}\u0000${suffix}`;
@@ -76,10 +78,9 @@ const insert: RowsInserter = async (db, table, columns, rows, suffix = '') => {
       if (!t) throw new Error(`insertRows: ${table}.${c} is not a column`);
       return `$${i + 1}::${t}[]`;
     });
-    // another call may have made it while the types were read: one name per text
-    text =
-      statements.get(key) ??
-      `${MARK}tg_ins_${named++}*/ INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})${suffix}`;
+    const body = `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})${suffix}`;
+    // named after its text: the same name for the same statement in every process
+    text = `${MARK}tg_ins_${createHash('sha1').update(body).digest('hex').slice(0, 16)}*/ ${body}`;
     statements.set(key, text);
   }
   const params = columns.map((c) => {

@@ -37,7 +37,14 @@ export const sqliteDialect: SqlDialect = {
       // checkpoints on a worker thread (sqlite-checkpointer.ts); the WAL file is cut back after each reset
       conn.pragma(`wal_autocheckpoint = ${SAFETY_PAGES}`);
       conn.pragma(`journal_size_limit = ${SAFETY_PAGES * 4096}`);
-      checkpointers.set(db, startCheckpointer(path));
+      const checkpointer = startCheckpointer(path);
+      checkpointers.set(db, checkpointer);
+      // however the connection is closed (Kysely's destroy, the importer's source): the worker goes with it
+      const close = conn.close.bind(conn);
+      conn.close = () => {
+        void checkpointer.stop();
+        return close();
+      };
     }
     return db;
   },
