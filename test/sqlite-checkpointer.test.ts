@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { type Databases, openDatabases } from '../src/db/connect.ts';
-import { sqliteConnectionOf } from '../src/db/dialects/sqlite.ts';
+import { checkpointerOf, sqliteConnectionOf } from '../src/db/dialects/sqlite.ts';
 import { SAFETY_PAGES } from '../src/db/dialects/sqlite-checkpointer.ts';
 import { freshDatabase, type TestDatabase } from './support/engines.ts';
 
@@ -25,7 +25,7 @@ async function until(check: () => boolean, ms = 5000): Promise<boolean> {
   return check();
 }
 
-describe('SQLite WAL checkpoints on a worker thread', () => {
+describe('SQLite WAL checkpoints on a worker thread, started once the WAL grows', () => {
   let tmp: TestDatabase;
   let dbs: Databases;
   const size = (suffix = '') => statSync(tmp.sqlitePath + suffix).size;
@@ -50,12 +50,16 @@ describe('SQLite WAL checkpoints on a worker thread', () => {
   test('the main connection only checkpoints at the safety mark; the worker copies the WAL into the file', async () => {
     const conn = sqliteConnectionOf(dbs.main.db)!;
     assert.equal(conn.pragma('wal_autocheckpoint', { simple: true }), SAFETY_PAGES);
+    // a database barely written has no worker thread (a CLI run, a quiet install)
+    await sleep(1200);
+    assert.equal(checkpointerOf(dbs.main.db)?.started, false);
     const before = size();
     write('a');
     // the commit left the pages in the WAL (4 MB ≪ 64 MB: no automatic checkpoint) …
     assert.ok(size('-wal') > 4_000_000, `wal ${size('-wal')}`);
     // … and the worker, not the main connection, moves them into the database file
     assert.ok(await until(() => size() > before + 4_000_000), `db file ${before} → ${size()}`);
+    assert.equal(checkpointerOf(dbs.main.db)?.started, true);
   });
 
   test('the WAL starts again once copied: it does not grow with every write', async () => {

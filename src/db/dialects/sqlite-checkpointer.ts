@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
@@ -7,8 +8,8 @@ import { Worker } from 'node:worker_threads';
  * fsyncs both files, on the thread that committed, which here is the event loop. With the log indexes
  * the log writer's commits spent 59 % of its time in them (docs/PERFORMANCE.md "Ingest").
  *
- * A worker thread with its own connection to the same file runs `wal_checkpoint(PASSIVE)` every
- * `everyMs`: PASSIVE takes no lock a reader or the writer waits for, it copies what it can and leaves the
+ * A worker thread with its own connection to the same file (started once the WAL passes 1 MiB) runs
+ * `wal_checkpoint(PASSIVE)` every `everyMs`: PASSIVE takes no lock a reader or the writer waits for, it copies what it can and leaves the
  * rest for the next round. Once all of the WAL has been copied, the next write starts it again from the
  * beginning, so it stays small while the server is busy. The main connection keeps an automatic
  * checkpoint at a far higher mark (`SAFETY_PAGES`) as a floor in case the worker falls behind or is gone.
@@ -32,21 +33,53 @@ parentPort.on('message', (m) => {
 const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 
 export interface Checkpointer {
+  /** whether the worker thread is running (it starts once the WAL has grown) */
+  readonly started: boolean;
   stop(): Promise<void>;
 }
 
-export function startCheckpointer(path: string, everyMs = 200): Checkpointer {
-  const worker = new Worker(WORKER, { eval: true, workerData: { path, everyMs, driver } });
-  worker.unref(); // never what keeps a process alive
-  worker.on('error', () => {}); // the automatic checkpoint at SAFETY_PAGES still bounds the WAL
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+/**
+ * Starts the worker once the WAL file passes `startAtBytes` (checked every `watchMs` with a stat): a
+ * database that is never written much (a CLI run, most tests, a quiet install) never pays for a thread.
+ * Until then the WAL stays below that size, which needs no checkpoint.
+ */
+export function startCheckpointer(
+  path: string,
+  { everyMs = 200, watchMs = 1000, startAtBytes = 1024 * 1024 } = {},
+): Checkpointer {
+  let worker: Worker | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const watch = setInterval(() => {
+    let size = 0;
+    try {
+      size = statSync(`${path}-wal`).size;
+    } catch {
+      return; // no WAL yet
+    }
+    if (size < startAtBytes) return;
+    clearInterval(watch);
+    worker = new Worker(WORKER, { eval: true, workerData: { path, everyMs, driver } });
+    worker.unref(); // never what keeps a process alive
+    worker.on('error', () => {}); // the automatic checkpoint at SAFETY_PAGES still bounds the WAL
+    const w = worker;
+    exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  }, watchMs);
+  watch.unref();
   let stopped: Promise<void> | undefined;
   return {
+    get started() {
+      return worker !== undefined;
+    },
     stop() {
       if (!stopped) {
-        worker.postMessage('stop');
-        const kill = setTimeout(() => void worker.terminate(), 2000);
-        stopped = exited.finally(() => clearTimeout(kill));
+        clearInterval(watch);
+        if (!worker) stopped = Promise.resolve();
+        else {
+          worker.postMessage('stop');
+          const w = worker;
+          const kill = setTimeout(() => void w.terminate(), 2000);
+          stopped = exited.finally(() => clearTimeout(kill));
+        }
       }
       return stopped;
     },

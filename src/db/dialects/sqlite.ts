@@ -11,6 +11,7 @@ import type { SqlDialect } from './types.ts';
 const raw = new WeakMap<Kysely<any>, Database.Database>();
 export const sqliteConnectionOf = (db: Kysely<any>): Database.Database | undefined => raw.get(db);
 const checkpointers = new WeakMap<Kysely<any>, Checkpointer>();
+export const checkpointerOf = (db: Kysely<any>): Checkpointer | undefined => checkpointers.get(db);
 /** Stops the database's checkpoint worker (after a last checkpoint); call with the connection's close. */
 export const stopCheckpointer = (db: Kysely<any>): Promise<void> =>
   checkpointers.get(db)?.stop() ?? Promise.resolve();
