@@ -87,6 +87,10 @@ export const mysqlDialect: SqlDialect = {
     await db.schema.dropIndex(name).ifExists().on(table).execute();
   },
 
+  breathe() {
+    return undefined; // statements wait on the network: the event loop turns meanwhile
+  },
+
   async reclaim() {
     // InnoDB reuses freed pages.
   },

@@ -156,6 +156,10 @@ export const postgresDialect: SqlDialect = {
     await db.schema.dropIndex(name).ifExists().execute();
   },
 
+  breathe() {
+    return undefined; // statements wait on the network: the event loop turns meanwhile
+  },
+
   async reclaim() {
     // autovacuum reclaims dead tuples.
   },

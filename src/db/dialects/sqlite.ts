@@ -91,6 +91,11 @@ export const sqliteDialect: SqlDialect = {
     await db.schema.dropIndex(name).ifExists().execute();
   },
 
+  breathe() {
+    // the caller keeps its transaction's connection meanwhile: other queries wait for it, none run inside it
+    return new Promise<void>((resolve) => setImmediate(resolve));
+  },
+
   async reclaim(db) {
     await sql`PRAGMA incremental_vacuum(2000)`.execute(db);
   },

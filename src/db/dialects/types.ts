@@ -62,6 +62,12 @@ export interface SqlDialect {
   caseInsensitiveUnique(db: Kysely<any>, table: string, name: string, column: string): Promise<void>;
   /** Drops an index if it exists (MySQL names the table; the others must not). */
   dropIndex(db: Kysely<any>, table: string, name: string): Promise<void>;
+  /**
+   * A turn of the event loop between two statements of a long unit of work (the log writer's batch), where
+   * statements run on the event loop itself (SQLite: better-sqlite3 is synchronous, and a chain of awaited
+   * statements is one chain of microtasks that holds every other request). Elsewhere nothing to wait for.
+   */
+  breathe(): Promise<void> | undefined;
   /** Space reclaim after large deletes where the engine needs it (SQLite incremental vacuum). */
   reclaim(db: Kysely<any>): Promise<void>;
 }

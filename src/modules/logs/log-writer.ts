@@ -227,7 +227,7 @@ export class BatchLogWriter implements LogWriter {
 
   private async drain(): Promise<void> {
     while (this.buffer.length > 0) {
-      await breathe(this.opts.dialect);
+      await this.opts.dialect?.breathe();
       const { id, rows: batch } = this.nextBatch();
       for (let attempt = 1; ; attempt++) {
         try {
@@ -256,7 +256,7 @@ export class BatchLogWriter implements LogWriter {
       if (await trx.selectFrom('log_batches').select('id').where('id', '=', id).executeTakeFirst()) return;
       await trx.insertInto('log_batches').values({ id, created_at: now }).execute();
       for (let i = 0; i < kept.length; i += ROWS_PER_STATEMENT) {
-        if (i > 0) await breathe(this.opts.dialect);
+        if (i > 0) await this.opts.dialect?.breathe();
         const chunk = kept.slice(i, i + ROWS_PER_STATEMENT);
         if (this.opts.dialect) await this.opts.dialect.insertRows(trx, 'logs', LOG_COLUMNS, chunk);
         else await trx.insertInto('logs').values(chunk).execute();
@@ -276,16 +276,6 @@ export class BatchLogWriter implements LogWriter {
         .where('created_at', '<', now - 86_400)
         .execute();
   }
-}
-
-/**
- * A turn of the event loop between two statements of a batch on SQLite, whose statements run on the event
- * loop itself (better-sqlite3 is synchronous): without it a batch's statements, and the batches after it,
- * ran as one chain of microtasks that held every other request for the whole drain. The transaction keeps
- * the connection meanwhile (other queries wait for it; nothing runs inside the batch's transaction).
- */
-export function breathe(dialect: SqlDialect | undefined): Promise<void> | undefined {
-  return dialect?.kind === 'sqlite' ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined;
 }
 
 /**

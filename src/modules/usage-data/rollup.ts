@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { SqlDialect } from '../../db/dialects/types.ts';
 import type { LogDatabase, NewLog } from '../../db/schema.ts';
 import { LogType } from '../logs/log-types.ts';
-import { breathe } from '../logs/log-writer.ts';
 
 export const HOUR = 3600;
 /** The UTC hour a Unix time falls in, as the Unix time of its start. */
@@ -75,7 +74,7 @@ export async function addToRollup(
       cmp(a.group, b.group),
   );
   for (let i = 0; i < buckets.length; i += ROWS_PER_STATEMENT) {
-    await breathe(dialect);
+    await dialect.breathe();
     await dialect.upsertAdd(
       db,
       'quota_data',
@@ -91,7 +90,7 @@ export async function addToRollup(
   ] as const) {
     const sums = sumBy(buckets, keys);
     for (let i = 0; i < sums.length; i += ROWS_PER_STATEMENT) {
-      await breathe(dialect);
+      await dialect.breathe();
       await dialect.upsertAdd(
         db,
         table,
