@@ -63,6 +63,9 @@ export const queryInt = () =>
     .regex(/^-?\d{1,15}$/, { message: 'must be an integer' })
     .transform(Number);
 
+/** The ids of a batch action's body (`{ids: [...]}`, New API's shape): 1 to `max` positive integers. */
+export const batchIds = (max: number) => z.array(z.number().int().positive()).min(1).max(max);
+
 /** An id from a path parameter. */
 export const idParams = z.object({
   id: z

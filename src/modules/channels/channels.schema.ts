@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuery, queryInt } from '../../http/params.ts';
+import { batchIds, pageQuery, queryInt } from '../../http/params.ts';
 import { commaList } from '../tokens/tokens.schema.ts';
 import { channelSettings } from './channel-settings.ts';
 
@@ -70,12 +70,12 @@ export const createChannelBody = z.object({
   settings: fields.settings.default(''),
 });
 /** Batch actions: at most 500 ids a request (New API's `POST /api/channel/batch` body is `{ids}`). */
-const batchIds = z.array(z.number().int().positive()).min(1).max(500);
-export const batchDeleteBody = z.object({ ids: batchIds });
-export const batchStatusBody = z.object({ ids: batchIds, status: z.union([z.literal(1), z.literal(2)]) });
+const ids = batchIds(500);
+export const batchDeleteBody = z.object({ ids });
+export const batchStatusBody = z.object({ ids, status: z.union([z.literal(1), z.literal(2)]) });
 /** POST /api/channel/batch/tag (New API): `tag` null or '' removes it. */
 export const batchTagBody = z.object({
-  ids: batchIds,
+  ids,
   tag: fields.tag.nullable().transform((t) => t ?? ''),
 });
 /** POST /api/channel/tag/enabled|disabled, GET /api/channel/tag/models */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { allowIpsError } from '../../http/ip-allow.ts';
-import { idParams, pageQuery } from '../../http/params.ts';
+import { batchIds, idParams, pageQuery } from '../../http/params.ts';
 
 export { TOKEN_STATUS } from '../../shared/enums.ts';
 
@@ -77,10 +77,10 @@ export const updateTokenQuery = z.object({
 
 export const listTokensQuery = z.object({ ...pageQuery });
 /** Batch actions on the caller's own tokens: at most 500 ids a request (New API's body is `{ids}`). */
-const batchIds = z.array(z.number().int().positive()).min(1).max(500);
-export const batchTokensBody = z.object({ ids: batchIds });
+const ids = batchIds(500);
+export const batchTokensBody = z.object({ ids });
 export const batchTokenStatusBody = z.object({
-  ids: batchIds,
+  ids,
   status: z.union([z.literal(1), z.literal(2)]),
 });
 /**

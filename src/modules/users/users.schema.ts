@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuery } from '../../http/params.ts';
+import { batchIds, pageQuery } from '../../http/params.ts';
 
 export { ROLE, USER_STATUS } from '../../shared/enums.ts';
 
@@ -57,7 +57,7 @@ export const manageBody = z.object({
 
 /** The console's batch action (Tollgate's own route): at most 100 users a request. */
 export const manageManyBody = z.object({
-  ids: z.array(z.number().int().positive()).min(1).max(100),
+  ids: batchIds(100),
   action: z.enum(['enable', 'disable', 'delete']),
 });
 
