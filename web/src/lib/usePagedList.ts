@@ -6,8 +6,9 @@ import { Toast } from './toast.tsx';
 /**
  * A paged list: the page number, the current page's rows, `reload`, and `act` (run a change, toast its
  * outcome, reload). An answer that arrives after a newer request was sent is dropped, so a slow page never
- * overwrites the one the user moved to. `deps`: what else the fetch depends on (a search box). Rows can be
- * selected (`rowSelection` for the table, `selected` ids) and acted on together (`batch`).
+ * overwrites the one the user moved to. `deps`: what else the fetch depends on (a search box, a filter);
+ * when they change the list starts again at page 1 with nothing selected. Rows can be selected
+ * (`rowSelection` for the table, `selected` ids) and acted on together (`batch`).
  */
 export function usePagedList<T>(
   fetch: (page: number, size: number) => Promise<Page<T>>,
@@ -15,6 +16,14 @@ export function usePagedList<T>(
   size = 20,
 ) {
   const [page, setPage] = useState(1);
+  const [selected, setSelected] = useState<number[]>([]);
+  // new filters: page 1, no selection (set while rendering, so the fetch below runs once, for page 1)
+  const [shownDeps, setShownDeps] = useState(deps);
+  if (deps.length !== shownDeps.length || deps.some((d, i) => !Object.is(d, shownDeps[i]))) {
+    setShownDeps(deps);
+    setPage(1);
+    setSelected([]);
+  }
   const [data, setData] = useState<Page<T>>({ items: [], total: 0, page: 1, page_size: size });
   const latest = useRef(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `fetch` is recreated every render; `deps` say when it changes
@@ -34,7 +43,6 @@ export function usePagedList<T>(
       },
       (e) => Toast.error(errorText(e)),
     );
-  const [selected, setSelected] = useState<number[]>([]);
   const rowSelection = {
     selectedRowKeys: selected,
     onChange: (keys?: Array<string | number>) => setSelected((keys ?? []).map(Number)),

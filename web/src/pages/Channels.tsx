@@ -34,7 +34,6 @@ export default function Channels() {
   const filterTag = (tag: string | undefined) => {
     setTagInput(tag ?? '');
     setQuery({ ...query, tag: tag || undefined });
-    setPage(1);
   };
   const [progress, setProgress] = useState<string | null>(null);
   /** the channel test, one request per selected channel (each is a real upstream call), progress shown */

@@ -38,10 +38,7 @@ export default function Tokens() {
     rowSelection,
     batch,
   } = usePagedList((p, size) => lists.tokens(p, size, keyword), [keyword]);
-  const search = (k: string) => {
-    setKeyword(k);
-    setPage(1);
-  };
+  const search = setKeyword;
   const [usageOf, setUsageOf] = useState<Token | null>(null);
   const [editing, setEditing] = useState<Token | null | 'new'>(null);
   const [newKey, setNewKey] = useState('');

@@ -111,10 +111,7 @@ export default function Users() {
         <Input
           placeholder={t('Search users')}
           value={keyword}
-          onChange={(v) => {
-            setKeyword(v);
-            setPage(1);
-          }}
+          onChange={setKeyword}
           showClear
           style={{ maxWidth: 240 }}
         />
