@@ -45,10 +45,10 @@ export function TagBar({ tag, onDone }: { tag: string; onDone(next?: string): vo
   const { t } = useI18n();
   const [editing, setEditing] = useState(false);
   const [edit, setEdit] = useState<Omit<TagEdit, 'tag'>>({});
-  const run = (fn: () => Promise<number>, done: string, next?: string) =>
+  const run = (fn: () => Promise<number>, done: (n: number) => string, next?: string) =>
     fn().then(
       (n) => {
-        Toast.success(t(done, { n }));
+        Toast.success(done(n));
         setEditing(false);
         onDone(next);
       },
@@ -57,10 +57,24 @@ export function TagBar({ tag, onDone }: { tag: string; onDone(next?: string): vo
   return (
     <div className="tg-filters" data-testid="tag-bar">
       <Typography.Text strong>{t('Tag {tag}', { tag })}</Typography.Text>
-      <Button onClick={() => run(() => channels.setTagStatus(tag, 1), '{n} channels enabled')}>
+      <Button
+        onClick={() =>
+          run(
+            () => channels.setTagStatus(tag, 1),
+            (n) => t('{n} channels enabled', { n }),
+          )
+        }
+      >
         {t('Enable all')}
       </Button>
-      <Button onClick={() => run(() => channels.setTagStatus(tag, 2), '{n} channels disabled')}>
+      <Button
+        onClick={() =>
+          run(
+            () => channels.setTagStatus(tag, 2),
+            (n) => t('{n} channels disabled', { n }),
+          )
+        }
+      >
         {t('Disable all')}
       </Button>
       <Button
@@ -80,7 +94,7 @@ export function TagBar({ tag, onDone }: { tag: string; onDone(next?: string): vo
           onOk={() =>
             run(
               () => channels.editTag({ tag, ...edit, new_tag: edit.new_tag?.trim() || undefined }),
-              '{n} channels changed',
+              (n) => t('{n} channels changed', { n }),
               edit.new_tag?.trim() || undefined,
             )
           }
