@@ -6,6 +6,7 @@ import { LogType } from '../src/modules/logs/log-types.ts';
 import { BatchLogWriter } from '../src/modules/logs/log-writer.ts';
 import { addToRollup } from '../src/modules/usage-data/rollup.ts';
 import { engines, freshDatabase, type TestDatabase } from './support/engines.ts';
+import { loopTurnsDuring } from './support/loop-turns.ts';
 
 for (const engine of engines()) {
   describe(`log writer batches (${engine.name})`, () => {
@@ -45,15 +46,7 @@ for (const engine of engines()) {
           quota: 3,
           request_id: `burst-${i}`,
         });
-      let turns = 0;
-      let spinning = true;
-      const spin = () => {
-        turns += 1;
-        if (spinning) setImmediate(spin);
-      };
-      setImmediate(spin);
-      await writer.close();
-      spinning = false;
+      const { turns } = await loopTurnsDuring(() => writer.close());
       assert.deepEqual(batches, [5000, 5000, 2000]);
       const stored = await dbs.logs.db
         .selectFrom('logs')

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Actor, setupRoot, startTestApp, type TestApp } from './support/app.ts';
 import { engines } from './support/engines.ts';
+import { loopTurnsDuring } from './support/loop-turns.ts';
 
 const H = 3600;
 
@@ -35,19 +36,13 @@ for (const engine of engines()) {
     after(() => t.close());
 
     test('12,000 rows: every one in the answer, the event loop turning while they are written', async () => {
-      let turns = 0;
-      let spinning = true;
-      const spin = () => {
-        turns += 1;
-        if (spinning) setImmediate(spin);
-      };
-      setImmediate(spin);
-      const res = await t.call({
-        method: 'GET',
-        url: `/api/data/self?start_timestamp=${end - hours * H}&end_timestamp=${end}`,
-        headers: root.headers,
-      });
-      spinning = false;
+      const { result: res, turns } = await loopTurnsDuring(() =>
+        t.call({
+          method: 'GET',
+          url: `/api/data/self?start_timestamp=${end - hours * H}&end_timestamp=${end}`,
+          headers: root.headers,
+        }),
+      );
       assert.equal(res.status, 200);
       const data = res.body.data as Array<Record<string, unknown>>;
       assert.equal(data.length, hours * models);
