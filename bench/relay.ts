@@ -21,7 +21,8 @@
  * Options: BENCH_SECONDS (default 10) per measurement; BENCH_PG_URL to run Tollgate on PostgreSQL;
  * BENCH_METRICS=1 to keep Prometheus metrics (what they cost); BENCH_OPTIONS='{"Key":"value"}' to set
  * options first (what consume logs or the rollup cost); BENCH_PORTKEY=0 to leave Portkey out;
- * BENCH_MESSAGES=0 to leave the Anthropic rows out; BENCH_PROF=dir for a CPU profile of the Tollgate process.
+ * BENCH_MESSAGES=0 to leave the Anthropic rows out; BENCH_PROF=dir for a CPU profile of the Tollgate process;
+ * BENCH_TARGETS=proxy,tollgate to measure only those chat rows (direct is always measured: the baseline).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -262,7 +263,11 @@ async function orchestrate(): Promise<void> {
   const tg = await child([...prof, '--import', 'tsx', self, '--role=tollgate'], { UPSTREAM_URL: up.msg.url });
   const floor = await child(['--import', 'tsx', self, '--role=floor'], { UPSTREAM_URL: up.msg.url });
   const proxy = await child(['--import', 'tsx', self, '--role=proxy'], { UPSTREAM_URL: up.msg.url });
-  const portkey = process.env.BENCH_PORTKEY === '0' ? { error: 'BENCH_PORTKEY=0' } : await startPortkey();
+  const only = process.env.BENCH_TARGETS?.split(',').map((s) => s.trim());
+  const portkey =
+    process.env.BENCH_PORTKEY === '0' || (only && !only.includes('portkey'))
+      ? { error: 'not asked for' }
+      : await startPortkey();
   const targets: Target[] = [
     { name: 'direct', url: up.msg.url, headers: { authorization: 'Bearer upstream-secret' } },
     { name: 'proxy', url: proxy.msg.url, headers: {} },
@@ -281,6 +286,9 @@ async function orchestrate(): Promise<void> {
     });
   } else console.log(`portkey: not measured (${portkey.error})`);
 
+  // BENCH_TARGETS=proxy,tollgate: only those rows (and direct, which every comparison starts from)
+  if (only)
+    targets.splice(0, targets.length, ...targets.filter((t) => t.name === 'direct' || only.includes(t.name)));
   console.log(
     `machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${SECONDS} s per measurement`,
   );
@@ -320,10 +328,13 @@ async function orchestrate(): Promise<void> {
     const r = results[name];
     if (r)
       console.log(
-        `${name}: added latency ${(r.meanLatencyMs - d.meanLatencyMs).toFixed(3)} ms at 1 connection, ${(r.meanLatencyMs - p.meanLatencyMs).toFixed(3)} ms over the bare proxy; ${(r.rps10 / p.rps10).toFixed(2)}× its req/s, ${(r.streams10 / p.streams10).toFixed(2)}× its streams/s at 10 connections`,
+        `${name}: added latency ${(r.meanLatencyMs - d.meanLatencyMs).toFixed(3)} ms at 1 connection` +
+          (p
+            ? `, ${(r.meanLatencyMs - p.meanLatencyMs).toFixed(3)} ms over the bare proxy; ${(r.rps10 / p.rps10).toFixed(2)}× its req/s, ${(r.streams10 / p.streams10).toFixed(2)}× its streams/s at 10 connections`
+            : ''),
       );
   }
-  if (results.portkey)
+  if (results.portkey && results.tollgate)
     console.log(
       `tollgate / portkey req/s at 10 connections: ${(results.tollgate.rps10 / results.portkey.rps10).toFixed(1)}×`,
     );

@@ -143,5 +143,69 @@ for (const engine of engines()) {
         .execute();
       assert.equal(pending.length, 0, 'no journal row is left by a refused call');
     });
+
+    it('reservations made together are each exact: refused ones undone alone, a failing one fails alone', async () => {
+      const user = await createActor(t, root, 'together', { quota: 5_000 });
+      const tok = await seedToken(t, { user_id: user.id, unlimited_quota: false, remain_quota: 3_000 });
+      const repo = new QuotaRepo(t.ctx.dbs.main);
+      const now = Math.floor(Date.now() / 1000);
+      const journal = (id: string) => ({
+        request_id: id,
+        owner: 'test',
+        created_at: now,
+        username: 'together',
+        token_name: '',
+        model_name: 'm',
+        group: 'default',
+        ip: '',
+        path: '/v1/chat/completions',
+        is_stream: 0,
+        rollup: 1,
+      });
+      const viaToken = { userId: user.id, tokenId: tok.id, limitedToken: true, amount: 1_000 };
+      const viaUser = { userId: user.id, tokenId: tok.id, limitedToken: false, amount: 1_000 };
+      // in one turn: 4 through the limited token (3 fit), 4 through the user alone (2 fit after those 3),
+      // and one whose journal row already exists (a failed INSERT): it alone fails
+      await repo.reserve(viaUser, now, journal('together-taken'));
+      const before = { ...repo.reservationGroups };
+      const results = await Promise.allSettled([
+        ...[1, 2, 3, 4].map((i) => repo.reserve(viaToken, now, journal(`together-t${i}`))),
+        repo.reserve(viaUser, now, journal('together-taken')),
+        ...[1, 2, 3, 4].map((i) => repo.reserve(viaUser, now, journal(`together-u${i}`))),
+      ]);
+      const outcome = results.map((r) => (r.status === 'fulfilled' ? r.value : 'error'));
+      const byToken = outcome.slice(0, 4).filter((o) => o === 'ok').length;
+      if (engine.name === 'sqlite')
+        // one group, applied in the order the calls came
+        assert.deepEqual(outcome, ['ok', 'ok', 'ok', 'token', 'error', 'ok', 'user', 'user', 'user']);
+      else {
+        // concurrent statements: which calls get the quota varies, how much is taken does not
+        assert.equal(outcome[4], 'error');
+        assert.equal(outcome.filter((o) => o === 'ok').length, 4);
+        assert.ok(byToken <= 3);
+      }
+      // 1,000 before + 4 more = 5,000: the user is at 0; the token gave what its calls took
+      assert.equal((await userRow(t, user.id)).quota, 0);
+      assert.equal((await userRow(t, user.id)).request_count, 5);
+      assert.equal((await tokenRow(t, tok.id)).remain_quota, 3_000 - 1_000 * byToken);
+      const pending = await t.ctx.dbs.main.db
+        .selectFrom('pending_calls')
+        .select('request_id')
+        .where('user_id', '=', user.id)
+        .execute();
+      const ids = ['together-t1', 'together-t2', 'together-t3', 'together-t4', 'together-taken']
+        .concat(['together-u1', 'together-u2', 'together-u3', 'together-u4'])
+        .filter((_, i) => i === 4 || outcome[i] === 'ok');
+      assert.deepEqual(pending.map((p) => p.request_id).sort(), ids.sort());
+      if (engine.name === 'sqlite')
+        // on SQLite they were committed as one group (one WAL commit for the nine)
+        assert.deepEqual(
+          {
+            commits: repo.reservationGroups.commits - before.commits,
+            calls: repo.reservationGroups.calls - before.calls,
+          },
+          { commits: 1, calls: 9 },
+        );
+    });
   });
 }
