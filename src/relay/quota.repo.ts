@@ -186,8 +186,12 @@ export class QuotaRepo {
     const group = this.group;
     let results: Array<ReserveResult | Error>;
     try {
-      // on Kysely's one connection, so that no Kysely transaction (the log writer's) is open around it
-      results = await this.db.connection().execute(async () => group(calls));
+      // Run at once when no transaction is open on the connection (nothing can interleave with
+      // synchronous work); else on Kysely's connection, after the transaction holding it (the log
+      // writer's batch, a settlement) has ended.
+      results = conn.inTransaction
+        ? await this.db.connection().execute(async () => group(calls))
+        : group(calls);
     } catch (err) {
       for (const c of calls) c.reject(err);
       return;

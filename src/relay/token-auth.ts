@@ -47,6 +47,8 @@ export interface RelayAuth {
 }
 
 const CACHE_TTL_MS = 5000;
+/** Keys whose hash is remembered: a stranger's made-up keys can only empty the map, not grow it. */
+const MAX_HASHES = 10_000;
 
 /**
  * Relay authentication (CONTRACT §2, §8). Token and user rows are cached for 5 s (the cross-instance
@@ -56,6 +58,8 @@ const CACHE_TTL_MS = 5000;
 export class TokenAuth {
   private readonly tokens = new TtlCache<string, CachedToken>(CACHE_TTL_MS);
   private readonly users = new TtlCache<number, User>(CACHE_TTL_MS);
+  /** key → its keyed hash (an HMAC per call was a tenth of authentication); emptied when full */
+  private readonly hashes = new Map<string, string>();
 
   constructor(
     private readonly tokenSource: TokenSource,
@@ -97,7 +101,12 @@ export class TokenAuth {
   async authenticate(headers: Record<string, unknown>, ip: string, nowSec: number): Promise<RelayAuth> {
     const parsed = parseKey(headers.authorization, headers['x-api-key']);
     if (!parsed) throw new RelayError(401, 'missing API key (Authorization: Bearer sk-…)', 'missing_api_key');
-    const hash = this.tokenSource.hashKey(parsed.key);
+    let hash = this.hashes.get(parsed.key);
+    if (hash === undefined) {
+      hash = this.tokenSource.hashKey(parsed.key);
+      if (this.hashes.size >= MAX_HASHES) this.hashes.clear();
+      this.hashes.set(parsed.key, hash);
+    }
     const entry = await this.token(hash);
     if (!entry) throw new RelayError(401, 'invalid API key', 'invalid_api_key');
     const t = entry.row;
