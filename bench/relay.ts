@@ -25,7 +25,7 @@
  * BENCH_TARGETS=proxy,tollgate to measure only those chat rows (direct is always measured: the baseline).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -231,6 +231,8 @@ async function startPortkey(): Promise<{ url: string; proc: ChildProcess; dir: s
 interface Target {
   name: string;
   url: string;
+  /** the process serving it (its CPU time is read from /proc around each measurement) */
+  pid?: number;
   headers: Record<string, string>;
   /** default: /v1/chat/completions with a chat body */
   path?: string;
@@ -250,6 +252,20 @@ async function cannon(t: Target, connections: number, stream: boolean, seconds =
   return { rps: ok / (r.duration || seconds), ok, errors: r.errors + r.non2xx + r.timeouts };
 }
 
+/** User + system CPU time of a process so far (ms), from /proc (Linux); NaN elsewhere or without a pid. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    // fields after the command name (which may hold spaces): utime and stime are the 12th and 13th
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // in Linux's USER_HZ ticks, 100 a second on every common build (read at run time: this function runs
+    // before module-level constants below the top-level await are set)
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
 async function askStats(proc: ChildProcess): Promise<Record<string, number>> {
   proc.send({ cmd: 'stats' });
   return new Promise((r) => proc.once('message', (m: any) => r(m.stats)));
@@ -269,15 +285,26 @@ async function orchestrate(): Promise<void> {
       ? { error: 'not asked for' }
       : await startPortkey();
   const targets: Target[] = [
-    { name: 'direct', url: up.msg.url, headers: { authorization: 'Bearer upstream-secret' } },
-    { name: 'proxy', url: proxy.msg.url, headers: {} },
-    { name: 'floor', url: floor.msg.url, headers: {} },
-    { name: 'tollgate', url: tg.msg.url, headers: { authorization: `Bearer ${tg.msg.key}` } },
+    {
+      name: 'direct',
+      url: up.msg.url,
+      pid: up.proc.pid,
+      headers: { authorization: 'Bearer upstream-secret' },
+    },
+    { name: 'proxy', url: proxy.msg.url, pid: proxy.proc.pid, headers: {} },
+    { name: 'floor', url: floor.msg.url, pid: floor.proc.pid, headers: {} },
+    {
+      name: 'tollgate',
+      url: tg.msg.url,
+      pid: tg.proc.pid,
+      headers: { authorization: `Bearer ${tg.msg.key}` },
+    },
   ];
   if ('url' in portkey) {
     targets.push({
       name: 'portkey',
       url: portkey.url,
+      pid: portkey.proc.pid,
       headers: {
         authorization: 'Bearer upstream-secret',
         'x-portkey-provider': 'openai',
@@ -298,9 +325,13 @@ async function orchestrate(): Promise<void> {
     await cannon(t, 10, false, 2); // warm-up (JIT, pools, tokenizer)
     await cannon(t, 10, true, 2);
     const one = await cannon(t, 1, false);
+    const cpu0 = cpuMs(t.pid);
     const ten = await cannon(t, 10, false);
+    const cpu1 = cpuMs(t.pid);
     const before = t.name === 'tollgate' ? await askStats(tg.proc) : null;
+    const cpu2 = cpuMs(t.pid);
     const streams = await cannon(t, 10, true);
+    const cpu3 = cpuMs(t.pid);
     if (before) {
       const after = await askStats(tg.proc);
       billing = {
@@ -317,9 +348,13 @@ async function orchestrate(): Promise<void> {
       streams10: streams.rps,
       streamsOk: streams.ok,
       errors: one.errors + ten.errors + streams.errors,
+      // CPU time of the serving process per answered call (µs): what a call costs it, whatever else runs
+      cpuCall: ((cpu1 - cpu0) * 1000) / ten.ok,
+      cpuStream: ((cpu3 - cpu2) * 1000) / streams.ok,
     };
+    const r = results[t.name];
     console.log(
-      `${t.name.padEnd(9)} 1 conn: ${one.rps.toFixed(0)} req/s (mean ${(1000 / one.rps).toFixed(3)} ms) | 10 conn: ${ten.rps.toFixed(0)} req/s | streams 10 conn: ${streams.rps.toFixed(0)}/s | errors ${results[t.name].errors}`,
+      `${t.name.padEnd(9)} 1 conn: ${one.rps.toFixed(0)} req/s (mean ${(1000 / one.rps).toFixed(3)} ms) | 10 conn: ${ten.rps.toFixed(0)} req/s | streams 10 conn: ${streams.rps.toFixed(0)}/s | errors ${r.errors} | CPU per call ${r.cpuCall.toFixed(0)} µs, per stream ${r.cpuStream.toFixed(0)} µs`,
     );
   }
   const d = results.direct;
@@ -330,7 +365,7 @@ async function orchestrate(): Promise<void> {
       console.log(
         `${name}: added latency ${(r.meanLatencyMs - d.meanLatencyMs).toFixed(3)} ms at 1 connection` +
           (p
-            ? `, ${(r.meanLatencyMs - p.meanLatencyMs).toFixed(3)} ms over the bare proxy; ${(r.rps10 / p.rps10).toFixed(2)}× its req/s, ${(r.streams10 / p.streams10).toFixed(2)}× its streams/s at 10 connections`
+            ? `, ${(r.meanLatencyMs - p.meanLatencyMs).toFixed(3)} ms over the bare proxy; ${(r.rps10 / p.rps10).toFixed(2)}× its req/s, ${(r.streams10 / p.streams10).toFixed(2)}× its streams/s at 10 connections; ${(r.cpuCall - p.cpuCall).toFixed(0)} µs more CPU per call, ${(r.cpuStream - p.cpuStream).toFixed(0)} µs per stream`
             : ''),
       );
   }
