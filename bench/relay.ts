@@ -22,7 +22,8 @@
  * BENCH_METRICS=1 to keep Prometheus metrics (what they cost); BENCH_OPTIONS='{"Key":"value"}' to set
  * options first (what consume logs or the rollup cost); BENCH_PORTKEY=0 to leave Portkey out;
  * BENCH_MESSAGES=0 to leave the Anthropic rows out; BENCH_PROF=dir for a CPU profile of the Tollgate process;
- * BENCH_TARGETS=proxy,tollgate to measure only those chat rows (direct is always measured: the baseline).
+ * BENCH_TARGETS=proxy,tollgate to measure only those chat rows (direct is always measured: the baseline);
+ * BENCH_LOG_LEVEL=info to run Tollgate with its server log on (a default installation's level).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,7 +74,17 @@ async function runTollgate(): Promise<void> {
   // BENCH_METRICS=1: with Prometheus metrics kept (METRICS_TOKEN set), to measure what they cost
   const env: Record<string, string> =
     process.env.BENCH_METRICS === '1' ? { METRICS_TOKEN: 'bench-metrics-token-0123456789' } : {};
-  const t = await startTestApp(pgUrl ? { name: 'postgres', url: pgUrl } : { name: 'sqlite' }, env);
+  // BENCH_LOG_LEVEL=info: the server log on, as a default installation runs (lines go to a pipe the
+  // orchestrator drains, as they would to docker's or systemd's)
+  if (process.env.BENCH_LOG_LEVEL) env.LOG_LEVEL = process.env.BENCH_LOG_LEVEL;
+  // the server log as main.ts writes it (one write per turn of the event loop)
+  const { coalescedStdout } = await import('../src/http/log-output.ts');
+  const t = await startTestApp(
+    pgUrl ? { name: 'postgres', url: pgUrl } : { name: 'sqlite' },
+    env,
+    {},
+    process.env.BENCH_LOG_LEVEL ? { logStream: coalescedStdout() } : {},
+  );
   const root = await setupRoot(t);
   const user = await createActor(t, root, 'bench', { quota: 1_000_000_000_000 });
   await setPricing(t, {
@@ -170,10 +181,12 @@ async function runProxy(): Promise<void> {
 }
 
 function child(args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; msg: any }> {
+  const logged = Boolean(process.env.BENCH_LOG_LEVEL) && args.includes('--role=tollgate');
   const proc = spawn(process.execPath, args, {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', logged ? 'pipe' : 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
   });
+  if (logged) proc.stdout?.resume();
   return new Promise((resolve, reject) => {
     proc.once('message', (msg) => resolve({ proc, msg }));
     proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));

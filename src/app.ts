@@ -12,6 +12,7 @@ import { LogPartitions } from './db/log-partitions.ts';
 import { EventBus } from './events.ts';
 import { Authenticator } from './http/auth.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { OneLinePerRequest } from './http/log-output.ts';
 import {
   fallbackRateLimitStore,
   memoryRateLimitStore,
@@ -81,7 +82,7 @@ export interface AppDeps {
   timeouts?: Partial<typeof CLIENT_TIMEOUTS>;
   /** the reservation journal's heartbeat and orphan bound (tests shorten them) */
   journal?: Partial<JournalTiming>;
-  /** where the server log goes (default stdout); tests read it */
+  /** where the server log goes (default: stdout, a write per line; main.ts passes coalescedStdout()); tests read it */
   logStream?: { write(line: string): void };
 }
 
@@ -132,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkMs },
     requestIdHeader: false,
     genReqId: requestIds(),
+    logController: new OneLinePerRequest(),
   });
 
   const events = new EventBus();

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { openDatabases } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { isDatabaseUnavailable } from './db/unavailable.ts';
+import { coalescedStdout } from './http/log-output.ts';
 import { OptionsRepo } from './modules/options/options.repo.ts';
 import { connectRedis } from './redis.ts';
 import { resolveSecret } from './secret.ts';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   // Redis is an accelerator (CONTRACT §12): commands fail at once while it is away (no offline queue), the
   // client reconnects by itself, and start-up does not wait for it.
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
-  const { app, ctx } = await buildApp({ config, dbs, redis: redis as any });
+  const { app, ctx } = await buildApp({ config, dbs, redis: redis as any, logStream: coalescedStdout() });
 
   // Last resort (CONTRACT §12): a dependency's stray error is logged and the process keeps serving; an
   // exception of our own leaves state unknown, so it is logged and the process exits for its supervisor.

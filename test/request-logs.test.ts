@@ -53,6 +53,14 @@ describe('structured request logs on /v1 (sqlite)', () => {
     assert.equal(done.channel, channel);
     assert.equal(done.res.statusCode, 200);
     assert.equal(typeof done.responseTime, 'number');
+    // one line per request, at its end, saying what was asked and from where
+    assert.deepEqual(
+      lines.filter((l) => l.reqId === requestId).map((l) => l.msg),
+      ['request completed'],
+    );
+    assert.equal(done.req.method, 'POST');
+    assert.equal(done.req.url, '/v1/chat/completions');
+    assert.equal(done.req.remoteAddress, '127.0.0.1');
     const all = JSON.stringify(lines);
     assert.ok(!all.includes(tok.key.replace(/^sk-/, '')), 'no token key in the log');
     assert.ok(!all.includes('channel-secret-key-123'), 'no channel key in the log');

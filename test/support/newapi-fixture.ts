@@ -44,7 +44,7 @@ export const NEWAPI = {
   rootPassword: 'newapi-root-pass-1',
   alicePassword: 'alice-pass-123',
   aliceAccessToken: 'AbCdEfGhIjKlMnOpQrStUvWxYz012345',
-  aliceKey: 'Q'.repeat(20) + 'w'.repeat(20) + '12345678',
+  aliceKey: `${'Q'.repeat(20)}${'w'.repeat(20)}12345678`,
   expiredKey: 'E'.repeat(48),
   deletedKey: 'D'.repeat(48),
   unusedCode: '0123456789abcdef0123456789abcdef',
