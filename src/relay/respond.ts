@@ -197,7 +197,12 @@ export async function respondStream(
     } else {
       let tail = '';
       for (const ev of parser.flush()) tail += sseFrame(t.onEvent(ev));
-      raw.end(tail + sseFrame(t.end()));
+      if (t.complete === false) {
+        // the response ended before the upstream's own ending: a break, not a finish the client could
+        // take for the whole answer (billed from what was produced, as any broken stream)
+        extra = { stream_error: 'the upstream ended the stream before its closing event' };
+        raw.end(tail + sseFrame(streamEnding(rc, 'broken')));
+      } else raw.end(tail + sseFrame(t.end()));
     }
   } catch (err) {
     if (abort.aborted && raw.destroyed) extra = { client_aborted: true };

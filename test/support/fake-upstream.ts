@@ -24,6 +24,8 @@ export interface FakeBehavior {
   reset?: boolean;
   /** no usage: neither in non-stream bodies nor as the final stream chunk */
   omitUsage?: boolean;
+  /** a stream's response ends cleanly after the words, without its closing events (a cut connection) */
+  endEarly?: boolean;
   /** ms between stream chunks (0: written back to back) */
   chunkDelayMs?: number;
   /** the answer, one stream chunk per word (default: "Hello from the fake upstream") */
@@ -199,6 +201,10 @@ async function answer(req: IncomingMessage, res: ServerResponse, body: any, b: F
     if (b.chunkDelayMs) await sleep(b.chunkDelayMs);
   }
   if (res.destroyed) return;
+  if (b.endEarly) {
+    res.end();
+    return;
+  }
   let tail = chunk(
     chat ? { index: 0, delta: {}, finish_reason: 'stop' } : { index: 0, text: '', finish_reason: 'stop' },
   );
@@ -248,6 +254,10 @@ async function anthropic(
     if (b.chunkDelayMs) await sleep(b.chunkDelayMs);
   }
   if (res.destroyed) return;
+  if (b.endEarly) {
+    res.end();
+    return;
+  }
   res.end(
     ev('content_block_stop', { index: 0 }) +
       (b.omitUsage

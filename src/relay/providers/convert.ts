@@ -24,6 +24,10 @@ class ViaChatStream implements StreamTransformer {
     return this.upstream.usage;
   }
 
+  get complete() {
+    return this.upstream.complete;
+  }
+
   private convert(payloads: SseOut[]): SseOut[] {
     const res: SseOut[] = [];
     for (const p of payloads) {

@@ -128,6 +128,12 @@ export interface StreamTransformer {
   end(): SseOut[];
   /** usage once the upstream reported it */
   readonly usage: Usage | undefined;
+  /**
+   * The upstream ended its stream itself: its closing event (or an error event of its own) came. False when
+   * the response ended without it (a connection cut that closed cleanly): the client is then told the
+   * stream broke instead of getting a normal ending. Absent: not tracked for this format.
+   */
+  readonly complete?: boolean;
   /** the text produced so far, for estimation (client abort, or an upstream without usage) */
   producedText(): string;
   /** the text produced since the last call (the running cost of a stream is counted from it) */

@@ -58,6 +58,8 @@ export class MessagesPassthrough implements StreamTransformer {
   usage: Usage | undefined;
   private raw: Obj = {};
   private started = false;
+  /** message_delta (the stop reason), message_stop or an error event came */
+  complete = false;
   /** the content block started and not yet stopped, if any */
   private openBlock: number | null = null;
   private readonly log = new TextLog();
@@ -65,6 +67,7 @@ export class MessagesPassthrough implements StreamTransformer {
   onEvent(e: SseEvent): SseOut[] {
     // only the events that carry usage or text are parsed
     const type = e.event;
+    if (type === 'message_stop' || type === 'message_delta' || type === 'error') this.complete = true;
     if (type === 'message_start') this.started = true;
     else if (type === 'content_block_stop') this.openBlock = null;
     else if (type === 'content_block_start') {

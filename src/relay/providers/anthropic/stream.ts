@@ -18,6 +18,8 @@ export class AnthropicStream implements StreamTransformer {
   private raw: Record<string, unknown> = {};
   private readonly log = new TextLog();
   private done = false;
+  /** message_delta with a stop reason, message_stop or an error event came */
+  complete = false;
   /** content block index → tool call index (OpenAI numbers tool calls from 0) */
   private readonly tools = new Map<number, number>();
 
@@ -68,14 +70,17 @@ export class AnthropicStream implements StreamTransformer {
         return [];
       }
       case 'message_delta': {
+        this.complete = true;
         const u = json.usage ?? {};
         for (const k of Object.keys(u)) if (typeof u[k] === 'number') this.raw[k] = u[k];
         if (typeof u.output_tokens === 'number') this.usage = readUsage(this.raw);
         return [this.out.delta({}, finishReason(json.delta?.stop_reason) ?? 'stop')];
       }
       case 'message_stop':
+        this.complete = true;
         return this.finish();
       case 'error':
+        this.complete = true;
         this.done = true;
         return [ChatChunks.error(str(json.error?.message, 'upstream error'))];
       default:

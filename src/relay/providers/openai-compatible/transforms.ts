@@ -91,6 +91,10 @@ export function transformResponse(endpoint: Endpoint, text: string): ResponseOut
 }
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+/** a chunk that ends a choice: `"finish_reason": "stop"` (a string, not null) */
+const FINISHED = /"finish_reason"\s*:\s*"/;
+/** an error the upstream sent as a stream event: `{"error": …}` */
+const UPSTREAM_ERROR = /^\s*\{\s*"error"\s*:/;
 
 /**
  * Chunks pass through as they come. Only chunks that mention a usage object are parsed; the usage-only
@@ -102,8 +106,14 @@ export class OpenAiStream implements StreamTransformer {
   private readonly seen: string[] = [];
   private taken = 0;
   private done = false;
+  /** a chunk with a finish reason, or an error of the upstream's, came (some upstreams send no [DONE]) */
+  private finished = false;
 
   constructor(private readonly opts: StreamOptions) {}
+
+  get complete(): boolean {
+    return this.done || this.finished;
+  }
 
   onEvent(ev: SseEvent): string[] {
     const data = ev.data;
@@ -111,6 +121,7 @@ export class OpenAiStream implements StreamTransformer {
       this.done = true;
       return [data];
     }
+    if (!this.finished && (FINISHED.test(data) || UPSTREAM_ERROR.test(data))) this.finished = true;
     if (USAGE_OBJECT.test(data)) {
       try {
         const json = JSON.parse(data);
