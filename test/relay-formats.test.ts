@@ -35,13 +35,16 @@ const WEATHER = {
 };
 
 /** The usage each fixture reports, as OpenAI counts it (prompt includes cached; completion includes reasoning). */
-const USAGE: Record<string, { prompt: number; completion: number; cached?: number; reasoning?: number }> = {
+const USAGE: Record<
+  string,
+  { prompt: number; completion: number; cached?: number; created?: number; reasoning?: number }
+> = {
   'openai-chat-text': { prompt: 1043, completion: 10, cached: 1024 },
   'openai-chat-tool': { prompt: 82, completion: 17 },
   'openai-responses-text': { prompt: 36, completion: 87, reasoning: 64 },
   'openai-responses-tool': { prompt: 291, completion: 23, cached: 256 },
   'anthropic-text': { prompt: 21 + 2048, completion: 12, cached: 2048 },
-  'anthropic-tool': { prompt: 384, completion: 58 },
+  'anthropic-tool': { prompt: 128 + 256, completion: 58, created: 256 },
   'gemini-text': { prompt: 9, completion: 8 + 30, reasoning: 30 },
   'gemini-tool': { prompt: 62, completion: 15 },
 };
@@ -269,10 +272,11 @@ describe('relay formats: every inbound format to every upstream format (official
             assert.equal(log.prompt_tokens, u.prompt);
             assert.equal(log.completion_tokens, u.completion);
             const cached = u.cached ?? 0;
+            const created = u.created ?? 0;
             assert.equal(
               log.quota,
-              u.prompt - cached / 2 + u.completion,
-              'ratio 1, cached tokens at CacheRatio 0.5',
+              u.prompt - cached / 2 + created / 4 + u.completion,
+              'ratio 1, cached tokens at CacheRatio 0.5, cache writes at CreateCacheRatio 1.25 (unset)',
             );
             assert.equal(log.model_name, MODEL[upstream]);
             assert.equal(Boolean(log.is_stream), stream);
@@ -281,6 +285,10 @@ describe('relay formats: every inbound format to every upstream format (official
             if (u.cached) {
               assert.equal(other.cached_tokens, u.cached);
               assert.equal(other.cache_ratio, 0.5);
+            }
+            if (u.created) {
+              assert.equal(other.cache_creation_tokens, u.created);
+              assert.equal(other.create_cache_ratio, 1.25);
             }
             if (u.reasoning) assert.equal(other.reasoning_tokens, u.reasoning);
             const native =

@@ -24,6 +24,7 @@ describe('billing', () => {
       modelRatio: 1.25,
       completionRatio: 4,
       cacheRatio: 1,
+      createCacheRatio: 1.25,
       modelPrice: -1,
       groupRatio: 0.5,
       quotaPerUnit: 500000,
@@ -47,6 +48,24 @@ describe('billing', () => {
     assert.equal(computeQuota(p, { prompt: 100, completion: 0, cached: 900 }), 13);
     const plain = resolvePricing({ ...tables, modelPrice: {} }, 'gpt-4o', 'default')!;
     assert.equal(computeQuota(plain, { prompt: 1000, completion: 10, cached: 800 }), 1300);
+  });
+
+  it("bills cache writes at the model's CreateCacheRatio (1.25 when unset, as New API)", () => {
+    const p = resolvePricing(
+      { ...tables, modelPrice: {}, cacheRatio: { 'gpt-4o': 0.1 }, createCacheRatio: { 'gpt-4o': 2 } },
+      'gpt-4o',
+      'default',
+    )!;
+    assert.equal(p.createCacheRatio, 2);
+    // (1000 − 600 − 300 + 600 × 0.1 + 300 × 2 + 10 × 4) × 1.25 = (100 + 60 + 600 + 40) × 1.25 = 1000
+    assert.equal(computeQuota(p, { prompt: 1000, completion: 10, cached: 600, created: 300 }), 1000);
+    const unset = resolvePricing({ ...tables, modelPrice: {} }, 'gpt-4o', 'default')!;
+    assert.equal(unset.createCacheRatio, 1.25);
+    // (1000 − 400 + 400 × 1.25) × 1.25 = 1100 × 1.25 = 1375
+    assert.equal(computeQuota(unset, { prompt: 1000, completion: 0, created: 400 }), 1375);
+    // writes beyond what is left of the prompt (a broken upstream) count up to it, never below zero:
+    // (100 − 80 − 20 + 80 × 1 + 20 × 1.25) × 1.25 = 105 × 1.25 = 131.25 → 131
+    assert.equal(computeQuota(unset, { prompt: 100, completion: 0, cached: 80, created: 900 }), 131);
   });
 
   it('charges at least 1 when the ratio product is non-zero, 0 when it is zero', () => {

@@ -1,16 +1,23 @@
 /**
- * Billing per CONTRACT §7, pure. Ratio-billed: quota = round((prompt − cached + cached × cache_ratio +
- * completion × completion_ratio) × model_ratio × group_ratio), at least 1 when the ratio product is
- * non-zero (cached: prompt tokens the upstream read from its cache; cache_ratio from option CacheRatio,
- * 1 when the model has none). Price-billed (ModelPrice,
+ * Billing per CONTRACT §7, pure. Ratio-billed: quota = round((prompt − cached − created + cached ×
+ * cache_ratio + created × create_cache_ratio + completion × completion_ratio) × model_ratio × group_ratio),
+ * at least 1 when the ratio product is non-zero (cached: prompt tokens the upstream read from its cache,
+ * cache_ratio from option CacheRatio, 1 when the model has none; created: prompt tokens written to its
+ * cache, create_cache_ratio from option CreateCacheRatio, 1.25 when the model has none — Anthropic's
+ * price of a cache write, and New API's default). Price-billed (ModelPrice,
  * USD per request): quota = round(model_price × QuotaPerUnit × group_ratio). Rounding half away from zero.
  */
+
+/** A cache write's price against an uncached prompt token when CreateCacheRatio names no price (New API's). */
+export const DEFAULT_CREATE_CACHE_RATIO = 1.25;
 
 export interface Pricing {
   modelRatio: number;
   completionRatio: number;
   /** price of a cached prompt token against an uncached one (option CacheRatio; 1 when unset) */
   cacheRatio: number;
+  /** price of a prompt token written to the cache (option CreateCacheRatio; 1.25 when unset) */
+  createCacheRatio: number;
   /** USD per request, or -1 when the model is ratio-billed */
   modelPrice: number;
   groupRatio: number;
@@ -22,6 +29,8 @@ export interface TokenCounts {
   completion: number;
   /** of `prompt`, the tokens read from the upstream's cache */
   cached?: number;
+  /** of `prompt`, the tokens written to the upstream's cache */
+  created?: number;
   /** what a price is paid per, times (the images of a generation); 1 when absent */
   units?: number;
 }
@@ -49,6 +58,7 @@ export interface PricingTables {
   modelRatio: Record<string, number>;
   completionRatio: Record<string, number>;
   cacheRatio?: Record<string, number>;
+  createCacheRatio?: Record<string, number>;
   modelPrice: Record<string, number>;
   groupRatio: Record<string, number>;
   quotaPerUnit: number;
@@ -75,6 +85,7 @@ export function resolvePricing(tables: PricingTables, model: string, group: stri
     modelRatio: price === undefined ? (ratio as number) : 0,
     completionRatio: num(tables.completionRatio?.[model]) ?? 1,
     cacheRatio: num(tables.cacheRatio?.[model]) ?? 1,
+    createCacheRatio: num(tables.createCacheRatio?.[model]) ?? DEFAULT_CREATE_CACHE_RATIO,
     modelPrice: price ?? -1,
     groupRatio: num(tables.groupRatio?.[group]) ?? 1,
     quotaPerUnit: tables.quotaPerUnit,
@@ -92,7 +103,8 @@ export function computeQuota(p: Pricing, tokens: TokenCounts): number {
   const product = p.modelRatio * p.groupRatio;
   if (product === 0) return 0;
   const cached = Math.min(Math.max(tokens.cached ?? 0, 0), tokens.prompt);
-  const prompt = tokens.prompt - cached + cached * p.cacheRatio;
+  const created = Math.min(Math.max(tokens.created ?? 0, 0), tokens.prompt - cached);
+  const prompt = tokens.prompt - cached - created + cached * p.cacheRatio + created * p.createCacheRatio;
   const q = roundHalfAway((prompt + tokens.completion * p.completionRatio) * product);
   return Math.max(q, 1);
 }

@@ -68,12 +68,14 @@ function channelTypeOf(rc: RelayContext, channelId: number): number {
   return rc.candidates.find((c) => c.id === channelId)?.type ?? 1;
 }
 
-/** Cached prompt and reasoning tokens the upstream reported (shown in the log's detail). */
-function tokenDetails(u: Usage | undefined, cacheRatio: number): object {
+/** Cached, cache-written and reasoning tokens the upstream reported (shown in the log's detail). */
+function tokenDetails(u: Usage | undefined, p: { cacheRatio: number; createCacheRatio: number }): object {
   const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
+  const created = u?.prompt_tokens_details?.cache_creation_tokens ?? 0;
   const reasoning = u?.completion_tokens_details?.reasoning_tokens ?? 0;
   return {
-    ...(cached > 0 ? { cached_tokens: cached, cache_ratio: cacheRatio } : {}),
+    ...(cached > 0 ? { cached_tokens: cached, cache_ratio: p.cacheRatio } : {}),
+    ...(created > 0 ? { cache_creation_tokens: created, create_cache_ratio: p.createCacheRatio } : {}),
     ...(reasoning > 0 ? { reasoning_tokens: reasoning } : {}),
   };
 }
@@ -276,8 +278,9 @@ export class Settlement {
         rc.endpoint === 'embeddings' ? 0 : (o.completion ?? (await counter.count(rc.model, [o.text()])));
     }
     const cached = o.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    const created = o.usage?.prompt_tokens_details?.cache_creation_tokens ?? 0;
     const units = priceUnits(rc.endpoint, rc.body);
-    const quota = computeQuota(rc.pricing, { prompt, completion, cached, units });
+    const quota = computeQuota(rc.pricing, { prompt, completion, cached, created, units });
     this.observe({
       model: rc.model,
       channel: o.channel.id,
@@ -298,7 +301,7 @@ export class Settlement {
       channel_id: o.channel.id,
       other: other(rc, o.frt, source, o.attempts, {
         ...formats(rc, o.channel),
-        ...tokenDetails(o.usage, rc.pricing.cacheRatio),
+        ...tokenDetails(o.usage, rc.pricing),
         ...(rc.endpoint === 'images' && isPriceBilled(rc.pricing)
           ? { billed_by: 'image', images: units }
           : {}),

@@ -38,6 +38,7 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   ModelPrice: '{}',
   // price of a cached prompt token against an uncached one, per model (New API's option; absent: 1)
   CacheRatio: '{}',
+  CreateCacheRatio: '{}',
   GroupRatio: JSON.stringify({ default: 1, vip: 1, svip: 1 }),
   UserUsableGroups: JSON.stringify({ default: 'Default group', vip: 'VIP group' }),
   AutoGroups: '[]',

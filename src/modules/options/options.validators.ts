@@ -106,6 +106,7 @@ export const OPTION_VALIDATORS: Record<string, OptionValidator> = {
   CompletionRatio: numberMap,
   ModelPrice: numberMap,
   CacheRatio: numberMap,
+  CreateCacheRatio: numberMap,
   GroupRatio: numberMap,
   UserUsableGroups: stringMap,
   AutoGroups: stringArray,

@@ -50,7 +50,8 @@ export interface Usage {
   /** all generated tokens, reasoning included */
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens: number };
+  /** cached: read from the upstream's cache; cache_creation_tokens: written to it (Anthropic's cache writes) */
+  prompt_tokens_details?: { cached_tokens: number; cache_creation_tokens?: number };
   completion_tokens_details?: { reasoning_tokens: number };
 }
 
@@ -201,13 +202,14 @@ export interface ChatStreamConverter {
   cut?(): SseOut[];
 }
 
-export function usageOf(prompt: number, completion: number, cached = 0, reasoning = 0): Usage {
+export function usageOf(prompt: number, completion: number, cached = 0, reasoning = 0, created = 0): Usage {
   const u: Usage = {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
   };
-  if (cached > 0) u.prompt_tokens_details = { cached_tokens: cached };
+  if (created > 0) u.prompt_tokens_details = { cached_tokens: cached, cache_creation_tokens: created };
+  else if (cached > 0) u.prompt_tokens_details = { cached_tokens: cached };
   if (reasoning > 0) u.completion_tokens_details = { reasoning_tokens: reasoning };
   return u;
 }

@@ -209,6 +209,8 @@ export const ja: Record<string, string> = {
   'Record usage statistics': '使用量統計を記録',
   'Model ratios (1 = $2 per 1M prompt tokens)': 'モデル倍率（1 = プロンプト 100 万トークンあたり $2）',
   'Completion ratios': '補完倍率',
+  'Cache read ratios (1 when unset)': 'キャッシュ読み取り倍率（未設定時は 1）',
+  'Cache write ratios (1.25 when unset)': 'キャッシュ書き込み倍率（未設定時は 1.25）',
   'Model prices (USD per request)': 'モデル料金（USD / リクエスト）',
   'Group ratios': 'グループ倍率',
   'Groups users may choose': 'ユーザーが選べるグループ',

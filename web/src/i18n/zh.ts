@@ -206,6 +206,8 @@ export const zh: Record<string, string> = {
   'Record usage statistics': '记录用量统计',
   'Model ratios (1 = $2 per 1M prompt tokens)': '模型倍率（1 = 每 1M 提示 token $2）',
   'Completion ratios': '补全倍率',
+  'Cache read ratios (1 when unset)': '缓存读取倍率（未设置时为 1）',
+  'Cache write ratios (1.25 when unset)': '缓存写入倍率（未设置时为 1.25）',
   'Model prices (USD per request)': '模型价格（美元/次）',
   'Group ratios': '分组倍率',
   'Groups users may choose': '用户可选分组',

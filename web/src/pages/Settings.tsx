@@ -51,6 +51,8 @@ export default function Settings() {
         <Tabs.TabPane tab={t('Ratios and prices')} itemKey="ratios">
           <JsonOption {...p('ModelRatio', 'Model ratios (1 = $2 per 1M prompt tokens)')} />
           <JsonOption {...p('CompletionRatio', 'Completion ratios')} />
+          <JsonOption {...p('CacheRatio', 'Cache read ratios (1 when unset)')} />
+          <JsonOption {...p('CreateCacheRatio', 'Cache write ratios (1.25 when unset)')} />
           <JsonOption {...p('ModelPrice', 'Model prices (USD per request)')} />
           <JsonOption {...p('GroupRatio', 'Group ratios')} />
           <JsonOption {...p('UserUsableGroups', 'Groups users may choose')} />

@@ -113,13 +113,14 @@ export function chatRequestBody(body: Record<string, any>, model: string, stream
 
 /**
  * Anthropic usage → OpenAI's: prompt tokens are all input tokens (uncached, cache writes and cache
- * reads), cached ones are the reads.
+ * reads), cached ones are the reads, and the writes are kept apart (billed at CreateCacheRatio).
  */
 export function readUsage(u: any): Usage | undefined {
   if (!u || typeof u.input_tokens !== 'number') return undefined;
   const read = num(u.cache_read_input_tokens);
-  const prompt = u.input_tokens + num(u.cache_creation_input_tokens) + read;
-  return usageOf(prompt, num(u.output_tokens), read);
+  const created = num(u.cache_creation_input_tokens);
+  const prompt = u.input_tokens + created + read;
+  return usageOf(prompt, num(u.output_tokens), read, 0, created);
 }
 
 /** An Anthropic message (parsed) → an OpenAI chat completion object, and the text it produced. */

@@ -106,13 +106,14 @@ export function stopReason(finish: unknown): string {
   return 'end_turn';
 }
 
-/** OpenAI usage → Anthropic's (input tokens exclude the cached ones, which are cache reads). */
+/** OpenAI usage → Anthropic's (input tokens exclude the cache reads and the cache writes). */
 export function anthropicUsage(u: Usage | undefined): Obj {
   const cached = num(u?.prompt_tokens_details?.cached_tokens);
+  const created = num(u?.prompt_tokens_details?.cache_creation_tokens);
   return {
-    input_tokens: Math.max(0, num(u?.prompt_tokens) - cached),
+    input_tokens: Math.max(0, num(u?.prompt_tokens) - cached - created),
     output_tokens: num(u?.completion_tokens),
-    cache_creation_input_tokens: 0,
+    cache_creation_input_tokens: created,
     cache_read_input_tokens: cached,
   };
 }
