@@ -244,6 +244,26 @@ describe('relay formats: every inbound format to every upstream format (official
     return { text, call: fcall, usage };
   }
 
+  // a stream whose upstream response ends before its closing events (a cut that closed cleanly) is a
+  // break the client's own SDK reports, not an answer it would take for whole; billed for what came
+  for (const inbound of ['chat', 'responses', 'messages', 'gemini'] as Inbound[])
+    for (const upstream of ['openai', 'anthropic', 'gemini'] as Upstream[])
+      it(`${inbound} → ${upstream}, stream ended early upstream: the client is told it broke`, async () => {
+        up.endStreamsEarly = true;
+        try {
+          // each SDK throws its own kind (the Responses stream throws the error event as it came)
+          await assert.rejects(call(inbound, MODEL[upstream], true, false), (e: any) =>
+            /upstream stream interrupted/.test(String(e?.message ?? e)),
+          );
+        } finally {
+          up.endStreamsEarly = false;
+        }
+        await settled(t);
+        const log = (await logRows(t)).at(-1)!;
+        assert.equal(log.model_name, MODEL[upstream]);
+        assert.match(JSON.parse(log.other).stream_error, /before its closing event/);
+      });
+
   for (const inbound of ['chat', 'responses', 'messages', 'gemini'] as Inbound[])
     for (const upstream of ['openai', 'anthropic', 'gemini'] as Upstream[])
       for (const stream of [false, true])

@@ -36,7 +36,21 @@ export interface WireRequest {
 export interface WireUpstream {
   url: string;
   requests: WireRequest[];
+  /** streams end cleanly before their closing events (finish reason, message_delta/stop, [DONE], …) */
+  endStreamsEarly: boolean;
   close(): Promise<void>;
+}
+
+/** The events that close a stream in each format: an early end leaves them (and all after them) out. */
+const CLOSING =
+  /"finish_reason":"|"finishReason"|event: message_delta|event: message_stop|event: response\.completed|\[DONE\]/;
+
+/** A stream fixture cut before its first closing event. */
+function withoutEnding(text: string): string {
+  // events and their blank-line separators, kept as they are (Gemini's fixtures end lines with CRLF)
+  const parts = text.split(/(\r?\n\r?\n)/);
+  const at = parts.findIndex((p, i) => i % 2 === 0 && CLOSING.test(p));
+  return at < 0 ? text : parts.slice(0, at).join('');
 }
 
 class Refused extends Error {
@@ -195,7 +209,7 @@ function checkGemini(b: any): boolean {
 }
 
 /** The OpenAI-format endpoints (also Azure's, under its deployment path). */
-function openAiEndpoint(res: ServerResponse, path: string, body: any) {
+function openAiEndpoint(res: ServerResponse, path: string, body: any, state: { endStreamsEarly: boolean }) {
   if (path === '/v1/audio/transcriptions' || path === '/v1/audio/translations') {
     check(body?.multipart && !body.broken, 'the body must be multipart/form-data');
     check(typeof body.model === 'string' && body.model, 'model: required');
@@ -226,7 +240,12 @@ function openAiEndpoint(res: ServerResponse, path: string, body: any) {
   }
   if (path === '/v1/chat/completions') {
     const tool = checkChat(body);
-    return send(res, tool ? 'openai-chat-tool' : 'openai-chat-text', body.stream === true);
+    return send(
+      res,
+      tool ? 'openai-chat-tool' : 'openai-chat-text',
+      body.stream === true,
+      state.endStreamsEarly,
+    );
   }
   if (path === '/v1/embeddings') {
     check(typeof body?.input === 'string' || Array.isArray(body?.input), 'input: required');
@@ -281,11 +300,11 @@ function refuse(
   res.end(JSON.stringify(body));
 }
 
-function send(res: ServerResponse, name: string, stream: boolean): void {
+function send(res: ServerResponse, name: string, stream: boolean, early = false): void {
   if (stream) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     // in pieces, as a network delivers it: events split across reads
-    const text = fixture(`${name}.sse`);
+    const text = early ? withoutEnding(fixture(`${name}.sse`)) : fixture(`${name}.sse`);
     const cut = Math.floor(text.length / 3);
     res.write(text.slice(0, cut));
     setTimeout(() => {
@@ -300,6 +319,7 @@ function send(res: ServerResponse, name: string, stream: boolean): void {
 
 export async function startWireUpstream(): Promise<WireUpstream> {
   const requests: WireRequest[] = [];
+  const state = { endStreamsEarly: false };
   const server = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (c) => parts.push(c));
@@ -337,12 +357,17 @@ export async function startWireUpstream(): Promise<WireUpstream> {
           check(/(^|&)api-version=[\w.-]+/.test(query), 'api-version query parameter: required', 404);
           const m = /^\/openai\/deployments\/([^/]+)\/(.+)$/.exec(path);
           check(m && !m[1].includes('.'), `deployment name ${m?.[1]}: no dots`, 404);
-          return openAiEndpoint(res, `/v1/${m[2]}`, body);
+          return openAiEndpoint(res, `/v1/${m[2]}`, body, state);
         }
         if (kind === 'anthropic') {
           check(req.headers['x-api-key'] === KEYS.anthropic, 'invalid x-api-key', 401);
           const tool = checkMessages(body, req.headers);
-          return send(res, tool ? 'anthropic-tool' : 'anthropic-text', body.stream === true);
+          return send(
+            res,
+            tool ? 'anthropic-tool' : 'anthropic-text',
+            body.stream === true,
+            state.endStreamsEarly,
+          );
         }
         if (kind === 'gemini') {
           check(
@@ -355,14 +380,19 @@ export async function startWireUpstream(): Promise<WireUpstream> {
           const stream = m[2] === 'streamGenerateContent';
           if (stream) check(query.includes('alt=sse'), 'the relay must ask for alt=sse');
           const tool = checkGemini(body);
-          return send(res, tool ? 'gemini-tool' : 'gemini-text', stream);
+          return send(res, tool ? 'gemini-tool' : 'gemini-text', stream, state.endStreamsEarly);
         }
         check(req.headers.authorization === `Bearer ${KEYS.openai}`, 'Incorrect API key provided', 401);
         if (path === '/v1/responses') {
           const tool = checkResponses(body);
-          return send(res, tool ? 'openai-responses-tool' : 'openai-responses-text', body.stream === true);
+          return send(
+            res,
+            tool ? 'openai-responses-tool' : 'openai-responses-text',
+            body.stream === true,
+            state.endStreamsEarly,
+          );
         }
-        return openAiEndpoint(res, path, body);
+        return openAiEndpoint(res, path, body, state);
       } catch (err) {
         if (!(err instanceof Refused)) throw err;
         rec.refused = err.message;
@@ -375,6 +405,12 @@ export async function startWireUpstream(): Promise<WireUpstream> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get endStreamsEarly() {
+      return state.endStreamsEarly;
+    },
+    set endStreamsEarly(v: boolean) {
+      state.endStreamsEarly = v;
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

@@ -210,6 +210,8 @@ export class GeminiStream implements StreamTransformer {
   private started = false;
   private calls = 0;
   private done = false;
+  /** a candidate's finishReason, or an error of the upstream's, came */
+  complete = false;
   private readonly log = new TextLog();
 
   constructor(private readonly opts: StreamOptions) {
@@ -225,6 +227,7 @@ export class GeminiStream implements StreamTransformer {
     }
     if (json?.error) {
       this.done = true;
+      this.complete = true;
       return [ChatChunks.error(str(json.error.message, 'upstream error'))];
     }
     if (typeof json?.responseId === 'string') this.out.id = `chatcmpl-${json.responseId}`;
@@ -249,7 +252,10 @@ export class GeminiStream implements StreamTransformer {
       for (const c of calls) this.log.push(c.function.name + c.function.arguments);
       out.push(this.out.delta({ tool_calls: calls }, null));
     }
-    if (cand?.finishReason) out.push(this.out.delta({}, finishReason(cand.finishReason, this.calls > 0)));
+    if (cand?.finishReason) {
+      this.complete = true;
+      out.push(this.out.delta({}, finishReason(cand.finishReason, this.calls > 0)));
+    }
     return out;
   }
 

@@ -263,11 +263,14 @@ export function geminiResponse(text: string): ResponseOutput {
 /** Gemini chunks pass through as they came; usage (cumulative) and text read from each. */
 export class GeminiPassthrough implements StreamTransformer {
   usage: Usage | undefined;
+  /** a candidate's finishReason, or an error of the upstream's, came */
+  complete = false;
   private readonly log = new TextLog();
 
   onEvent(e: SseEvent): SseOut[] {
     try {
       const json = JSON.parse(e.data);
+      if (json?.error || json?.candidates?.some?.((c: any) => c?.finishReason)) this.complete = true;
       this.usage = readUsage(json?.usageMetadata) ?? this.usage;
       const t = producedOf(json);
       if (t) this.log.push(t);

@@ -41,9 +41,12 @@ export class ResponsesPassthrough implements StreamTransformer {
   private response: Obj | null = null;
   private readonly done: Obj[] = [];
   private seq = 0;
+  /** response.completed, .incomplete or .failed, or an error event, came */
+  complete = false;
 
   onEvent(e: SseEvent): SseOut[] {
     const name = e.event;
+    if (name && (FINAL.has(name) || name === 'error')) this.complete = true;
     if (name === 'response.created' || name === 'response.output_item.done') {
       try {
         const json = JSON.parse(e.data);
@@ -59,7 +62,10 @@ export class ResponsesPassthrough implements StreamTransformer {
       try {
         const json = JSON.parse(e.data);
         if (DELTAS.has(json?.type) && typeof json.delta === 'string') this.log.push(json.delta);
-        else if (FINAL.has(json?.type)) this.usage = readResponsesUsage(json.response?.usage) ?? this.usage;
+        else if (FINAL.has(json?.type)) {
+          this.complete = true;
+          this.usage = readResponsesUsage(json.response?.usage) ?? this.usage;
+        }
       } catch {
         // not JSON: passed on
       }
