@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { buildApp } from '../src/app.ts';
 import { openDatabases } from '../src/db/connect.ts';
@@ -430,5 +433,32 @@ describe('the import command (sqlite)', () => {
     );
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /no such SQLite file/);
+  });
+
+  it('leaves a SQLite source file as it was: read only, its journal mode kept (New API may still run on it)', async () => {
+    const source = await newApiDatabase({ name: 'sqlite' }, 'http://127.0.0.1:9');
+    const target = await freshDatabase({ name: 'sqlite' });
+    try {
+      // New API's own SQLite default: a rollback journal, not WAL
+      const raw = new Database(source.from);
+      raw.pragma('journal_mode = DELETE');
+      raw.close();
+      const before = createHash('sha256').update(readFileSync(source.from)).digest('hex');
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/import/newapi/cli.ts', '--from', source.from],
+        { encoding: 'utf8', env: { ...process.env, SESSION_SECRET: SECRET, SQLITE_PATH: target.sqlitePath } },
+      );
+      assert.equal(run.status, 0, run.stderr);
+      assert.ok(run.stdout.includes('users'), run.stdout);
+      assert.equal(createHash('sha256').update(readFileSync(source.from)).digest('hex'), before);
+      assert.equal(existsSync(`${source.from}-wal`), false, 'no WAL file beside the source');
+      const check = new Database(source.from, { readonly: true });
+      assert.equal(check.pragma('journal_mode', { simple: true }), 'delete');
+      check.close();
+    } finally {
+      await source.close();
+      await target.drop();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { type Kysely, sql } from 'kysely';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { dialectFor } from '../../db/connect.ts';
 import type { EngineKind } from '../../db/dialects/types.ts';
 
@@ -16,12 +17,20 @@ export interface Source {
   close(): Promise<void>;
 }
 
+function openSqliteReadOnly(path: string): Kysely<any> {
+  const conn = new Database(path, { readonly: true, fileMustExist: true });
+  conn.pragma('busy_timeout = 5000');
+  return new Kysely<any>({ dialect: new SqliteDialect({ database: conn }) });
+}
+
 export function openSource(from: string): Source {
   const server = /^(postgres(ql)?|mysql):\/\//.test(from);
   if (!server && !existsSync(from))
     throw new Error(`--from ${from}: no such SQLite file (or give mysql://… / postgres://…)`);
   const dialect = dialectFor(server ? from : '');
-  const db = dialect.open(from);
+  // A SQLite file is opened read only and as it is: the serving connection's settings would switch New
+  // API's file to WAL (and start a checkpoint thread), changing a database New API may still run on.
+  const db = server ? dialect.open(from) : openSqliteReadOnly(from);
   const cache = new Map<string, Set<string>>();
   return {
     db,
