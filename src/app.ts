@@ -160,7 +160,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
             }),
         })
       : null;
-  const logTail = new LogTail();
+  // admins' tails show channel names as the list does (one lookup per committed batch while one watches)
+  let channelsForTail: ChannelsService | undefined;
+  const logTail = new LogTail((ids) => channelsForTail?.names(ids) ?? Promise.resolve(new Map()));
   const tailSync = new LogTailSync({ tail: logTail, redis: deps.redis ?? null, log: app.log });
   const logWriter = createLogWriter({
     tail: tailSync,
@@ -200,6 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
         'channel key cannot be decrypted (was CHANNEL_KEY_SECRET changed?); channel skipped',
       ),
   });
+  channelsForTail = channels;
   const tokens = new TokensService(
     tokensRepo,
     options,

@@ -109,6 +109,14 @@ describe('live log tail over HTTP (sqlite)', () => {
     assert.equal(relayed.data.type, LogType.Consume);
     assert.ok(relayed.data.quota > 0);
     assert.ok(JSON.parse(relayed.data.other).admin_info, 'admins see the attempts');
+    // and the channel's name, as the admin list shows it
+    const channel = await t.ctx.dbs.main.db
+      .selectFrom('channels')
+      .select('name')
+      .where('id', '=', relayed.data.channel_id)
+      .executeTakeFirstOrThrow();
+    assert.ok(channel.name);
+    assert.equal(relayed.data.channel_name, channel.name);
     assert.deepEqual(
       s.events.filter((e) => e.event === 'log').map((e) => e.data.model_name),
       ['gpt-4o', 'gpt-4o-mini'],

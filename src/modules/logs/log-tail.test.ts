@@ -84,6 +84,45 @@ describe('live log tail', () => {
     assert.equal(own.is_stream, false);
   });
 
+  it('admins see channel names (one lookup per batch, none while only users watch), rows in commit order', async () => {
+    const asked: number[][] = [];
+    let slowFirst = true;
+    const tail = new LogTail(async (ids) => {
+      asked.push(ids);
+      // the first batch's lookup is the slow one: its rows must still come first
+      if (slowFirst) {
+        slowFirst = false;
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      return new Map(ids.map((id) => [id, `channel ${id}`]));
+    });
+    const mine = sink();
+    tail.open({ view: 'user', filter: { userId: 1 }, userId: 1, stillValid: async () => true, sink: mine.s });
+    tail.publish([row({ channel_id: 3 })]);
+    assert.equal(logs(mine.got).length, 1, 'delivered at once while no admin watches');
+    assert.deepEqual(asked, [], 'no lookup for users');
+    const admin = sink();
+    tail.open({ view: 'admin', filter: {}, userId: 9, stillValid: async () => true, sink: admin.s });
+    tail.publish([row({ channel_id: 3, model_name: 'a' }), row({ channel_id: 5, model_name: 'b' })]);
+    tail.publish([row({ channel_id: 5, model_name: 'c' }), row({ channel_id: 0, model_name: 'd' })]);
+    await tail.delivered();
+    assert.deepEqual(asked, [[3, 5], [5]]);
+    assert.deepEqual(
+      logs(admin.got).map((r) => [r.model_name, r.channel_name]),
+      [
+        ['a', 'channel 3'],
+        ['b', 'channel 5'],
+        ['c', 'channel 5'],
+        ['d', ''],
+      ],
+    );
+    assert.deepEqual(
+      logs(mine.got).map((r) => r.model_name),
+      ['gpt-4o', 'a', 'b', 'c', 'd'],
+    );
+    assert.ok(logs(mine.got).every((r) => !('channel_name' in r)));
+  });
+
   it('% patterns match as LIKE does (ASCII case ignored), in linear time whatever the pattern', () => {
     const cases: Array<[string, string, boolean]> = [
       ['gpt%', 'gpt-4o', true],

@@ -66,15 +66,18 @@ function matcher(f: TailFilter): (row: NewLog) => boolean {
 
 const NO_NAMES: ReadonlyMap<number, string> = new Map();
 
-/** One row as the list shows it to that view (the lists' own views; the tail has no channel names). */
-function viewOf(row: NewLog, view: TailView): object {
+/** Names of channels by id (deleted ones absent): what the admin list shows as `channel_name`. */
+export type ChannelNames = (ids: number[]) => Promise<ReadonlyMap<number, string>>;
+
+/** One row as the list shows it to that view (the lists' own views, channel names for admins included). */
+function viewOf(row: NewLog, view: TailView, names: ReadonlyMap<number, string>): object {
   const stored = {
     ...row,
     channel_id: row.channel_id ?? 0,
     is_stream: Number(row.is_stream ?? 0),
     other: String(row.other ?? ''),
   };
-  return view === 'user' ? userLogView(stored) : adminLogView(stored, NO_NAMES);
+  return view === 'user' ? userLogView(stored) : adminLogView(stored, names);
 }
 
 /** Where a viewer's events go: the response's `write` (false when its buffer is full), and its drain. */
@@ -150,6 +153,12 @@ class Viewer {
 export class LogTail {
   private readonly viewers = new Set<Viewer>();
   private readonly watchers: Array<(n: number) => void> = [];
+  /** batches waiting for their channel names, delivered in the order they were committed */
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+
+  /** `channelNames`: looked up once per batch, and only while an admin is watching */
+  constructor(private readonly channelNames?: ChannelNames) {}
 
   get size(): number {
     return this.viewers.size;
@@ -186,9 +195,33 @@ export class LogTail {
 
   /**
    * Committed rows (the log writer's hook): each row serialised at most once per view, and each viewer's
-   * matching rows written in one piece.
+   * matching rows written in one piece. While an admin watches, the batch first gets its channels' names
+   * (one lookup; a batch waits for the one before it, so rows stay in order).
    */
   publish(rows: readonly NewLog[]): void {
+    if (this.viewers.size === 0) return;
+    const admin = this.channelNames && [...this.viewers].some((v) => v.view === 'admin');
+    if (!admin && this.queued === 0) {
+      this.deliver(rows, NO_NAMES);
+      return;
+    }
+    const ids = [...new Set(rows.map((r) => r.channel_id ?? 0).filter((id) => id > 0))];
+    const names =
+      admin && ids.length > 0 ? this.channelNames!(ids).catch(() => NO_NAMES) : Promise.resolve(NO_NAMES);
+    this.queued += 1;
+    this.queue = this.queue.then(async () => {
+      const n = await names;
+      this.queued -= 1;
+      this.deliver(rows, n);
+    });
+  }
+
+  /** Resolves once every batch published so far has been handed to its viewers. */
+  delivered(): Promise<void> {
+    return this.queue;
+  }
+
+  private deliver(rows: readonly NewLog[], names: ReadonlyMap<number, string>): void {
     if (this.viewers.size === 0) return;
     const serialised: Record<TailView, Array<string | undefined>> = {
       admin: new Array(rows.length),
@@ -201,7 +234,7 @@ export class LogTail {
         if (!v.match(rows[i])) continue;
         let event = cache[i];
         if (event === undefined) {
-          event = `event: log\ndata: ${JSON.stringify(viewOf(rows[i], v.view))}\n\n`;
+          event = `event: log\ndata: ${JSON.stringify(viewOf(rows[i], v.view, names))}\n\n`;
           cache[i] = event;
         }
         out.push(event);
