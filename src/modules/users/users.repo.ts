@@ -105,11 +105,20 @@ export class UsersRepo {
 
   /** `endSessions`: every session of the user stops working at once, on every instance (CONTRACT §10). */
   async update(id: number, patch: UserUpdate, opts: { endSessions?: boolean } = {}): Promise<void> {
-    if (Object.keys(patch).length === 0 && !opts.endSessions) return;
+    await this.updateMany([id], patch, opts);
+  }
+
+  /** The same change to several users in one statement (all or none); deleted users are left alone. */
+  async updateMany(
+    ids: readonly number[],
+    patch: UserUpdate,
+    opts: { endSessions?: boolean } = {},
+  ): Promise<void> {
+    if (ids.length === 0 || (Object.keys(patch).length === 0 && !opts.endSessions)) return;
     await this.db
       .updateTable('users')
       .set((eb) => (opts.endSessions ? { ...patch, session_version: eb('session_version', '+', 1) } : patch))
-      .where('id', '=', id)
+      .where('id', 'in', ids)
       .where('deleted_at', 'is', null)
       .execute();
   }

@@ -193,7 +193,8 @@ export class UsersService {
   /**
    * The console's batch action: enable, disable or delete several users in one request. Every target is
    * checked first (exists, below the caller's role, not root for disable/delete): one refusal names the
-   * user and nothing changes. Then each is changed as `manage` does (sessions ended, caches told).
+   * user and nothing changes. Then all are changed in one statement, as `manage` changes one (sessions
+   * ended on disable and delete), and each user's caches are told.
    */
   async manageMany(actor: SessionUser, ids: readonly number[], action: 'enable' | 'disable' | 'delete') {
     const targets: PublicUser[] = [];
@@ -211,7 +212,17 @@ export class UsersService {
       }
       targets.push(target);
     }
-    for (const target of targets) await this.manage(actor, { id: target.id, action });
+    const chosen = targets.map((t) => t.id);
+    if (action === 'enable') await this.repo.updateMany(chosen, { status: USER_STATUS.Enabled });
+    else if (action === 'disable')
+      await this.repo.updateMany(chosen, { status: USER_STATUS.Disabled }, { endSessions: true });
+    else
+      await this.repo.updateMany(
+        chosen,
+        { deleted_at: now(), access_token_hash: null },
+        { endSessions: true },
+      );
+    for (const id of chosen) this.events.emit('user', id);
     return targets.length;
   }
 
