@@ -100,17 +100,23 @@ async function runTollgate(): Promise<void> {
   ))
     await t.ctx.options.set(k, v);
   const base = await listen(t);
+  // how long the event loop was held between two stats requests (the log writer's commits included)
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   process.on('message', async (msg: { cmd: string }) => {
     // `exit`: a normal exit, so that --cpu-prof writes its profile
     if (msg.cmd === 'exit') process.exit(0);
     if (msg.cmd !== 'stats') return;
+    const held = { loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 };
     await settled(t);
+    loop.reset();
     const rows = await t.ctx.dbs.logs.db
       .selectFrom('logs')
       .select(['is_stream', 'other'])
       .where('type', '=', 2)
       .execute();
-    const stats = { stream: 0, nonStream: 0, streamUpstreamUsage: 0, streamEstimated: 0 };
+    const stats = { stream: 0, nonStream: 0, streamUpstreamUsage: 0, streamEstimated: 0, ...held };
     for (const r of rows) {
       const source = JSON.parse(r.other).usage_source;
       if (r.is_stream) {
@@ -333,7 +339,7 @@ async function orchestrate(): Promise<void> {
     `machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${SECONDS} s per measurement`,
   );
   const results: Record<string, Record<string, number>> = {};
-  let billing = { streams: 0, logs: 0, upstream: 0, estimated: 0 };
+  let billing = { streams: 0, logs: 0, upstream: 0, estimated: 0, loopP99Ms: 0, loopMaxMs: 0 };
   for (const t of targets) {
     await cannon(t, 10, false, 2); // warm-up (JIT, pools, tokenizer)
     await cannon(t, 10, true, 2);
@@ -352,6 +358,8 @@ async function orchestrate(): Promise<void> {
         logs: after.stream - before.stream,
         upstream: after.streamUpstreamUsage - before.streamUpstreamUsage,
         estimated: after.streamEstimated - before.streamEstimated,
+        loopP99Ms: after.loopP99Ms,
+        loopMaxMs: after.loopMaxMs,
       };
     }
     results[t.name] = {
@@ -425,7 +433,7 @@ async function orchestrate(): Promise<void> {
 
   console.log(`load average after: ${loadavg()[0].toFixed(2)} (other work on the machine skews every row)`);
   console.log(
-    `tollgate billing of the measured stream run: ${billing.logs} consume logs for ${billing.streams} streams answered; usage from the upstream on ${billing.upstream}, estimated on ${billing.estimated} (streams cut by autocannon when the run ends)`,
+    `tollgate billing of the measured stream run: ${billing.logs} consume logs for ${billing.streams} streams answered; usage from the upstream on ${billing.upstream}, estimated on ${billing.estimated} (streams cut by autocannon when the run ends); event loop held p99 ${billing.loopP99Ms.toFixed(1)} ms, longest ${billing.loopMaxMs.toFixed(1)} ms`,
   );
 
   await new Promise((resolve) => {
