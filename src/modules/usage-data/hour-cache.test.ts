@@ -96,3 +96,24 @@ test('clear wins over a request that read before it: nothing it read is kept', a
     'only what was read after the clear',
   );
 });
+
+test('a range older than what the cache holds is answered whole: the hours just read are not the ones evicted', async () => {
+  const now = 40_000 * H + 1234;
+  const cache = new SettledHours(() => now * 1000);
+  const read = async (a: number, b: number) => {
+    const out: UsageRow[] = [];
+    for (let h = Math.ceil(a / H) * H; h <= b; h += H) out.push(row(h));
+    return out;
+  };
+  // the last 400 days fill the cache (9,600 hours)
+  await cache.get(now - 400 * 24 * H, now, read);
+  // then 30 days two years back, by both paths
+  const from = now - 2 * 365 * 24 * H;
+  const to = from + 30 * 24 * H - 1;
+  const hours = (rows: UsageRow[]) => new Set(rows.map((r) => r.created_at)).size;
+  assert.equal(hours(await cache.get(from, to, read)), 30 * 24);
+  const text = `[${Buffer.concat(await cache.json(from - 7 * 24 * H, to, read)).toString()}]`;
+  assert.equal(hours(JSON.parse(text)), 37 * 24);
+  // and a range longer than the cache itself: the hours starting in it, 28,001 to 39,976
+  assert.equal(hours(await cache.get(now - 500 * 24 * H, now - 24 * H, read)), 39_976 - 28_001 + 1);
+});

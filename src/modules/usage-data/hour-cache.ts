@@ -107,17 +107,18 @@ export class SettledHours {
         if (generation !== this.generation) return { settled: [], recent: await read(from, to) }; // cleared meanwhile
         for (let h = missingFrom; h <= missingTo; h += HOUR)
           this.hours.set(h, { rows: byHour.get(h) ?? [], at: now });
-        this.trim();
         // a joined span holding any of these hours is out of date
         for (const key of [...this.joined.keys()]) {
           const [a, b] = key.split(':').map(Number);
           if (a <= missingTo && b >= missingFrom) this.joined.delete(key);
         }
       }
+      // this request's hours are taken before the cache is trimmed: they are its answer, whatever goes
       for (let h = firstHour; h <= lastSettled; h += HOUR) {
         const hit = this.hours.get(h);
         if (hit) settled.push(hit);
       }
+      this.trim(firstHour, lastSettled);
     }
     const recentFrom = Math.max(from, lastSettled + 1);
     const recent = recentFrom <= to ? await read(recentFrom, to) : [];
@@ -130,9 +131,18 @@ export class SettledHours {
     this.joined.clear();
   }
 
-  private trim(): void {
+  /**
+   * Back to MAX_HOURS: hours outside the span just asked for go first, oldest first (the recent ones are
+   * what dashboards ask for); then, for a span longer than the cache, its own oldest hours.
+   */
+  private trim(first: number, last: number): void {
     if (this.hours.size <= MAX_HOURS) return;
-    const oldest = [...this.hours.keys()].sort((a, b) => a - b);
-    for (const h of oldest.slice(0, this.hours.size - MAX_HOURS)) this.hours.delete(h);
+    const byAge = [...this.hours.keys()].sort((a, b) => a - b);
+    const outside = byAge.filter((h) => h < first || h > last);
+    const inside = byAge.filter((h) => h >= first && h <= last);
+    for (const h of [...outside, ...inside]) {
+      if (this.hours.size <= MAX_HOURS) break;
+      this.hours.delete(h);
+    }
   }
 }
