@@ -20,6 +20,21 @@ import {
 const CALLS = 500;
 const messages = [{ role: 'user' as const, content: 'hi' }];
 
+/** A call's journal row as the pipeline writes it (the repo-level tests reserve directly). */
+const journalRow = (requestId: string, username: string, now: number) => ({
+  request_id: requestId,
+  owner: 'test',
+  created_at: now,
+  username,
+  token_name: '',
+  model_name: 'm',
+  group: 'default',
+  ip: '',
+  path: '/v1/chat/completions',
+  is_stream: 0,
+  rollup: 1,
+});
+
 /** Fires `n` calls at once; returns how many succeeded and the statuses of the others. */
 async function burst(base: string, key: string, model: string, n: number) {
   const c = client(base, key);
@@ -54,19 +69,7 @@ for (const engine of engines()) {
       const repo = new QuotaRepo(t.ctx.dbs.main);
       const now = Math.floor(Date.now() / 1000);
       const r = { userId: user.id, tokenId: 0, limitedToken: false, amount: 300 };
-      const journal = {
-        request_id: 'call-settled-once',
-        owner: 'test',
-        created_at: now,
-        username: 'once',
-        token_name: '',
-        model_name: 'm',
-        group: 'default',
-        ip: '',
-        path: '/v1/chat/completions',
-        is_stream: 0,
-        rollup: 1,
-      };
+      const journal = journalRow('call-settled-once', 'once', now);
       assert.equal(await repo.reserve(r, now, journal), 'ok');
       assert.equal((await userRow(t, user.id)).quota, 700);
       const call: CallSettlement = {
@@ -149,19 +152,7 @@ for (const engine of engines()) {
       const tok = await seedToken(t, { user_id: user.id, unlimited_quota: false, remain_quota: 3_000 });
       const repo = new QuotaRepo(t.ctx.dbs.main);
       const now = Math.floor(Date.now() / 1000);
-      const journal = (id: string) => ({
-        request_id: id,
-        owner: 'test',
-        created_at: now,
-        username: 'together',
-        token_name: '',
-        model_name: 'm',
-        group: 'default',
-        ip: '',
-        path: '/v1/chat/completions',
-        is_stream: 0,
-        rollup: 1,
-      });
+      const journal = (id: string) => journalRow(id, 'together', now);
       const viaToken = { userId: user.id, tokenId: tok.id, limitedToken: true, amount: 1_000 };
       const viaUser = { userId: user.id, tokenId: tok.id, limitedToken: false, amount: 1_000 };
       // in one turn: 4 through the limited token (3 fit), 4 through the user alone (2 fit after those 3),
@@ -218,19 +209,7 @@ for (const engine of engines()) {
       await assert.rejects(
         t.ctx.dbs.main.db.transaction().execute(async (trx) => {
           await trx.updateTable('users').set({ quota: 1 }).where('id', '=', user.id).execute();
-          reserving = repo.reserve(r, now, {
-            request_id: 'beside-1',
-            owner: 'test',
-            created_at: now,
-            username: 'beside',
-            token_name: '',
-            model_name: 'm',
-            group: 'default',
-            ip: '',
-            path: '/v1/chat/completions',
-            is_stream: 0,
-            rollup: 1,
-          });
+          reserving = repo.reserve(r, now, journalRow('beside-1', 'beside', now));
           await new Promise((resolve) => setTimeout(resolve, 20)); // the group's turn passes meanwhile
           throw new Error('rolled back');
         }),
