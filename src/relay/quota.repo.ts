@@ -182,10 +182,11 @@ export class QuotaRepo {
   private async commitReservations(conn: SqliteConnection): Promise<void> {
     const calls = this.waiting.splice(0, MAX_GROUP);
     if (this.waiting.length > 0) setImmediate(() => void this.commitReservations(conn));
-    this.group ??= this.prepareGroup(conn);
-    const group = this.group;
     let results: Array<ReserveResult | Error>;
     try {
+      // (preparing can fail too: a closed database at shutdown; every waiting call hears it)
+      this.group ??= this.prepareGroup(conn);
+      const group = this.group;
       // Run at once when no transaction is open on the connection (nothing can interleave with
       // synchronous work); else on Kysely's connection, after the transaction holding it (the log
       // writer's batch, a settlement) has ended.
@@ -228,6 +229,9 @@ export class QuotaRepo {
     });
     return conn.transaction((calls: PendingReservation[]) =>
       calls.map((c): ReserveResult | Error => {
+        // an error SQLite answers with a rollback of the whole transaction (a full disk, an I/O error):
+        // the calls after it must not run, each committing on its own, under a COMMIT that will fail
+        if (!conn.inTransaction) return new Error('the reservation group was rolled back by the database');
         try {
           return one(c);
         } catch (err) {

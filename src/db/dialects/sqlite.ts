@@ -32,9 +32,6 @@ export const sqliteDialect: SqlDialect = {
     conn.pragma('foreign_keys = OFF');
     // Must be set before the first table exists to take effect; harmless afterwards.
     conn.pragma('auto_vacuum = INCREMENTAL');
-    // Sorts and statement journals in memory: on disk each was a temp file created, written and
-    // unlinked (five a second under relay load, seen with strace).
-    conn.pragma('temp_store = MEMORY');
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: conn }) });
     raw.set(db, conn);
     if (path !== ':memory:') {
