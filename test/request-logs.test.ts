@@ -12,6 +12,8 @@ describe('structured request logs on /v1 (sqlite)', () => {
   let t: TestApp;
   let up: FakeUpstream;
   const lines: any[] = [];
+  /** the first test's key and address, for the next */
+  let shared: { key: string; base: string } | undefined;
 
   before(async () => {
     t = await startTestApp(
@@ -40,6 +42,7 @@ describe('structured request logs on /v1 (sqlite)', () => {
     });
     const tok = await seedToken(t, { user_id: user.id });
     const base = await listen(t);
+    shared = { key: tok.key, base };
     const res = await client(base, tok.key)
       .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
       .withResponse();
@@ -64,5 +67,36 @@ describe('structured request logs on /v1 (sqlite)', () => {
     const all = JSON.stringify(lines);
     assert.ok(!all.includes(tok.key.replace(/^sk-/, '')), 'no token key in the log');
     assert.ok(!all.includes('channel-secret-key-123'), 'no channel key in the log');
+  });
+
+  it('a call whose client leaves before the answer ends gets its line too: "request aborted"', async () => {
+    assert.ok(shared, 'the first test set up the key');
+    up.setBehavior({ chunkDelayMs: 200 });
+    const ac = new AbortController();
+    const res = await fetch(`${shared.base}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${shared.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      }),
+      signal: ac.signal,
+    });
+    const requestId = res.headers.get('x-request-id');
+    const reader = res.body!.getReader();
+    await reader.read(); // the first chunk came: the stream is under way
+    ac.abort();
+    const deadline = Date.now() + 5000;
+    const aborted = () => lines.find((l) => l.reqId === requestId && l.msg === 'request aborted');
+    while (!aborted() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const line = aborted();
+    up.setBehavior({});
+    assert.ok(line, 'an aborted line for the call');
+    assert.equal(line.req.url, '/v1/chat/completions');
+    assert.equal(line.req.method, 'POST');
+    assert.equal(line.model, 'gpt-4o-mini');
+    assert.equal(typeof line.responseTime, 'number');
+    assert.ok(!lines.some((l) => l.reqId === requestId && l.msg === 'request completed'));
   });
 });

@@ -20,12 +20,15 @@ export class CoalescedOutput {
     setImmediate(() => this.flush());
   }
 
-  flush(): void {
+  /** Writes what is pending now; `done` (pino's flush callback) is called once it is handed over. */
+  flush(done?: (err?: Error) => void): void {
     this.scheduled = false;
-    if (this.parts.length === 0) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.out.write(text);
+    if (this.parts.length > 0) {
+      const text = this.parts.join('');
+      this.parts = [];
+      this.out.write(text);
+    }
+    done?.();
   }
 }
 
@@ -39,10 +42,20 @@ export function coalescedStdout(): CoalescedOutput {
 /**
  * One log line per request, at its end, with the request's method, path and address, instead of
  * Fastify's two ("incoming request", then "request completed"): at the default level the two lines cost
- * a relay call more than its reservation. Error and not-found lines are Fastify's, unchanged.
+ * a relay call more than its reservation. A request whose client left before the answer was sent (a
+ * stream stopped, a call given up) gets its line too, "request aborted". Error and not-found lines are
+ * Fastify's, unchanged.
  */
 export class OneLinePerRequest extends LogController {
-  override incomingRequest(): void {}
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    // pino has isLevelEnabled; Fastify's logger when logging is off does not (nothing to watch then)
+    const log = request.log as { isLevelEnabled?: (level: string) => boolean };
+    if (this.isLogDisabled(request) || !log.isLevelEnabled?.('info')) return;
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished)
+        reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request aborted');
+    });
+  }
 
   override requestCompleted(
     error: Error | null | undefined,
