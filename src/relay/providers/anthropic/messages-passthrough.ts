@@ -77,6 +77,9 @@ export class MessagesPassthrough implements StreamTransformer {
     if (type === 'message_start' || type === 'message_delta' || type === 'content_block_delta' || !type) {
       try {
         const json = JSON.parse(e.data);
+        // an upstream that sends no `event:` lines names the event in its data only
+        if (json?.type === 'message_stop' || json?.type === 'message_delta' || json?.type === 'error')
+          this.complete = true;
         if (json?.type === 'message_start') this.raw = { ...(json.message?.usage ?? {}) };
         else if (json?.type === 'message_delta') {
           const u = json.usage ?? {};

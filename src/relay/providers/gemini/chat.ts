@@ -230,6 +230,7 @@ export class GeminiStream implements StreamTransformer {
       this.complete = true;
       return [ChatChunks.error(str(json.error.message, 'upstream error'))];
     }
+    if (json?.promptFeedback?.blockReason) this.complete = true; // a blocked prompt ends with no candidates
     if (typeof json?.responseId === 'string') this.out.id = `chatcmpl-${json.responseId}`;
     this.usage = readUsage(json?.usageMetadata) ?? this.usage;
     const out: SseOut[] = [];

@@ -270,7 +270,14 @@ export class GeminiPassthrough implements StreamTransformer {
   onEvent(e: SseEvent): SseOut[] {
     try {
       const json = JSON.parse(e.data);
-      if (json?.error || json?.candidates?.some?.((c: any) => c?.finishReason)) this.complete = true;
+      // an ending: a candidate's finishReason, a prompt blocked (promptFeedback.blockReason, no candidates),
+      // or an error of the upstream's
+      if (
+        json?.error ||
+        json?.promptFeedback?.blockReason ||
+        json?.candidates?.some?.((c: any) => c?.finishReason)
+      )
+        this.complete = true;
       this.usage = readUsage(json?.usageMetadata) ?? this.usage;
       const t = producedOf(json);
       if (t) this.log.push(t);

@@ -62,6 +62,7 @@ export class ResponsesPassthrough implements StreamTransformer {
       try {
         const json = JSON.parse(e.data);
         if (DELTAS.has(json?.type) && typeof json.delta === 'string') this.log.push(json.delta);
+        else if (json?.type === 'error') this.complete = true;
         else if (FINAL.has(json?.type)) {
           this.complete = true;
           this.usage = readResponsesUsage(json.response?.usage) ?? this.usage;
