@@ -58,6 +58,19 @@ describe('relay refusals and failures (sqlite)', () => {
     assert.equal(r.status, 200);
   });
 
+  it("made-up keys, however long, are not remembered: a stranger cannot grow the server's memory", async () => {
+    const remembered = () => (t.ctx.relay as any).tokenAuth.hashes.size as number;
+    const before = remembered();
+    for (let i = 0; i < 20; i++) {
+      const junk = `sk-${i}${'x'.repeat(16_000)}`;
+      expectError(await post(base, '/chat/completions', junk, chat), 401);
+    }
+    assert.equal(remembered(), before, 'no made-up key kept');
+    const real = await seedToken(t, { user_id: user.id });
+    assert.equal((await post(base, '/chat/completions', real.key, chat)).status, 200);
+    assert.equal(remembered(), before + 1, 'a real key is');
+  });
+
   it('refuses exhausted tokens and users without quota with 403', async () => {
     const exhausted = await seedToken(t, { user_id: user.id, unlimited_quota: false, remain_quota: 0 });
     expectError(await post(base, '/chat/completions', exhausted.key, chat), 403);

@@ -47,7 +47,7 @@ export interface RelayAuth {
 }
 
 const CACHE_TTL_MS = 5000;
-/** Keys whose hash is remembered: a stranger's made-up keys can only empty the map, not grow it. */
+/** Keys of existing tokens whose hash is remembered (emptied when full). */
 const MAX_HASHES = 10_000;
 
 /**
@@ -58,7 +58,7 @@ const MAX_HASHES = 10_000;
 export class TokenAuth {
   private readonly tokens = new TtlCache<string, CachedToken>(CACHE_TTL_MS);
   private readonly users = new TtlCache<number, User>(CACHE_TTL_MS);
-  /** key → its keyed hash (an HMAC per call was a tenth of authentication); emptied when full */
+  /** key → its keyed hash, for keys that named a token (an HMAC per call was a tenth of authentication) */
   private readonly hashes = new Map<string, string>();
 
   constructor(
@@ -102,13 +102,15 @@ export class TokenAuth {
     const parsed = parseKey(headers.authorization, headers['x-api-key']);
     if (!parsed) throw new RelayError(401, 'missing API key (Authorization: Bearer sk-…)', 'missing_api_key');
     let hash = this.hashes.get(parsed.key);
-    if (hash === undefined) {
-      hash = this.tokenSource.hashKey(parsed.key);
+    const remembered = hash !== undefined;
+    hash ??= this.tokenSource.hashKey(parsed.key);
+    const entry = await this.token(hash);
+    if (!entry) throw new RelayError(401, 'invalid API key', 'invalid_api_key');
+    // only keys that name a token are remembered: a stranger's made-up (and long) keys take no memory
+    if (!remembered) {
       if (this.hashes.size >= MAX_HASHES) this.hashes.clear();
       this.hashes.set(parsed.key, hash);
     }
-    const entry = await this.token(hash);
-    if (!entry) throw new RelayError(401, 'invalid API key', 'invalid_api_key');
     const t = entry.row;
     if (t.status === TOKEN_STATUS.Disabled)
       throw new RelayError(401, 'this API key is disabled', 'token_disabled');
