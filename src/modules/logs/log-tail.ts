@@ -209,11 +209,14 @@ export class LogTail {
     const names =
       admin && ids.length > 0 ? this.channelNames!(ids).catch(() => NO_NAMES) : Promise.resolve(NO_NAMES);
     this.queued += 1;
-    this.queue = this.queue.then(async () => {
-      const n = await names;
-      this.queued -= 1;
-      this.deliver(rows, n);
-    });
+    this.queue = this.queue
+      .then(async () => {
+        const n = await names;
+        this.queued -= 1;
+        this.deliver(rows, n);
+      })
+      // a failed delivery (a viewer's write threw) must not stop every later one
+      .catch(() => {});
   }
 
   /** Resolves once every batch published so far has been handed to its viewers. */

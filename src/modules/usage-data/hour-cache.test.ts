@@ -117,3 +117,37 @@ test('a range older than what the cache holds is answered whole: the hours just 
   // and a range longer than the cache itself: the hours starting in it, 28,001 to 39,976
   assert.equal(hours(await cache.get(now - 500 * 24 * H, now - 24 * H, read)), 39_976 - 28_001 + 1);
 });
+
+test("a request's cached hours stay its own while it reads the rest: another request's trim meanwhile leaves no gap", async () => {
+  const now = 40_000 * H + 1234;
+  const cache = new SettledHours(() => now * 1000);
+  let release = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  let holdFrom = -1;
+  const read = async (a: number, b: number) => {
+    if (a === holdFrom) await held;
+    const out: UsageRow[] = [];
+    for (let h = Math.ceil(a / H) * H; h <= b; h += H) out.push(row(h));
+    return out;
+  };
+  const day = 24 * H;
+  await cache.get(now - 400 * day, now, read); // the cache is full: its oldest hours are 400 days back
+  // A: 10 days not cached, then 5 days that are (the oldest in the cache); its read is held
+  const aFrom = Math.ceil((now - 410 * day) / H) * H;
+  holdFrom = aFrom;
+  const a = cache.get(aFrom, now - 395 * day, read);
+  await new Promise((r) => setImmediate(r));
+  // B, meanwhile: 10 days two years back; storing them trims the oldest hours outside B, A's cached ones
+  await cache.get(now - 800 * day, now - 790 * day, read);
+  release();
+  const rows = await a;
+  const hours = rows.map((r) => r.created_at);
+  assert.equal(new Set(hours).size, hours.length);
+  assert.equal(
+    hours.length,
+    (Math.floor((now - 395 * day) / H) * H - aFrom) / H + 1,
+    'every hour of A, no gap',
+  );
+});

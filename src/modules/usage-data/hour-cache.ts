@@ -86,6 +86,8 @@ export class SettledHours {
     let span: { first: number; last: number } | undefined;
     if (firstHour <= lastSettled) {
       span = { first: firstHour, last: lastSettled };
+      // this request's hours, held here: another request's trim while this one reads cannot take them
+      const mine = new Map<number, Hour>();
       let missingFrom = Number.POSITIVE_INFINITY;
       let missingTo = Number.NEGATIVE_INFINITY;
       for (let h = firstHour; h <= lastSettled; h += HOUR) {
@@ -93,7 +95,7 @@ export class SettledHours {
         if (!hit || now - hit.at > TTL_MS) {
           missingFrom = Math.min(missingFrom, h);
           missingTo = Math.max(missingTo, h);
-        }
+        } else mine.set(h, hit);
       }
       if (missingFrom <= missingTo) {
         const generation = this.generation;
@@ -105,19 +107,18 @@ export class SettledHours {
           else byHour.set(r.created_at, [r]);
         }
         if (generation !== this.generation) return { settled: [], recent: await read(from, to) }; // cleared meanwhile
-        for (let h = missingFrom; h <= missingTo; h += HOUR)
-          this.hours.set(h, { rows: byHour.get(h) ?? [], at: now });
+        for (let h = missingFrom; h <= missingTo; h += HOUR) {
+          const hour = { rows: byHour.get(h) ?? [], at: now };
+          this.hours.set(h, hour);
+          mine.set(h, hour);
+        }
         // a joined span holding any of these hours is out of date
         for (const key of [...this.joined.keys()]) {
           const [a, b] = key.split(':').map(Number);
           if (a <= missingTo && b >= missingFrom) this.joined.delete(key);
         }
       }
-      // this request's hours are taken before the cache is trimmed: they are its answer, whatever goes
-      for (let h = firstHour; h <= lastSettled; h += HOUR) {
-        const hit = this.hours.get(h);
-        if (hit) settled.push(hit);
-      }
+      for (let h = firstHour; h <= lastSettled; h += HOUR) settled.push(mine.get(h)!);
       this.trim(firstHour, lastSettled);
     }
     const recentFrom = Math.max(from, lastSettled + 1);
