@@ -6,27 +6,13 @@ import type { MainDatabase, PendingCallsTable } from '../db/schema.ts';
 import { TOKEN_STATUS } from '../shared/enums.ts';
 import { JOURNAL_COLUMNS, RESERVE_PG } from './journal-sql.ts';
 import { type CallSettlement, sumCalls } from './ledger.ts';
+import { Refused, type Reservation, type ReserveResult } from './reservation.ts';
+import { SqliteReservations } from './sqlite-reservations.ts';
 
-/** What a call has reserved, and from whom. */
-export interface Reservation {
-  userId: number;
-  tokenId: number;
-  /** the token has a remain_quota to respect (not unlimited) */
-  limitedToken: boolean;
-  amount: number;
-}
-
-export type ReserveResult = 'ok' | 'token' | 'user';
+export type { Reservation, ReserveResult };
 
 /** The journal row of a call (pending_calls), less the reservation's own columns. */
 export type JournalRow = Omit<PendingCallsTable, 'user_id' | 'token_id' | 'limited' | 'amount'>;
-
-/** Thrown inside the reservation's transaction to roll back its token part. */
-class Refused extends Error {
-  constructor(readonly why: ReserveResult) {
-    super(why);
-  }
-}
 
 /**
  * A statement compiled once with sentinel parameters; each call swaps in the real values. The hot path
@@ -44,20 +30,6 @@ function template<P extends Record<string, number>>(compile: (p: P) => CompiledQ
 
 const affected = (r: { numAffectedRows?: bigint }) => Number(r.numAffectedRows ?? 0);
 
-type SqliteConnection = NonNullable<ReturnType<typeof sqliteConnectionOf>>;
-
-/** A reservation waiting for its group's commit (SQLite). */
-interface PendingReservation {
-  r: Reservation;
-  now: number;
-  row: Record<(typeof JOURNAL_COLUMNS)[number], string | number>;
-  resolve: (out: ReserveResult) => void;
-  reject: (err: unknown) => void;
-}
-
-/** Reservations in one SQLite commit at most: a few milliseconds of the event loop. */
-const MAX_GROUP = 256;
-
 /**
  * The relay's quota writes. Every statement is one atomic conditional UPDATE on a primary key: no
  * read-then-write, so concurrent calls (on any number of instances) can never reserve the same quota
@@ -65,6 +37,13 @@ const MAX_GROUP = 256;
  * whose estimate was exact (price-billed models) writes nothing for the user.
  */
 export class QuotaRepo {
+  /** SQLite: reservations committed in groups (sqlite-reservations.ts) */
+  private sqliteGroups?: SqliteReservations;
+
+  /** SQLite: the groups committed so far and the calls they held (tests: the grouping is the point) */
+  get reservationGroups(): { commits: number; calls: number } {
+    return { ...(this.sqliteGroups?.groups ?? { commits: 0, calls: 0 }) };
+  }
   private readonly reserveUser;
   private readonly reserveToken;
 
@@ -130,7 +109,10 @@ export class QuotaRepo {
     };
     if (this.h.dialect.kind === 'postgres') return this.reserveInOneStatement(r, now, row);
     const sqlite = sqliteConnectionOf(this.db);
-    if (sqlite) return this.reserveOnSqlite(sqlite, r, now, row);
+    if (sqlite) {
+      this.sqliteGroups ??= new SqliteReservations(sqlite, this.db);
+      return this.sqliteGroups.reserve(r, now, row);
+    }
     const n = r.amount;
     try {
       // Rows are locked tokens → users, as every quota write does (no deadlock between them); the journal
@@ -150,96 +132,6 @@ export class QuotaRepo {
       if (err instanceof Refused) return err.why;
       throw err;
     }
-  }
-
-  /**
-   * SQLite: reservations are committed in groups. Each call's transaction (journal row, token, user) runs
-   * as a savepoint inside one transaction per turn of the event loop, with its statements prepared once:
-   * a WAL commit per call was the largest single cost of a relay call on SQLite (the pages of the users,
-   * tokens and pending_calls tables written for every call). A refused call rolls back to its savepoint
-   * (nothing of it is kept); a call whose statement fails is refused alone, the others still commit.
-   * Calls join the group that is open until the check phase of the loop (setImmediate): the calls whose
-   * requests arrived in the same I/O turn share a commit, and a lone call waits for nothing but that turn.
-   */
-  private reserveOnSqlite(
-    conn: SqliteConnection,
-    r: Reservation,
-    now: number,
-    row: Record<(typeof JOURNAL_COLUMNS)[number], string | number>,
-  ): Promise<ReserveResult> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ r, now, row, resolve, reject });
-      if (this.waiting.length === 1) setImmediate(() => void this.commitReservations(conn));
-    });
-  }
-
-  /** Reservations waiting for the next group commit (SQLite). */
-  private waiting: PendingReservation[] = [];
-  /** Groups committed so far, and the calls they held (tests read them: the grouping is the point). */
-  readonly reservationGroups = { commits: 0, calls: 0 };
-  private group?: (calls: PendingReservation[]) => Array<ReserveResult | Error>;
-
-  private async commitReservations(conn: SqliteConnection): Promise<void> {
-    const calls = this.waiting.splice(0, MAX_GROUP);
-    if (this.waiting.length > 0) setImmediate(() => void this.commitReservations(conn));
-    let results: Array<ReserveResult | Error>;
-    try {
-      // (preparing can fail too: a closed database at shutdown; every waiting call hears it)
-      this.group ??= this.prepareGroup(conn);
-      const group = this.group;
-      // Run at once when no transaction is open on the connection (nothing can interleave with
-      // synchronous work); else on Kysely's connection, after the transaction holding it (the log
-      // writer's batch, a settlement) has ended.
-      results = conn.inTransaction
-        ? await this.db.connection().execute(async () => group(calls))
-        : group(calls);
-    } catch (err) {
-      for (const c of calls) c.reject(err);
-      return;
-    }
-    this.reservationGroups.commits += 1;
-    this.reservationGroups.calls += calls.length;
-    calls.forEach((c, i) => {
-      const out = results[i];
-      if (out instanceof Error) c.reject(out);
-      else c.resolve(out);
-    });
-  }
-
-  private prepareGroup(conn: SqliteConnection) {
-    const st = {
-      journal: conn.prepare(
-        `INSERT INTO pending_calls (${JOURNAL_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${JOURNAL_COLUMNS.map(() => '?').join(', ')})`,
-      ),
-      token: conn.prepare(
-        'UPDATE tokens SET remain_quota = remain_quota - ?, used_quota = used_quota + ?, accessed_time = ? WHERE id = ? AND remain_quota >= ?',
-      ),
-      user: conn.prepare(
-        'UPDATE users SET quota = quota - ?, used_quota = used_quota + ?, request_count = request_count + 1 WHERE id = ? AND quota >= ?',
-      ),
-    };
-    // called inside the group's transaction, better-sqlite3 runs it as a SAVEPOINT: a throw undoes it alone
-    const one = conn.transaction(({ r, now, row }: PendingReservation): ReserveResult => {
-      const n = r.amount;
-      st.journal.run(...JOURNAL_COLUMNS.map((c) => row[c]));
-      if (r.limitedToken && n > 0 && st.token.run(n, n, now, r.tokenId, n).changes !== 1)
-        throw new Refused('token');
-      if (st.user.run(n, n, r.userId, n).changes !== 1) throw new Refused('user');
-      return 'ok';
-    });
-    return conn.transaction((calls: PendingReservation[]) =>
-      calls.map((c): ReserveResult | Error => {
-        // an error SQLite answers with a rollback of the whole transaction (a full disk, an I/O error):
-        // the calls after it must not run, each committing on its own, under a COMMIT that will fail
-        if (!conn.inTransaction) return new Error('the reservation group was rolled back by the database');
-        try {
-          return one(c);
-        } catch (err) {
-          if (err instanceof Refused) return err.why;
-          return err instanceof Error ? err : new Error(String(err));
-        }
-      }),
-    );
   }
 
   /**
