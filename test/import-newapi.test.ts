@@ -6,10 +6,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
+
 import { buildApp } from '../src/app.ts';
 import { openDatabases } from '../src/db/connect.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -23,6 +27,8 @@ import { engines, freshDatabase, type TestDatabase } from './support/engines.ts'
 import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
 import { NEWAPI, type NewApiSource, newApiDatabase } from './support/newapi-fixture.ts';
 import { client, settled } from './support/relay-fixtures.ts';
+
+const require = createRequire(import.meta.url);
 
 const SECRET = 'test-session-secret-0123456789';
 
@@ -459,6 +465,40 @@ describe('the import command (sqlite)', () => {
     } finally {
       await source.close();
       await target.drop();
+    }
+  });
+
+  it('a SQLite source New API left in the middle of a write is refused in words, not an SQLite code', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-hot-'));
+    const path = join(dir, 'one-api.db');
+    try {
+      const db = new Database(path);
+      db.pragma('journal_mode = DELETE');
+      db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT)');
+      db.close();
+      // a writer killed inside its transaction, after SQLite spilled pages to the file: a hot journal
+      const writer = `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+        const db = new Database(${JSON.stringify(path)});
+        db.pragma('cache_size = 1');
+        db.exec('BEGIN');
+        const st = db.prepare('INSERT INTO users (username) VALUES (?)');
+        for (let i = 0; i < 20000; i++) st.run('x'.repeat(200));
+        process.kill(process.pid, 'SIGKILL');`;
+      spawnSync(process.execPath, ['-e', writer]);
+      assert.ok(existsSync(`${path}-journal`), 'the hot journal is there');
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/import/newapi/cli.ts', '--from', path],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, SESSION_SECRET: SECRET, SQLITE_PATH: join(dir, 'tollgate.db') },
+        },
+      );
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, /stopped in the middle of a write/);
+      assert.ok(existsSync(`${path}-journal`), 'the source is left as it was');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

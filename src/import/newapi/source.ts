@@ -20,6 +20,17 @@ export interface Source {
 function openSqliteReadOnly(path: string): Kysely<any> {
   const conn = new Database(path, { readonly: true, fileMustExist: true });
   conn.pragma('busy_timeout = 5000');
+  try {
+    conn.pragma('schema_version'); // reads the file now: a problem is told here, in words
+  } catch (err) {
+    conn.close();
+    // a hot journal: New API stopped in the middle of a write, and only a writer can roll it back
+    if ((err as { code?: string }).code === 'SQLITE_READONLY_ROLLBACK')
+      throw new Error(
+        `--from ${path}: New API stopped in the middle of a write (${path}-journal is left); start New API once, or open the file with sqlite3, so that SQLite rolls it back, then import again`,
+      );
+    throw err;
+  }
   return new Kysely<any>({ dialect: new SqliteDialect({ database: conn }) });
 }
 
