@@ -160,9 +160,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
             }),
         })
       : null;
+  const channelsRepo = new ChannelsRepo(dbs.main);
   // admins' tails show channel names as the list does (one lookup per committed batch while one watches)
-  let channelsForTail: ChannelsService | undefined;
-  const logTail = new LogTail((ids) => channelsForTail?.names(ids) ?? Promise.resolve(new Map()));
+  const logTail = new LogTail((ids) => channelsRepo.namesByIds(ids));
   const tailSync = new LogTailSync({ tail: logTail, redis: deps.redis ?? null, log: app.log });
   const logWriter = createLogWriter({
     tail: tailSync,
@@ -188,7 +188,6 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   // one upstream client (keep-alive pools) for relayed calls and the channel test alike
   const upstream = new UpstreamClient();
   const probe = new ChannelProbe(upstream, (id) => events.emit('cooldown', cooldownEnded(id)));
-  const channelsRepo = new ChannelsRepo(dbs.main);
   const catalogRepo = new CatalogRepo(dbs.main);
   const channels = new ChannelsService({
     repo: channelsRepo,
@@ -202,7 +201,6 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
         'channel key cannot be decrypted (was CHANNEL_KEY_SECRET changed?); channel skipped',
       ),
   });
-  channelsForTail = channels;
   const tokens = new TokensService(
     tokensRepo,
     options,

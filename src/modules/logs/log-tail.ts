@@ -200,7 +200,8 @@ export class LogTail {
    */
   publish(rows: readonly NewLog[]): void {
     if (this.viewers.size === 0) return;
-    const admin = this.channelNames && [...this.viewers].some((v) => v.view === 'admin');
+    let admin = false;
+    if (this.channelNames) for (const v of this.viewers) admin ||= v.view === 'admin';
     if (!admin && this.queued === 0) {
       this.deliver(rows, NO_NAMES);
       return;
