@@ -20,7 +20,15 @@ import { QuotaRepo } from '../src/relay/quota.repo.ts';
 import { asTestApp, createActor, setupRoot, type TestApp, testConfig } from './support/app.ts';
 import { type Engine, engines, freshDatabase, type TestDatabase } from './support/engines.ts';
 import { type FakeUpstream, startFakeUpstream } from './support/fake-upstream.ts';
-import { seedChannel, seedToken, setPricing, settled, tokenRow, userRow } from './support/relay-fixtures.ts';
+import {
+  journalRow,
+  seedChannel,
+  seedToken,
+  setPricing,
+  settled,
+  tokenRow,
+  userRow,
+} from './support/relay-fixtures.ts';
 
 const SECRET = 'test-session-secret-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,19 +93,19 @@ for (const engine of engines()) {
         const repo = new QuotaRepo(t.ctx.dbs.main);
         const old = Math.floor(Date.now() / 1000) - 30;
         const reserve = (id: string, owner: string, amount: number, created = old) =>
-          repo.reserve({ userId: user.id, tokenId: tok.id, limitedToken: true, amount }, created, {
-            request_id: id,
-            owner,
-            created_at: created,
-            username: 'orphans',
-            token_name: 'test-token',
-            model_name: 'm1',
-            group: 'default',
-            ip: '10.0.0.9',
-            path: '/v1/chat/completions',
-            is_stream: 1,
-            rollup: 1,
-          });
+          repo.reserve(
+            { userId: user.id, tokenId: tok.id, limitedToken: true, amount },
+            created,
+            journalRow(id, {
+              owner,
+              created_at: created,
+              username: 'orphans',
+              token_name: 'test-token',
+              model_name: 'm1',
+              ip: '10.0.0.9',
+              is_stream: 1,
+            }),
+          );
         // a dead instance (heartbeat 30 s old) left four calls: one whose consume log was stored, one whose
         // error log was stored, two with no log; a live instance has one old call under way
         const dbm = t.ctx.dbs.main;
@@ -182,19 +190,12 @@ for (const engine of engines()) {
         const repo = new QuotaRepo(t.ctx.dbs.main);
         const now = Math.floor(Date.now() / 1000);
         const r = { userId: user.id, tokenId: tok.id, limitedToken: false, amount: 600 };
-        const journal = {
-          request_id: 'late-commit',
+        const journal = journalRow('late-commit', {
           owner: t.ctx.relay.journal.id,
           created_at: now,
           username: 'unknown',
           token_name: 't',
-          model_name: 'm',
-          group: 'default',
-          ip: '',
-          path: '/v1/chat/completions',
-          is_stream: 0,
-          rollup: 1,
-        };
+        });
         // it landed after all (the client had been answered 503)
         assert.equal(await repo.reserve(r, now, journal), 'ok');
         const before = await userRow(t, user.id);

@@ -6,6 +6,7 @@ import { type Actor, createActor, type TestApp } from './support/app.ts';
 import { engines } from './support/engines.ts';
 import {
   client,
+  journalRow,
   logRows,
   type RelayWorld,
   relayWorld,
@@ -19,21 +20,6 @@ import {
 
 const CALLS = 500;
 const messages = [{ role: 'user' as const, content: 'hi' }];
-
-/** A call's journal row as the pipeline writes it (the repo-level tests reserve directly). */
-const journalRow = (requestId: string, username: string, now: number) => ({
-  request_id: requestId,
-  owner: 'test',
-  created_at: now,
-  username,
-  token_name: '',
-  model_name: 'm',
-  group: 'default',
-  ip: '',
-  path: '/v1/chat/completions',
-  is_stream: 0,
-  rollup: 1,
-});
 
 /** Fires `n` calls at once; returns how many succeeded and the statuses of the others. */
 async function burst(base: string, key: string, model: string, n: number) {
@@ -69,7 +55,7 @@ for (const engine of engines()) {
       const repo = new QuotaRepo(t.ctx.dbs.main);
       const now = Math.floor(Date.now() / 1000);
       const r = { userId: user.id, tokenId: 0, limitedToken: false, amount: 300 };
-      const journal = journalRow('call-settled-once', 'once', now);
+      const journal = journalRow('call-settled-once', { username: 'once', created_at: now });
       assert.equal(await repo.reserve(r, now, journal), 'ok');
       assert.equal((await userRow(t, user.id)).quota, 700);
       const call: CallSettlement = {
@@ -152,7 +138,7 @@ for (const engine of engines()) {
       const tok = await seedToken(t, { user_id: user.id, unlimited_quota: false, remain_quota: 3_000 });
       const repo = new QuotaRepo(t.ctx.dbs.main);
       const now = Math.floor(Date.now() / 1000);
-      const journal = (id: string) => journalRow(id, 'together', now);
+      const journal = (id: string) => journalRow(id, { username: 'together', created_at: now });
       const viaToken = { userId: user.id, tokenId: tok.id, limitedToken: true, amount: 1_000 };
       const viaUser = { userId: user.id, tokenId: tok.id, limitedToken: false, amount: 1_000 };
       // in one turn: 4 through the limited token (3 fit), 4 through the user alone (2 fit after those 3),
@@ -209,7 +195,7 @@ for (const engine of engines()) {
       await assert.rejects(
         t.ctx.dbs.main.db.transaction().execute(async (trx) => {
           await trx.updateTable('users').set({ quota: 1 }).where('id', '=', user.id).execute();
-          reserving = repo.reserve(r, now, journalRow('beside-1', 'beside', now));
+          reserving = repo.reserve(r, now, journalRow('beside-1', { username: 'beside', created_at: now }));
           await new Promise((resolve) => setTimeout(resolve, 20)); // the group's turn passes meanwhile
           throw new Error('rolled back');
         }),

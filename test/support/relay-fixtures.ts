@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { AppDeps } from '../../src/app.ts';
 import { createChannelBody } from '../../src/modules/channels/channels.schema.ts';
+import type { JournalRow } from '../../src/relay/quota.repo.ts';
 import { type Actor, createActor, setupRoot, startTestApp, type TestApp } from './app.ts';
 import type { Engine } from './engines.ts';
 import { type FakeBehavior, type FakeUpstream, startFakeUpstream } from './fake-upstream.ts';
@@ -180,5 +181,23 @@ export async function relayWorld(
       await t.close();
       await up.close();
     },
+  };
+}
+
+/** A call's journal row as the pipeline writes it, for tests that reserve through the repository. */
+export function journalRow(requestId: string, over: Partial<JournalRow> = {}): JournalRow {
+  return {
+    request_id: requestId,
+    owner: 'test',
+    created_at: Math.floor(Date.now() / 1000),
+    username: '',
+    token_name: '',
+    model_name: 'm',
+    group: 'default',
+    ip: '',
+    path: '/v1/chat/completions',
+    is_stream: 0,
+    rollup: 1,
+    ...over,
   };
 }
